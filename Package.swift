@@ -1,0 +1,88 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+// One package, one executable, four roles. Arrows point one way:
+// roles (Gateway, Auth, Users, Invoices) → ServiceKit / Invoicing → adapters (JWT, HTTPClient, Storage, PDF) → C modules.
+// A role never imports another role.
+let package = Package(
+    name: "voice-invoice",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "voice-invoice", targets: ["VoiceInvoice"])
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+    ],
+    targets: [
+        // MARK: C modules (system libraries, found through pkg-config; Debian package names in `providers`).
+        .systemLibrary(name: "COpenSSL", path: "Sources/C/COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CCurl", path: "Sources/C/CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(name: "CMongoC", path: "Sources/C/CMongoC", pkgConfig: "libmongoc-1.0", providers: [.apt(["libmongoc-dev"])]),
+        .systemLibrary(name: "CPangoCairo", path: "Sources/C/CPangoCairo", pkgConfig: "pangocairo", providers: [.apt(["libpango1.0-dev"])]),
+        .systemLibrary(name: "CSQLite", path: "Sources/C/CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+
+        // MARK: Adapters: each external system behind one small Swift type.
+        .target(name: "OpenSSLSupport", dependencies: ["COpenSSL"]),
+        .target(name: "JWT", dependencies: ["OpenSSLSupport"]),
+        .target(name: "HTTPClient", dependencies: ["CCurl", .product(name: "NIOCore", package: "swift-nio")]),
+        .target(
+            name: "Storage",
+            dependencies: [
+                "CSQLite", "CMongoC",
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(name: "PDF", dependencies: ["CPangoCairo", "Invoicing", .product(name: "NIOPosix", package: "swift-nio")]),
+
+        // MARK: Domain.
+        .target(name: "Invoicing"),
+
+        // MARK: What every role shares.
+        .target(
+            name: "ServiceKit",
+            dependencies: [
+                "JWT", "HTTPClient", "Storage", "OpenSSLSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+
+        // MARK: Roles: one folder each, the whole surface of a role in one place.
+        .target(name: "Gateway", dependencies: ["ServiceKit"]),
+        .target(name: "Auth", dependencies: ["ServiceKit"]),
+        .target(name: "Users", dependencies: ["ServiceKit", "Invoicing"]),
+        .target(name: "Invoices", dependencies: ["ServiceKit", "Invoicing", "PDF"]),
+
+        // MARK: The one executable.
+        .executableTarget(
+            name: "VoiceInvoice",
+            dependencies: [
+                "Gateway", "Auth", "Users", "Invoices", "ServiceKit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+
+        // MARK: Tests (Swift Testing).
+        .testTarget(name: "JWTTests", dependencies: ["JWT", "OpenSSLSupport"]),
+        .testTarget(name: "InvoicingTests", dependencies: ["Invoicing"]),
+        .testTarget(name: "StorageTests", dependencies: ["Storage"]),
+        .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", .product(name: "Hummingbird", package: "hummingbird")]),
+        .testTarget(name: "PDFTests", dependencies: ["PDF", "Invoicing"]),
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: [
+                "Gateway", "Auth", "Users", "Invoices", "ServiceKit", "JWT",
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ]
+        ),
+    ]
+)

@@ -1,0 +1,56 @@
+import Foundation
+import ServiceKit
+
+/// A sign-in account, owned by the auth role (collection `accounts`).
+struct Account: StoredDocument, Equatable {
+    var id: String
+    /// Normalised: trimmed and lower-cased.
+    var email: String
+    var name: String
+    var passwordHash: String
+    var createdAt: Date
+
+    var publicView: AccountView { AccountView(id: self.id, email: self.email, name: self.name, createdAt: self.createdAt) }
+}
+
+/// What clients and the gateway see of an account: never the hash.
+public struct AccountView: Codable, Sendable, Equatable {
+    public var id: String
+    public var email: String
+    public var name: String
+    public var createdAt: Date
+}
+
+enum Email {
+    /// Trims and lower-cases, then checks the shape (one @, a dotted domain, no spaces, at most 254 characters).
+    /// Lower-casing the local part is a deliberate choice: no mainstream provider distinguishes case, and two
+    /// accounts differing only in case are always a mistake.
+    static func normalise(_ raw: String) -> String? {
+        let email = raw.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
+        guard email.count <= 254, !email.contains(where: { $0.isWhitespace || $0.isNewline }) else { return nil }
+        let parts = email.split(separator: "@", omittingEmptySubsequences: false)
+        guard parts.count == 2, !parts[0].isEmpty, parts[0].count <= 64 else { return nil }
+        let labels = parts[1].split(separator: ".", omittingEmptySubsequences: false)
+        guard labels.count >= 2, labels.allSatisfy({ !$0.isEmpty && !$0.hasPrefix("-") && !$0.hasSuffix("-") }) else { return nil }
+        return email
+    }
+}
+
+/// The auth role's storage, written against the store interface.
+struct AccountRepository: Sendable {
+    static let collection = "accounts"
+    static let collections = [CollectionSpec(name: collection, indexes: [IndexSpec(name: "email", fields: ["email"], unique: true)])]
+    let store: any DocumentStore
+
+    func create(_ account: Account) async throws {
+        try await self.store.insert(account, into: Self.collection)
+    }
+
+    func find(email: String) async throws -> Account? {
+        try await self.store.findOne(Account.self, in: Self.collection, where: .equal("email", .string(email)))
+    }
+
+    func find(id: String) async throws -> Account? {
+        try await self.store.findOne(Account.self, in: Self.collection, where: .equal("id", .string(id)))
+    }
+}

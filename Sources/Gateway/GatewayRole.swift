@@ -1,0 +1,72 @@
+import Foundation
+import ServiceKit
+
+/// Builds the gateway: sign-in (token issuing), the reverse proxy, and the aggregated health of the services.
+public enum GatewayRole {
+    public static func buildRouter(
+        upstreams: Upstreams, tokens: TokenService, http: CurlHTTPClient, timeout: Duration, maximumBodyBytes: Int
+    ) -> Router<AppRequestContext> {
+        let router = RoleApplication.makeRouter(role: .gateway)
+        // Specific routes first in reading order; the router prefers literal paths over the proxy's wildcards anyway.
+        SessionController(auth: ServiceClient(baseURL: upstreams.auth, http: http, timeout: timeout), tokens: tokens).addRoutes(to: router)
+        HealthController(upstreams: upstreams, http: http).addRoutes(to: router)
+        ProxyController(upstreams: upstreams, http: http, timeout: timeout, maximumBodyBytes: maximumBodyBytes).addRoutes(to: router)
+        return router
+    }
+
+    public static func buildApplication(
+        settings: Settings, logger: Logger, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+    ) async throws -> some ApplicationProtocol {
+        try settings.validate(for: .gateway)
+        let http = CurlHTTPClient()
+        let router = buildRouter(
+            upstreams: try Upstreams(settings: settings), tokens: try settings.tokenService(), http: http, timeout: settings.upstreamTimeout,
+            maximumBodyBytes: settings.maxUploadBytes
+        )
+        return RoleApplication.make(
+            role: .gateway, router: router, settings: settings, logger: logger, services: [ShutdownHook { http.shutdown() }],
+            onServerRunning: onServerRunning
+        )
+    }
+}
+
+/// `GET /api/health`: the gateway asks each service's `/healthz` (as the original's did) and reports all three.
+struct HealthController {
+    let upstreams: Upstreams
+    let http: CurlHTTPClient
+
+    struct ServiceHealth: Encodable {
+        var status: String
+        var latencyMs: Int
+    }
+
+    struct Report: Encodable {
+        var status: String
+        var services: [String: ServiceHealth]
+    }
+
+    func addRoutes(to router: Router<AppRequestContext>) {
+        router.get("/api/health") { _, context in try await self.report(context: context) }
+    }
+
+    func report(context: AppRequestContext) async throws -> Response {
+        let targets = [("auth", self.upstreams.auth), ("user", self.upstreams.user), ("invoice", self.upstreams.invoice)]
+        let results = await withTaskGroup(of: (String, ServiceHealth).self) { group in
+            for (name, base) in targets {
+                group.addTask {
+                    let start = ContinuousClock.now
+                    let ok = (try? await self.http.execute(
+                        HTTPClientRequest(url: base + "/healthz", headers: [("X-Request-Id", context.requestID)], timeout: .seconds(3), connectTimeout: .seconds(2))
+                    ))?.status == 200
+                    let elapsed = ContinuousClock.now - start
+                    return (name, ServiceHealth(status: ok ? "ok" : "down", latencyMs: Int(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)))
+                }
+            }
+            var results: [String: ServiceHealth] = [:]
+            for await (name, health) in group { results[name] = health }
+            return results
+        }
+        let healthy = results.values.allSatisfy { $0.status == "ok" }
+        return try Body.json(Report(status: healthy ? "ok" : "degraded", services: results), status: healthy ? .ok : .serviceUnavailable)
+    }
+}

@@ -1,0 +1,75 @@
+import Foundation
+import ServiceKit
+
+/// The reverse proxy: `/api/auth/*` → auth, `/api/users/*` → user, `/api/invoices/*` → invoice.
+///
+/// Forwards method, path, query, body and the headers the API uses; adds `X-Request-Id` and `X-Forwarded-*`.
+/// The outbound side is the curl multi client, so a slow upstream never blocks an event loop. An upstream that
+/// refuses the connection is a 502, one that does not answer in time a 504 (problem+json, via `Problem.from`).
+struct ProxyController {
+    let upstreams: Upstreams
+    let http: CurlHTTPClient
+    let timeout: Duration
+    let maximumBodyBytes: Int
+
+    /// Request headers passed through to the services.
+    static let forwardedRequestHeaders: [HTTPField.Name] = [
+        .authorization, .contentType, .accept, .acceptLanguage, .ifMatch, .ifNoneMatch, HTTPField.Name("Idempotency-Key")!,
+    ]
+    /// Hop-by-hop and per-connection headers never copied from an upstream response (RFC 9110 §7.6.1).
+    static let droppedResponseHeaders: Set<String> = [
+        "connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer", "transfer-encoding", "upgrade",
+        "content-length", "date", "server",
+    ]
+    static let methods: [HTTPRequest.Method] = [.get, .post, .put, .patch, .delete, .head]
+
+    func addRoutes(to router: Router<AppRequestContext>) {
+        for (prefix, base) in [("/api/auth", self.upstreams.auth), ("/api/users", self.upstreams.user), ("/api/invoices", self.upstreams.invoice)] {
+            for method in Self.methods {
+                router.on(RouterPath(prefix), method: method) { request, context in try await self.forward(request, context: context, to: base) }
+                router.on(RouterPath(prefix + "/**"), method: method) { request, context in try await self.forward(request, context: context, to: base) }
+            }
+        }
+    }
+
+    func forward(_ request: Request, context: AppRequestContext, to base: String) async throws -> Response {
+        let path = request.uri.path
+        guard Self.isCanonical(path) else { throw Problem.badRequest("The path may not contain dot segments.") }
+        var headers: [(name: String, value: String)] = []
+        for name in Self.forwardedRequestHeaders {
+            for value in request.headers[values: name] { headers.append((name.rawName, value)) }
+        }
+        headers.append(("X-Request-Id", context.requestID))
+        let client = context.remoteAddress?.ipAddress ?? "unknown"
+        let priorChain = request.headers[.forwardedFor].map { $0 + ", " } ?? ""
+        headers.append(("X-Forwarded-For", priorChain + client))
+        headers.append(("X-Forwarded-Proto", request.headers[.forwardedProto] ?? "http"))
+        if let host = request.head.authority { headers.append(("X-Forwarded-Host", host)) }
+
+        let hasBody = request.headers[.contentLength].map { $0 != "0" } ?? (request.headers[.transferEncoding] != nil)
+        let body: [UInt8]? = hasBody ? Array(buffer: try await Body.collect(request, limit: self.maximumBodyBytes)) : nil
+        let query = request.uri.query.map { "?" + $0 } ?? ""
+        let upstream = try await self.http.execute(
+            HTTPClientRequest(method: request.method.rawValue, url: base + path + query, headers: headers, body: body, timeout: self.timeout)
+        )
+
+        var responseHeaders = HTTPFields()
+        for header in upstream.headers where !Self.droppedResponseHeaders.contains(header.name.lowercased()) {
+            guard let name = HTTPField.Name(header.name), header.name.lowercased() != "x-request-id" else { continue }
+            responseHeaders.append(HTTPField(name: name, value: header.value))
+        }
+        return Response(
+            status: HTTPResponse.Status(code: upstream.status), headers: responseHeaders, body: .init(byteBuffer: ByteBuffer(bytes: upstream.body))
+        )
+    }
+
+    /// False for paths with "." or ".." segments (also percent-encoded), which an upstream or curl might resolve to a
+    /// route the gateway never meant to expose.
+    static func isCanonical(_ path: String) -> Bool {
+        for segment in path.split(separator: "/", omittingEmptySubsequences: false) {
+            let decoded = (String(segment).removingPercentEncoding ?? String(segment))
+            if decoded == "." || decoded == ".." || decoded.contains("/") { return false }
+        }
+        return true
+    }
+}

@@ -1,0 +1,321 @@
+import CCurl
+import Foundation
+import Synchronization
+
+/// An outbound HTTP request. The body is held whole (requests we send are bounded by the inbound limits).
+public struct HTTPClientRequest: Sendable {
+    public var method: String
+    public var url: String
+    public var headers: [(name: String, value: String)]
+    public var body: [UInt8]?
+    /// Whole-transfer deadline.
+    public var timeout: Duration
+    public var connectTimeout: Duration
+
+    public init(
+        method: String = "GET", url: String, headers: [(name: String, value: String)] = [], body: [UInt8]? = nil,
+        timeout: Duration = .seconds(30), connectTimeout: Duration = .seconds(5)
+    ) {
+        self.method = method
+        self.url = url
+        self.headers = headers
+        self.body = body
+        self.timeout = timeout
+        self.connectTimeout = connectTimeout
+    }
+}
+
+public struct HTTPClientResponse: Sendable {
+    public var status: Int
+    public var headers: [(name: String, value: String)]
+    public var body: [UInt8]
+
+    public func header(_ name: String) -> String? {
+        self.headers.last { $0.name.caseInsensitiveCompare(name) == .orderedSame }?.value
+    }
+}
+
+/// Why a request got no response: the gateway maps `.connectFailed` to 502 and `.timedOut` to 504.
+public struct HTTPClientError: Error, Equatable, CustomStringConvertible, Sendable {
+    public enum Code: Sendable, Equatable { case connectFailed, timedOut, cancelled, responseTooLarge, invalidRequest, transport, shutDown }
+    public let code: Code
+    public let detail: String
+    public var description: String { "HTTPClientError.\(self.code): \(self.detail)" }
+}
+
+/// An async HTTP client on libcurl's multi interface.
+///
+/// One dedicated thread owns the multi handle and drives every transfer with `curl_multi_poll`; callers on the
+/// event loops or the concurrency pool only enqueue work under a lock and `curl_multi_wakeup` the thread, so no
+/// blocking curl call ever runs on an event loop or in the Swift concurrency pool. The multi handle keeps a
+/// connection cache, so requests to the same upstream reuse keep-alive connections. Task cancellation removes the
+/// transfer from the multi handle.
+public final class CurlHTTPClient: Sendable {
+    public let maximumResponseBytes: Int
+
+    private struct Shared {
+        var pending: [Transfer] = []
+        var cancelled: Set<UInt64> = []
+        var nextID: UInt64 = 0
+        var running = true
+    }
+
+    private let shared = Mutex(Shared())
+    // The multi handle pointer; only the driver thread calls curl_multi_* on it, except `curl_multi_wakeup`, which
+    // libcurl documents as callable from any thread.
+    private let multi: MultiHandle
+
+    /// - Parameter maximumResponseBytes: responses larger than this fail with `.responseTooLarge`.
+    public init(maximumResponseBytes: Int = 64 * 1024 * 1024, maximumConnectionsPerHost: Int = 64) {
+        CurlGlobal.initialise()
+        self.maximumResponseBytes = maximumResponseBytes
+        self.multi = MultiHandle()
+        ccurl_multi_setopt_long(self.multi.pointer, CURLMOPT_MAX_HOST_CONNECTIONS, maximumConnectionsPerHost)
+        ccurl_multi_setopt_long(self.multi.pointer, CURLMOPT_MAXCONNECTS, maximumConnectionsPerHost * 4)
+        let thread = Thread { [self] in self.drive() }
+        thread.name = "curl-multi"
+        thread.start()
+    }
+
+    /// Stops the driver thread; transfers in flight fail with `.shutDown`.
+    public func shutdown() {
+        self.shared.withLock { $0.running = false }
+        curl_multi_wakeup(self.multi.pointer)
+    }
+
+    public func execute(_ request: HTTPClientRequest) async throws -> HTTPClientResponse {
+        let id = self.shared.withLock { state -> UInt64 in
+            state.nextID &+= 1
+            return state.nextID
+        }
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<HTTPClientResponse, any Error>) in
+                let transfer = Transfer(id: id, request: request, limit: self.maximumResponseBytes, continuation: continuation)
+                let accepted = self.shared.withLock { state -> Bool in
+                    guard state.running else { return false }
+                    state.pending.append(transfer)
+                    return true
+                }
+                if accepted {
+                    curl_multi_wakeup(self.multi.pointer)
+                } else {
+                    transfer.finish(.failure(HTTPClientError(code: .shutDown, detail: "client is shut down")))
+                }
+            }
+        } onCancel: {
+            self.shared.withLock { _ = $0.cancelled.insert(id) }
+            curl_multi_wakeup(self.multi.pointer)
+        }
+    }
+
+    // MARK: The driver thread.
+
+    private func drive() {
+        var active: [UInt64: Transfer] = [:]
+        while true {
+            let (incoming, cancelled, running) = self.shared.withLock { state in
+                defer {
+                    state.pending.removeAll()
+                    state.cancelled.removeAll()
+                }
+                return (state.pending, state.cancelled, state.running)
+            }
+            for transfer in incoming {
+                if cancelled.contains(transfer.id) {
+                    transfer.finish(.failure(CancellationError()))
+                    continue
+                }
+                do {
+                    try transfer.configure()
+                    curl_multi_add_handle(self.multi.pointer, transfer.easy)
+                    active[transfer.id] = transfer
+                } catch {
+                    transfer.finish(.failure(error))
+                }
+            }
+            for id in cancelled {
+                if let transfer = active.removeValue(forKey: id) {
+                    curl_multi_remove_handle(self.multi.pointer, transfer.easy)
+                    transfer.finish(.failure(CancellationError()))
+                }
+            }
+            if !running {
+                for transfer in active.values {
+                    curl_multi_remove_handle(self.multi.pointer, transfer.easy)
+                    transfer.finish(.failure(HTTPClientError(code: .shutDown, detail: "client shut down")))
+                }
+                return
+            }
+
+            var stillRunning: Int32 = 0
+            curl_multi_perform(self.multi.pointer, &stillRunning)
+            var queued: Int32 = 0
+            while let message = curl_multi_info_read(self.multi.pointer, &queued) {
+                guard ccurl_msg_is_done(message) != 0, let easy = ccurl_msg_easy(message) else { continue }
+                let result = ccurl_msg_result(message)
+                var privatePointer: UnsafeMutableRawPointer?
+                ccurl_getinfo_ptr(easy, CURLINFO_PRIVATE, &privatePointer)
+                curl_multi_remove_handle(self.multi.pointer, easy)
+                guard let privatePointer else { continue }
+                let transfer = Unmanaged<Transfer>.fromOpaque(privatePointer).takeUnretainedValue()
+                active.removeValue(forKey: transfer.id)
+                transfer.complete(result)
+            }
+            // Sleeps until a socket is ready, curl's own timer fires, or another thread calls curl_multi_wakeup.
+            curl_multi_poll(self.multi.pointer, nil, 0, 1000, nil)
+        }
+    }
+}
+
+/// Owns the multi handle so its cleanup runs exactly once, when the client goes away.
+private final class MultiHandle: Sendable {
+    nonisolated(unsafe) let pointer: UnsafeMutableRawPointer
+    init() {
+        // curl_multi_init only fails on allocation failure.
+        self.pointer = curl_multi_init()
+    }
+    deinit { curl_multi_cleanup(self.pointer) }
+}
+
+private enum CurlGlobal {
+    static let once: Void = { curl_global_init(Int(CURL_GLOBAL_ALL)) }()
+    static func initialise() { _ = Self.once }
+}
+
+/// One request in flight: its easy handle, the buffers curl writes into, and the continuation to resume.
+/// Touched only by the driver thread after it is enqueued.
+private final class Transfer: @unchecked Sendable {
+    let id: UInt64
+    let request: HTTPClientRequest
+    let limit: Int
+    let easy: UnsafeMutableRawPointer
+    private var continuation: CheckedContinuation<HTTPClientResponse, any Error>?
+    private var headerList: UnsafeMutablePointer<curl_slist>?
+    private var requestBody: UnsafeMutableRawBufferPointer?
+    var responseBody: [UInt8] = []
+    var responseHeaders: [(name: String, value: String)] = []
+    var tooLarge = false
+
+    init(id: UInt64, request: HTTPClientRequest, limit: Int, continuation: CheckedContinuation<HTTPClientResponse, any Error>) {
+        self.id = id
+        self.request = request
+        self.limit = limit
+        self.continuation = continuation
+        self.easy = curl_easy_init()
+    }
+
+    deinit {
+        curl_easy_cleanup(self.easy)
+        curl_slist_free_all(self.headerList)
+        self.requestBody?.deallocate()
+    }
+
+    func configure() throws {
+        let easy = self.easy
+        func check(_ code: CURLcode) throws {
+            guard code == CURLE_OK else { throw HTTPClientError(code: .invalidRequest, detail: String(cString: curl_easy_strerror(code))) }
+        }
+        try check(ccurl_setopt_str(easy, CURLOPT_URL, self.request.url))
+        // Only http(s), never follow redirects, never an environment proxy: requests go exactly where configured.
+        try check(ccurl_setopt_str(easy, CURLOPT_PROTOCOLS_STR, "http,https"))
+        try check(ccurl_setopt_str(easy, CURLOPT_PROXY, ""))
+        try check(ccurl_setopt_long(easy, CURLOPT_FOLLOWLOCATION, 0))
+        try check(ccurl_setopt_long(easy, CURLOPT_NOSIGNAL, 1))
+        try check(ccurl_setopt_long(easy, CURLOPT_TIMEOUT_MS, Self.milliseconds(self.request.timeout)))
+        try check(ccurl_setopt_long(easy, CURLOPT_CONNECTTIMEOUT_MS, Self.milliseconds(self.request.connectTimeout)))
+        try check(ccurl_setopt_long(easy, CURLOPT_TCP_KEEPALIVE, 1))
+
+        let method = self.request.method.uppercased()
+        switch method {
+        case "GET": try check(ccurl_setopt_long(easy, CURLOPT_HTTPGET, 1))
+        case "HEAD": try check(ccurl_setopt_long(easy, CURLOPT_NOBODY, 1))
+        default: try check(ccurl_setopt_str(easy, CURLOPT_CUSTOMREQUEST, method))
+        }
+        if let body = self.request.body ?? (["POST", "PUT", "PATCH"].contains(method) ? [] : nil) {
+            // curl reads the body from this buffer during the transfer; it lives until the transfer is freed.
+            let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(body.count, 1), alignment: 1)
+            buffer.copyBytes(from: body)
+            self.requestBody = buffer
+            try check(ccurl_setopt_offt(easy, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(body.count)))
+            try check(ccurl_setopt_ptr(easy, CURLOPT_POSTFIELDS, buffer.baseAddress))
+        }
+
+        // "Expect:" turns off curl's 100-continue round trip, which costs a full RTT on every upload.
+        var list: UnsafeMutablePointer<curl_slist>? = curl_slist_append(nil, "Expect:")
+        for header in self.request.headers {
+            guard !header.name.contains(where: { $0 == "\r" || $0 == "\n" || $0 == ":" }),
+                !header.value.contains(where: { $0 == "\r" || $0 == "\n" })
+            else { throw HTTPClientError(code: .invalidRequest, detail: "header contains a line break") }
+            // "Name;" is curl's way to send a header with an empty value.
+            list = curl_slist_append(list, header.value.isEmpty ? "\(header.name);" : "\(header.name): \(header.value)")
+        }
+        self.headerList = list
+        try check(ccurl_setopt_slist(easy, CURLOPT_HTTPHEADER, list))
+
+        let unmanaged = Unmanaged.passUnretained(self).toOpaque()
+        try check(ccurl_setopt_ptr(easy, CURLOPT_PRIVATE, unmanaged))
+        try check(ccurl_setopt_ptr(easy, CURLOPT_WRITEDATA, unmanaged))
+        try check(ccurl_setopt_ptr(easy, CURLOPT_HEADERDATA, unmanaged))
+        try check(ccurl_setopt_datacb(easy, CURLOPT_WRITEFUNCTION, { buffer, size, count, user in
+            let transfer = Unmanaged<Transfer>.fromOpaque(user!).takeUnretainedValue()
+            let length = size * count
+            guard transfer.responseBody.count + length <= transfer.limit else {
+                transfer.tooLarge = true
+                return 0  // makes curl abort with CURLE_WRITE_ERROR
+            }
+            if let buffer {
+                buffer.withMemoryRebound(to: UInt8.self, capacity: length) { transfer.responseBody.append(contentsOf: UnsafeBufferPointer(start: $0, count: length)) }
+            }
+            return length
+        }))
+        try check(ccurl_setopt_datacb(easy, CURLOPT_HEADERFUNCTION, { buffer, size, count, user in
+            let transfer = Unmanaged<Transfer>.fromOpaque(user!).takeUnretainedValue()
+            let length = size * count
+            guard let buffer else { return length }
+            let line = buffer.withMemoryRebound(to: UInt8.self, capacity: length) {
+                String(decoding: UnsafeBufferPointer(start: $0, count: length), as: UTF8.self)
+            }
+            if line.hasPrefix("HTTP/") {
+                // A new status line (after 100 Continue or an interim response): start over.
+                transfer.responseHeaders.removeAll()
+            } else if let colon = line.firstIndex(of: ":") {
+                let name = String(line[..<colon])
+                let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespacesAndNewlines)
+                transfer.responseHeaders.append((name, value))
+            }
+            return length
+        }))
+    }
+
+    func complete(_ result: CURLcode) {
+        switch result {
+        case CURLE_OK:
+            var status: Int = 0
+            ccurl_getinfo_long(self.easy, CURLINFO_RESPONSE_CODE, &status)
+            self.finish(.success(HTTPClientResponse(status: status, headers: self.responseHeaders, body: self.responseBody)))
+        case CURLE_COULDNT_CONNECT, CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_RESOLVE_PROXY:
+            self.finish(.failure(HTTPClientError(code: .connectFailed, detail: String(cString: curl_easy_strerror(result)))))
+        case CURLE_OPERATION_TIMEDOUT:
+            self.finish(.failure(HTTPClientError(code: .timedOut, detail: String(cString: curl_easy_strerror(result)))))
+        case CURLE_WRITE_ERROR where self.tooLarge:
+            self.finish(.failure(HTTPClientError(code: .responseTooLarge, detail: "response exceeds \(self.limit) bytes")))
+        default:
+            self.finish(.failure(HTTPClientError(code: .transport, detail: String(cString: curl_easy_strerror(result)))))
+        }
+    }
+
+    func finish(_ result: Result<HTTPClientResponse, any Error>) {
+        self.continuation?.resume(with: result)
+        self.continuation = nil
+    }
+
+    static func milliseconds(_ duration: Duration) -> Int {
+        let (seconds, attoseconds) = duration.components
+        return max(1, Int(seconds) * 1000 + Int(attoseconds / 1_000_000_000_000_000))
+    }
+}
+
+extension CurlHTTPClient {
+    /// libcurl's version string, e.g. "libcurl/7.88.1 OpenSSL/3.0.19 …".
+    public static var libraryVersion: String { String(cString: curl_version()) }
+}

@@ -1,0 +1,42 @@
+import Foundation
+import Invoicing
+import PDF
+import ServiceKit
+
+/// Builds the invoice role.
+public enum InvoiceRole {
+    public static let collections = InvoiceRepository.collections
+
+    public static func buildRouter(
+        store: any DocumentStore, tokens: TokenService, userService: ServiceClient, renderer: InvoicePDFRenderer,
+        extractor: any InvoiceExtractor = RuleBasedExtractor()
+    ) -> Router<AppRequestContext> {
+        let router = RoleApplication.makeRouter(role: .invoice)
+        let controller = InvoiceController(
+            invoices: InvoiceRepository(store: store), profiles: ProfileClient(client: userService), extractor: extractor, renderer: renderer,
+            tokens: tokens
+        )
+        router.addRoutes(controller.endpoints, atPath: "/api/invoices")
+        return router
+    }
+
+    public static func buildApplication(
+        settings: Settings, logger: Logger, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+    ) async throws -> some ApplicationProtocol {
+        try settings.validate(for: .invoice)
+        let store = try StoreFactory.open(settings: settings, role: .invoice, logger: logger)
+        let http = CurlHTTPClient()
+        let renderer = InvoicePDFRenderer()
+        guard let userURL = settings.userServiceURL.flatMap(ServiceURL.parse) else { throw SettingsError(problems: ["USER_SERVICE_URL is invalid"]) }
+        let router = buildRouter(
+            store: store, tokens: try settings.tokenService(), userService: ServiceClient(baseURL: userURL, http: http, timeout: settings.upstreamTimeout),
+            renderer: renderer
+        )
+        return RoleApplication.make(
+            role: .invoice, router: router, settings: settings, logger: logger,
+            services: [ShutdownHook { http.shutdown(); try? await renderer.shutdown() }],
+            beforeServerStarts: [{ try await store.prepare(collections) }],
+            onServerRunning: onServerRunning
+        )
+    }
+}

@@ -1,0 +1,315 @@
+import Foundation
+
+/// What an extractor heard, as it was said: no money maths, no invoice numbers. The server turns this into an
+/// invoice (`DraftBuilder`), so neither the rules below nor a language model ever sets an amount.
+public struct ExtractedInvoice: Sendable, Equatable, Codable {
+    public struct Item: Sendable, Equatable, Codable {
+        public var description: String
+        /// Decimal text, e.g. "12" or "1.5".
+        public var quantity: String
+        public var unit: String?
+        /// Decimal text in the currency's major unit, e.g. "85" or "1,200.50".
+        public var unitPrice: String
+        /// ISO code of a currency named next to this price, if any.
+        public var currency: String?
+
+        public init(description: String, quantity: String, unit: String?, unitPrice: String, currency: String?) {
+            self.description = description
+            self.quantity = quantity
+            self.unit = unit
+            self.unitPrice = unitPrice
+            self.currency = currency
+        }
+    }
+
+    public var clientName: String?
+    public var items: [Item]
+    public var currency: String?
+    public var dueInDays: Int?
+    /// Percentage text, e.g. "8.25".
+    public var taxRate: String?
+    public var notes: String?
+    public var warnings: [String]
+
+    public init(
+        clientName: String? = nil, items: [Item] = [], currency: String? = nil, dueInDays: Int? = nil, taxRate: String? = nil,
+        notes: String? = nil, warnings: [String] = []
+    ) {
+        self.clientName = clientName
+        self.items = items
+        self.currency = currency
+        self.dueInDays = dueInDays
+        self.taxRate = taxRate
+        self.notes = notes
+        self.warnings = warnings
+    }
+}
+
+/// Turns a transcript into an `ExtractedInvoice`. The rule-based one below is the offline default; the OpenAI one
+/// (a later issue) implements the same protocol.
+public protocol InvoiceExtractor: Sendable {
+    func extract(transcript: String) async throws -> ExtractedInvoice
+}
+
+/// An English rule-based extractor: "Bill Acme for twelve hours of design at 85 dollars, due in two weeks".
+///
+/// Hand-written because no kept Swift library parses invoice phrasing; it covers the client after
+/// "bill / invoice / charge", items with quantities, units and unit prices, "$ € £ / dollars euros pounds",
+/// "due in N days|weeks|months" or "net N", and "plus N% tax".
+public struct RuleBasedExtractor: InvoiceExtractor {
+    public init() {}
+
+    public func extract(transcript: String) async throws -> ExtractedInvoice {
+        self.extractSync(transcript)
+    }
+
+    public func extractSync(_ transcript: String) -> ExtractedInvoice {
+        var text = NumberWords.normalize(transcript)
+        var result = ExtractedInvoice()
+
+        // Notes: everything after "note:" / "notes:" is free text and must not be parsed for items.
+        if let match = Self.notes.firstMatch(in: text) {
+            result.notes = match.group(1)?.trimmingCharacters(in: .whitespacesAndNewlines.union(.punctuationCharacters))
+            text = String(text[..<match.range.lowerBound])
+        }
+
+        if let match = Self.dueIn.firstMatch(in: text) {
+            let count = match.group(1).map { $0.lowercased().hasPrefix("a") ? 1 : Int($0) ?? 0 } ?? 0
+            let unit = match.group(2)?.lowercased() ?? "day"
+            let factor = unit.hasPrefix("week") ? 7 : unit.hasPrefix("month") ? 30 : 1
+            result.dueInDays = count * factor
+            text.removeSubrange(match.range)
+        } else if let match = Self.net.firstMatch(in: text) {
+            result.dueInDays = match.group(1).flatMap { Int($0) }
+            text.removeSubrange(match.range)
+        }
+
+        if let match = Self.noTax.firstMatch(in: text) {
+            result.taxRate = "0"
+            text.removeSubrange(match.range)
+        } else if let match = Self.taxAfter.firstMatch(in: text) ?? Self.taxBefore.firstMatch(in: text) {
+            result.taxRate = match.group(1)
+            text.removeSubrange(match.range)
+        }
+
+        var body = Substring(text)
+        if let match = Self.client.firstMatch(in: text) {
+            let name = match.group(1)?.trimmingCharacters(in: .whitespacesAndNewlines.union(CharacterSet(charactersIn: ",.:;'")))
+            if let name, !name.isEmpty {
+                result.clientName = name.prefix(1).uppercased() + name.dropFirst()
+            }
+            body = text[match.range.upperBound...]
+        }
+
+        result.items = Self.items(in: String(body), warnings: &result.warnings)
+        let currencies = result.items.compactMap(\.currency)
+        result.currency = currencies.first
+        if Set(currencies).count > 1 {
+            result.warnings.append("Several currencies were mentioned (\(Set(currencies).sorted().joined(separator: ", "))); the invoice uses \(currencies[0]).")
+        }
+        if result.clientName == nil { result.warnings.append("No client was named (say \"bill <client> for …\").") }
+        return result
+    }
+
+    /// Splits the body into chunks at commas, semicolons, "and" and "plus", re-joining a chunk that has no price
+    /// with the next one ("design and development at 85" stays one item).
+    static func items(in body: String, warnings: inout [String]) -> [ExtractedInvoice.Item] {
+        let separators = Self.separator.matches(in: body)
+        var chunks: [(text: String, separator: String)] = []
+        var start = body.startIndex
+        for separator in separators {
+            chunks.append((String(body[start..<separator.range.lowerBound]), String(body[separator.range])))
+            start = separator.range.upperBound
+        }
+        chunks.append((String(body[start...]), ""))
+
+        var items: [ExtractedInvoice.Item] = []
+        var pending = ""
+        for chunk in chunks {
+            let candidate = pending + chunk.text
+            if let item = Self.item(from: candidate) {
+                items.append(item)
+                pending = ""
+            } else {
+                pending = candidate + chunk.separator
+            }
+        }
+        let leftover = pending.trimmingCharacters(in: .whitespacesAndNewlines.union(.punctuationCharacters))
+        if !leftover.isEmpty, !items.isEmpty || leftover.count > 3 {
+            warnings.append("Could not understand \"\(leftover)\" as an item with a price.")
+        }
+        return items
+    }
+
+    static func item(from chunk: String) -> ExtractedInvoice.Item? {
+        let text = chunk.trimmingCharacters(in: .whitespacesAndNewlines.union(CharacterSet(charactersIn: ",.;:")))
+        guard let match = Self.itemPattern.firstMatch(in: text) else { return nil }
+        var quantity = match.group(1) ?? "1"
+        if quantity.lowercased() == "a" || quantity.lowercased() == "an" { quantity = "1" }
+        let unit = match.group(2).map { Self.canonicalUnit($0) }
+        var description = (match.group(3) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        if description.lowercased().hasPrefix("of ") { description = String(description.dropFirst(3)) }
+        guard !description.isEmpty else { return nil }
+        var price = match.group(5) ?? "0"
+        if match.group(6) != nil, let thousands = try? Decimals.parse(price, scale: 3) {
+            price = Decimals.format(thousands * 1000, scale: 3)
+        }
+        let currency = Self.currencyCode(symbol: match.group(4), word: match.group(7))
+        return .init(
+            description: description.prefix(1).uppercased() + description.dropFirst(), quantity: quantity, unit: unit,
+            unitPrice: price, currency: currency
+        )
+    }
+
+    static func canonicalUnit(_ unit: String) -> String {
+        switch unit.lowercased() {
+        case "h", "hr", "hrs", "hour", "hours": return "hour"
+        case "day", "days": return "day"
+        case "week", "weeks": return "week"
+        case "month", "months": return "month"
+        default: return "unit"
+        }
+    }
+
+    static func currencyCode(symbol: String?, word: String?) -> String? {
+        switch (symbol ?? word ?? "").lowercased() {
+        case "$", "dollar", "dollars", "bucks", "usd": return "USD"
+        case "€", "euro", "euros", "eur": return "EUR"
+        case "£", "pound", "pounds", "quid", "gbp": return "GBP"
+        default: return nil
+        }
+    }
+
+    // MARK: Patterns (case-insensitive, run on text whose number words are already digits).
+
+    static let client = Pattern(#"\b(?:bill|invoice|charge)\s+(?:to\s+)?(.+?)(?:\s+for\b|\s*[,:;]|(?=\s+\d)|$)"#)
+    static let dueIn = Pattern(#",?\s*(?:payment\s+)?due\s+(?:with)?in\s+(\d+|an?)\s+(days?|weeks?|months?)"#)
+    static let net = Pattern(#",?\s*\bnet\s*(\d{1,3})\b"#)
+    static let noTax = Pattern(#",?\s*\b(?:no|without|zero)\s+(?:sales\s+)?(?:tax|vat|gst)\b"#)
+    static let taxAfter = Pattern(#",?\s*(?:\b(?:plus|with|add|and)\s+)?(\d+(?:\.\d+)?)\s*(?:%|percent\b|per\s+cent\b)\s*(?:sales\s+)?(?:tax|vat|gst)\b"#)
+    static let taxBefore = Pattern(#",?\s*(?:\b(?:plus|with|add|and)\s+)?(?:sales\s+)?(?:tax|vat|gst)\s+(?:of|at)\s+(\d+(?:\.\d+)?)\s*(?:%|percent\b|per\s+cent\b)"#)
+    static let notes = Pattern(#"\bnotes?\s*:\s*(.*)$"#)
+    static let separator = Pattern(#"\s*(?:,|;|\band\b|\bplus\b)\s*"#)
+    static let itemPattern = Pattern(
+        #"^(?:(\d+(?:\.\d+)?|an?)\s+)?(?:(hours?|hrs?|h|days?|weeks?|months?|units?|items?|pieces?|pcs)\b\s*(?:of\s+)?)?(.+?)\s+(?:at|@|for|costing)\s+(?:a\s+rate\s+of\s+)?([$€£])?\s*(\d[\d,]*(?:\.\d+)?)\s*(k\b)?\s*(dollars?|bucks|usd|euros?|eur|pounds?|gbp|quid)?(?:\s*(?:per|/|an?|each)\b.*|\s+(?:an?\s+)?(?:hour|day|week|month|piece|unit|item)\b.*)?$"#
+    )
+}
+
+/// A thin wrapper over NSRegularExpression that hands out Swift ranges and capture groups.
+struct Pattern: @unchecked Sendable {
+    // NSRegularExpression is immutable and documented thread-safe; it is just not annotated Sendable.
+    let regex: NSRegularExpression
+
+    init(_ pattern: String) {
+        // The patterns are literals in this file; a typo is a programming error caught by the unit tests.
+        self.regex = try! NSRegularExpression(pattern: pattern, options: [.caseInsensitive])
+    }
+
+    struct Match {
+        let text: String
+        let result: NSTextCheckingResult
+        var range: Range<String.Index> { Range(self.result.range, in: self.text)! }
+        func group(_ index: Int) -> String? {
+            let range = self.result.range(at: index)
+            guard range.location != NSNotFound, let swiftRange = Range(range, in: self.text) else { return nil }
+            return String(self.text[swiftRange])
+        }
+    }
+
+    func firstMatch(in text: String) -> Match? {
+        self.regex.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)).map { Match(text: text, result: $0) }
+    }
+
+    func matches(in text: String) -> [Match] {
+        self.regex.matches(in: text, range: NSRange(text.startIndex..., in: text)).map { Match(text: text, result: $0) }
+    }
+}
+
+/// Spoken numbers to digits: "twelve" → "12", "one hundred and fifty" → "150", "two and a half" → "2.5".
+enum NumberWords {
+    static let units: [String: Int] = [
+        "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+        "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16,
+        "seventeen": 17, "eighteen": 18, "nineteen": 19, "dozen": 12,
+    ]
+    static let tens: [String: Int] = [
+        "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90,
+    ]
+    static let scales: [String: Int] = ["hundred": 100, "thousand": 1000, "million": 1_000_000]
+
+    static func isNumberWord(_ word: String) -> Bool {
+        let parts = word.split(separator: "-").map(String.init)
+        return !parts.isEmpty && parts.allSatisfy { units[$0] != nil || tens[$0] != nil || scales[$0] != nil }
+    }
+
+    static func normalize(_ text: String) -> String {
+        let tokens = text.split(separator: " ", omittingEmptySubsequences: false).map(String.init)
+        var output: [String] = []
+        var index = 0
+        while index < tokens.count {
+            let (core, trailing) = split(tokens[index])
+            guard isNumberWord(core.lowercased()) else {
+                output.append(tokens[index])
+                index += 1
+                continue
+            }
+            var total = 0
+            var current = 0
+            var lastTrailing = trailing
+            var cursor = index
+            var half = false
+            while cursor < tokens.count {
+                let (word, punctuation) = split(tokens[cursor])
+                let lower = word.lowercased()
+                if isNumberWord(lower) {
+                    for part in lower.split(separator: "-").map(String.init) {
+                        if let value = units[part] ?? tens[part] {
+                            current += value
+                        } else if let scale = scales[part] {
+                            if scale == 100 {
+                                current = max(current, 1) * 100
+                            } else {
+                                total += max(current, 1) * scale
+                                current = 0
+                            }
+                        }
+                    }
+                    lastTrailing = punctuation
+                    cursor += 1
+                    if !punctuation.isEmpty { break }
+                    continue
+                }
+                // "and" continues only inside a number ("one hundred and fifty") or before "a half".
+                if lower == "and", cursor + 1 < tokens.count {
+                    let next = split(tokens[cursor + 1]).0.lowercased()
+                    if isNumberWord(next) {
+                        cursor += 1
+                        continue
+                    }
+                    if next == "a", cursor + 2 < tokens.count, split(tokens[cursor + 2]).0.lowercased() == "half" {
+                        half = true
+                        lastTrailing = split(tokens[cursor + 2]).1
+                        cursor += 3
+                        break
+                    }
+                }
+                break
+            }
+            let value = total + current
+            output.append((half ? "\(value).5" : "\(value)") + lastTrailing)
+            index = cursor
+        }
+        return output.joined(separator: " ")
+    }
+
+    /// "twelve," → ("twelve", ",").
+    private static func split(_ token: String) -> (String, String) {
+        var core = token
+        var trailing = ""
+        while let last = core.last, ",.;:!?".contains(last) {
+            trailing.insert(last, at: trailing.startIndex)
+            core.removeLast()
+        }
+        return (core, trailing)
+    }
+}

@@ -1,0 +1,111 @@
+import COpenSSL
+import Foundation
+
+/// The one door to OpenSSL's libcrypto: MACs, key derivation, randomness and constant-time comparison.
+///
+/// Every function here is synchronous and CPU-bound. HMAC is microseconds and fine anywhere; `scrypt` is tens of
+/// milliseconds by design, so callers must run it on a thread pool (see `PasswordHasher`).
+public enum OpenSSL {
+    /// OpenSSL's own version string, e.g. "OpenSSL 3.0.19 27 Jan 2026".
+    public static var version: String {
+        String(cString: OpenSSL_version(numericCast(OPENSSL_VERSION)))
+    }
+
+    /// HMAC-SHA256 of `data` under `key`.
+    public static func hmacSHA256(key: some ContiguousBytes, data: some ContiguousBytes) -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
+        var outLength: UInt32 = 0
+        key.withUnsafeBytes { keyBytes in
+            data.withUnsafeBytes { dataBytes in
+                _ = HMAC(
+                    EVP_sha256(),
+                    keyBytes.baseAddress, Int32(keyBytes.count),
+                    dataBytes.baseAddress?.assumingMemoryBound(to: UInt8.self), dataBytes.count,
+                    &out, &outLength
+                )
+            }
+        }
+        return Array(out.prefix(Int(outLength)))
+    }
+
+    /// SHA-256 digest.
+    public static func sha256(_ data: some ContiguousBytes) -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: 32)
+        data.withUnsafeBytes { bytes in
+            _ = SHA256(bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), bytes.count, &out)
+        }
+        return out
+    }
+
+    /// Cryptographically secure random bytes from OpenSSL's DRBG.
+    public static func randomBytes(_ count: Int) -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: count)
+        // RAND_bytes only fails when the DRBG cannot be seeded, which on Linux means /dev/urandom is unusable;
+        // continuing with zero bytes would be a silent security failure, so this is the one place we trap.
+        precondition(RAND_bytes(&out, Int32(count)) == 1, "OpenSSL RAND_bytes failed: the system has no entropy source")
+        return out
+    }
+
+    /// Compares two byte strings in time that depends only on their lengths (CRYPTO_memcmp).
+    public static func constantTimeEquals(_ a: some ContiguousBytes, _ b: some ContiguousBytes) -> Bool {
+        a.withUnsafeBytes { left in
+            b.withUnsafeBytes { right in
+                guard left.count == right.count else { return false }
+                if left.count == 0 { return true }
+                return CRYPTO_memcmp(left.baseAddress, right.baseAddress, left.count) == 0
+            }
+        }
+    }
+
+    /// scrypt (RFC 7914) through EVP_PBE_scrypt. Memory use is about 128 · r · N bytes.
+    public static func scrypt(
+        password: some ContiguousBytes, salt: some ContiguousBytes, n: UInt64, r: UInt64, p: UInt64, length: Int
+    ) -> [UInt8]? {
+        var out = [UInt8](repeating: 0, count: length)
+        // OpenSSL refuses work above maxmem (default 32 MiB); allow the configured cost plus headroom.
+        let maxMemory = 128 * r * n * p + 1024 * 1024 * 8
+        let ok = password.withUnsafeBytes { pw in
+            salt.withUnsafeBytes { s in
+                EVP_PBE_scrypt(
+                    pw.baseAddress?.assumingMemoryBound(to: CChar.self), pw.count,
+                    s.baseAddress?.assumingMemoryBound(to: UInt8.self), s.count,
+                    n, r, p, maxMemory, &out, length
+                )
+            }
+        }
+        return ok == 1 ? out : nil
+    }
+}
+
+/// base64url without padding (RFC 4648 §5), strict: only the URL-safe alphabet, no padding, no whitespace.
+///
+/// Written by hand because Foundation's decoder accepts only the standard alphabet with padding and would need
+/// a rewrite of the input first, and the JWT rules want strictness Foundation does not offer.
+public enum Base64URL {
+    public static func encode(_ bytes: some Sequence<UInt8>) -> String {
+        Data(bytes).base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-")
+            .replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+    }
+
+    public static func decode(_ text: Substring) -> [UInt8]? {
+        var standard = ""
+        standard.reserveCapacity(text.utf8.count + 3)
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "A"..."Z", "a"..."z", "0"..."9": standard.unicodeScalars.append(scalar)
+            case "-": standard.append("+")
+            case "_": standard.append("/")
+            default: return nil
+            }
+        }
+        // A length of 1 mod 4 can never come from an encoder.
+        if standard.utf8.count % 4 == 1 { return nil }
+        while standard.utf8.count % 4 != 0 { standard.append("=") }
+        guard let data = Data(base64Encoded: standard) else { return nil }
+        return [UInt8](data)
+    }
+
+    public static func decode(_ text: String) -> [UInt8]? { decode(Substring(text)) }
+}

@@ -1,0 +1,50 @@
+import Hummingbird
+import JWT
+
+/// Verifies the bearer access token on every request it guards and puts the user in the context.
+/// Every role runs this itself: no role trusts another to have checked, and the user comes only from `sub`.
+public struct BearerAuthMiddleware: RouterMiddleware {
+    public typealias Context = AppRequestContext
+    let tokens: TokenService
+
+    public init(tokens: TokenService) { self.tokens = tokens }
+
+    public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard let token = Self.bearerToken(request) else { throw Problem.unauthorized() }
+        let claims: AccessTokenClaims
+        do {
+            claims = try self.tokens.verifyAccessToken(token)
+        } catch {
+            context.logger.debug("token rejected", metadata: ["reason": .string("\(error)")])
+            throw Problem(.unauthorized, detail: "The bearer token is invalid or expired.", headers: [.wwwAuthenticate: "Bearer error=\"invalid_token\""])
+        }
+        var context = context
+        // `sub` is present and non-empty: the verification rules require it.
+        context.user = AuthenticatedUser(id: claims.sub ?? "", email: claims.email, name: claims.name, token: token)
+        return try await next(request, context)
+    }
+
+    /// `Authorization: Bearer <token>`; the scheme is case-insensitive (RFC 7235).
+    public static func bearerToken(_ request: Request) -> String? {
+        guard let header = request.headers[.authorization] else { return nil }
+        let parts = header.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
+        guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
+        let token = parts[1].trimmingCharacters(in: .whitespaces)
+        return token.isEmpty ? nil : token
+    }
+}
+
+/// Guards the auth role's internal endpoints: only a service token (from the gateway) opens them.
+public struct ServiceAuthMiddleware: RouterMiddleware {
+    public typealias Context = AppRequestContext
+    let tokens: TokenService
+
+    public init(tokens: TokenService) { self.tokens = tokens }
+
+    public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard let token = BearerAuthMiddleware.bearerToken(request), (try? self.tokens.verifyServiceToken(token)) != nil else {
+            throw Problem.unauthorized("This endpoint is for the gateway only.")
+        }
+        return try await next(request, context)
+    }
+}

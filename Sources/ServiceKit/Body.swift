@@ -1,0 +1,78 @@
+import Foundation
+import Hummingbird
+import NIOCore
+
+/// Reading request bodies within limits, and writing JSON responses.
+public enum Body {
+    /// The default limit for JSON bodies.
+    public static let defaultJSONLimit = 1024 * 1024
+
+    /// Collects the body, refusing (413) a declared or actual size over `limit` without buffering more than that.
+    public static func collect(_ request: Request, limit: Int) async throws -> ByteBuffer {
+        if let declared = request.headers[.contentLength].flatMap(Int.init), declared > limit {
+            throw Problem(.contentTooLarge, detail: "The request body may not exceed \(limit) bytes.")
+        }
+        var buffer = ByteBuffer()
+        for try await chunk in request.body {
+            guard buffer.readableBytes + chunk.readableBytes <= limit else {
+                throw Problem(.contentTooLarge, detail: "The request body may not exceed \(limit) bytes.")
+            }
+            var chunk = chunk
+            buffer.writeBuffer(&chunk)
+        }
+        return buffer
+    }
+
+    /// Decodes a JSON body: 415 for another media type, 413 over `limit`, 400 for malformed JSON, 422 for JSON of
+    /// the wrong shape (naming the field).
+    public static func decode<T: Decodable>(_ type: T.Type, from request: Request, limit: Int = Body.defaultJSONLimit) async throws -> T {
+        guard let contentType = request.headers[.contentType], Self.isJSON(contentType) else {
+            throw Problem(.unsupportedMediaType, detail: "Send the body as application/json.")
+        }
+        let buffer = try await Self.collect(request, limit: limit)
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        do {
+            return try decoder.decode(T.self, from: Data(buffer: buffer))
+        } catch let error as DecodingError {
+            switch error {
+            case .dataCorrupted(let context) where context.codingPath.isEmpty:
+                throw Problem.badRequest("The body is not valid JSON.")
+            case .keyNotFound(let key, let context):
+                let field = Self.path(context.codingPath + [key])
+                throw Problem.unprocessable("\(field) is required.", errors: [.init(field: field, message: "is required")])
+            case .typeMismatch(_, let context), .valueNotFound(_, let context):
+                let field = Self.path(context.codingPath)
+                throw Problem.unprocessable("\(field) has the wrong type.", errors: [.init(field: field, message: "has the wrong type")])
+            case .dataCorrupted(let context):
+                let field = Self.path(context.codingPath)
+                throw Problem.unprocessable("\(field): \(context.debugDescription)", errors: [.init(field: field, message: context.debugDescription)])
+            @unknown default:
+                throw Problem.badRequest("The body could not be read.")
+            }
+        }
+    }
+
+    static func isJSON(_ contentType: String) -> Bool {
+        let mediaType = contentType.split(separator: ";", maxSplits: 1)[0].trimmingCharacters(in: .whitespaces).lowercased()
+        return mediaType == "application/json" || (mediaType.hasPrefix("application/") && mediaType.hasSuffix("+json"))
+    }
+
+    static func path(_ keys: [any CodingKey]) -> String {
+        keys.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".").replacingOccurrences(of: ".[", with: "[")
+    }
+
+    /// A JSON response; authenticated JSON is never cached by intermediaries.
+    public static func json<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) throws -> Response {
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .custom { date, encoder in
+            var container = encoder.singleValueContainer()
+            try container.encode(date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true)))
+        }
+        encoder.outputFormatting = [.withoutEscapingSlashes]
+        var headers = headers
+        headers[.contentType] = "application/json; charset=utf-8"
+        if headers[.cacheControl] == nil { headers[.cacheControl] = "no-store" }
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(value))))
+    }
+}

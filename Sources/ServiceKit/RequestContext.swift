@@ -1,0 +1,38 @@
+import Hummingbird
+import Logging
+import NIOCore
+
+/// The signed-in user, taken only from a verified access token's claims.
+public struct AuthenticatedUser: Sendable, Equatable {
+    public var id: String
+    public var email: String?
+    public var name: String?
+    /// The bearer token as received, so a role can forward it when it calls another role for this user.
+    public var token: String
+
+    public init(id: String, email: String?, name: String?, token: String) {
+        self.id = id
+        self.email = email
+        self.name = name
+        self.token = token
+    }
+}
+
+/// Every role's request context: the request id, the remote address, and the user once a token was verified.
+public struct AppRequestContext: RequestContext {
+    public var coreContext: CoreRequestContextStorage
+    public var requestID: String = ""
+    public var user: AuthenticatedUser?
+    public let remoteAddress: SocketAddress?
+
+    public init(source: ApplicationRequestContextSource) {
+        self.coreContext = .init(source: source)
+        self.remoteAddress = source.channel.remoteAddress
+    }
+
+    /// The verified user, or a 401. Handlers behind `BearerAuthMiddleware` always have one.
+    public func requireUser() throws -> AuthenticatedUser {
+        guard let user = self.user else { throw Problem.unauthorized() }
+        return user
+    }
+}

@@ -1,0 +1,148 @@
+import Foundation
+
+/// A value a query may compare against. Queries are built from these typed values only, never from JSON a client
+/// sent, so `{"email": {"$ne": null}}` can never become an operator.
+public enum FieldValue: Sendable, Hashable {
+    case string(String)
+    case int(Int64)
+    case bool(Bool)
+    case date(Date)
+    case null
+}
+
+/// A filter over document fields (dotted paths). The small set of operators the roles need, nothing more.
+public indirect enum Filter: Sendable {
+    case equal(String, FieldValue)
+    case less(String, FieldValue)
+    case greater(String, FieldValue)
+    case and([Filter])
+    case or([Filter])
+
+    public static let all = Filter.and([])
+}
+
+public struct SortField: Sendable {
+    public var field: String
+    public var descending: Bool
+    public init(_ field: String, descending: Bool = false) {
+        self.field = field
+        self.descending = descending
+    }
+}
+
+public struct IndexSpec: Sendable {
+    public var name: String
+    public var fields: [String]
+    public var unique: Bool
+    public init(name: String, fields: [String], unique: Bool = false) {
+        self.name = name
+        self.fields = fields
+        self.unique = unique
+    }
+}
+
+/// A collection a role owns, with the indexes it relies on (created at start-up).
+public struct CollectionSpec: Sendable {
+    public enum Kind: Sendable { case documents, counters }
+    public var name: String
+    public var kind: Kind
+    public var indexes: [IndexSpec]
+    public init(name: String, kind: Kind = .documents, indexes: [IndexSpec] = []) {
+        self.name = name
+        self.kind = kind
+        self.indexes = indexes
+    }
+}
+
+/// Why a store operation failed, in terms the API can map: conflict → 409, unavailable → 503.
+public struct StoreError: Error, CustomStringConvertible, Sendable, Equatable {
+    public enum Code: Sendable, Equatable { case duplicateKey, unavailable, invalidQuery, corrupt }
+    public let code: Code
+    public let detail: String
+    public var description: String { "StoreError.\(self.code): \(self.detail)" }
+
+    public static func duplicateKey(_ detail: String) -> StoreError { .init(code: .duplicateKey, detail: detail) }
+    public static func unavailable(_ detail: String) -> StoreError { .init(code: .unavailable, detail: detail) }
+    public static func invalidQuery(_ detail: String) -> StoreError { .init(code: .invalidQuery, detail: detail) }
+    public static func corrupt(_ detail: String) -> StoreError { .init(code: .corrupt, detail: detail) }
+}
+
+/// A stored document: Codable with a string `id` (the engines map it to their primary key, `_id` in MongoDB).
+public protocol StoredDocument: Codable, Sendable {
+    var id: String { get }
+}
+
+/// The store interface every repository is written against. It is shaped after what MongoDB offers (documents,
+/// unique indexes, atomic counters, sorted and filtered queries with a limit), so the SQLite engine and the MongoDB
+/// engine implement the same semantics and a repository never knows which one it has.
+public protocol DocumentStore: Sendable {
+    /// "sqlite" or "mongodb", for logs and readiness.
+    var engine: String { get }
+    /// Creates collections and their indexes; idempotent, run at start-up.
+    func prepare(_ collections: [CollectionSpec]) async throws
+    /// Inserts a new document; a unique index violation throws `StoreError.duplicateKey`.
+    func insert<D: StoredDocument>(_ document: D, into collection: String) async throws
+    func findOne<D: StoredDocument>(_ type: D.Type, in collection: String, where filter: Filter) async throws -> D?
+    func find<D: StoredDocument>(_ type: D.Type, in collection: String, where filter: Filter, sort: [SortField], limit: Int) async throws -> [D]
+    /// Replaces the first document matching `filter` (which should pin the id); returns whether one matched.
+    func replaceOne<D: StoredDocument>(_ document: D, in collection: String, where filter: Filter) async throws -> Bool
+    /// Deletes matching documents and returns how many.
+    func delete(in collection: String, where filter: Filter) async throws -> Int
+    /// Atomically adds one to the named counter (creating it at 1) and returns the new value.
+    func increment(counter: String, in collection: String) async throws -> Int64
+    /// Cheap round trip for readiness checks.
+    func ping() async throws
+}
+
+/// The one date format documents use in JSON-based engines: UTC with milliseconds, fixed width, so text order is time
+/// order. Dates are truncated to milliseconds on the way in (`Date.storeNow`) so they round-trip exactly.
+public enum StoreDates {
+    public static func string(_ date: Date) -> String {
+        date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
+    }
+
+    public static func date(_ text: String) -> Date? {
+        try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(text)
+    }
+
+    public static func encoder() -> JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .custom { date, encoder in
+            var container = encoder.singleValueContainer()
+            try container.encode(StoreDates.string(date))
+        }
+        return encoder
+    }
+
+    public static func decoder() -> JSONDecoder {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .custom { decoder in
+            let text = try decoder.singleValueContainer().decode(String.self)
+            guard let date = StoreDates.date(text) else {
+                throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "bad stored date \(text)"))
+            }
+            return date
+        }
+        return decoder
+    }
+}
+
+extension Date {
+    /// Now, truncated to whole milliseconds: the precision both engines store (BSON datetime is milliseconds).
+    public static var storeNow: Date {
+        Date(timeIntervalSince1970: (Date().timeIntervalSince1970 * 1000).rounded(.down) / 1000)
+    }
+}
+
+/// Identifiers: 128 random bits as 32 lowercase hex characters. String ids (not ObjectIds) because the same id must
+/// be valid in both engines and in URLs; a malformed id simply matches nothing (404), it can never fail to parse.
+public enum DocumentID {
+    public static func make() -> String {
+        var generator = SystemRandomNumberGenerator()
+        return (0..<2).map { _ in String(format: "%016llx", generator.next() as UInt64) }.joined()
+    }
+
+    public static func isWellFormed(_ id: String) -> Bool {
+        id.utf8.count == 32 && id.utf8.allSatisfy { (48...57).contains($0) || (97...102).contains($0) }
+    }
+}

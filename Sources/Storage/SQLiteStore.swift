@@ -1,0 +1,272 @@
+import CSQLite
+import Foundation
+import Logging
+import NIOPosix
+
+/// The embedded engine: one SQLite file per role under `DATA_DIR`, each collection a table of JSON documents
+/// (`id TEXT PRIMARY KEY, body TEXT`), indexes as expression indexes on `json_extract`.
+///
+/// SQLite calls block, so every call runs on this store's own one-thread `NIOThreadPool`, never on an event loop
+/// or the Swift concurrency pool. One thread also serialises access to the single connection, which is what
+/// SQLite wants from one writer anyway (WAL lets readers of other processes proceed).
+public final class SQLiteStore: DocumentStore, @unchecked Sendable {
+    // @unchecked: `connection` is touched only from `threadPool`'s single thread.
+    public var engine: String { "sqlite" }
+    private let threadPool: NIOThreadPool
+    private let connection: SQLiteConnection
+    private let encoder = StoreDates.encoder()
+
+    /// Opens (creating when needed) the database at `path`. Use ":memory:" for a private in-memory database.
+    public init(path: String) throws {
+        if path != ":memory:" {
+            try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        }
+        self.connection = try SQLiteConnection(path: path)
+        self.threadPool = NIOThreadPool(numberOfThreads: 1)
+        self.threadPool.start()
+    }
+
+    deinit {
+        self.threadPool.shutdownGracefully { _ in }
+    }
+
+    /// Stops the thread pool; pending work finishes first.
+    public func shutdown() async throws {
+        try await self.threadPool.shutdownGracefully()
+    }
+
+    private func run<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
+        let connection = self.connection
+        return try await self.threadPool.runIfActive { try body(connection) }
+    }
+
+    public func prepare(_ collections: [CollectionSpec]) async throws {
+        try await self.run { db in
+            for collection in collections {
+                let table = try Self.identifier(collection.name)
+                switch collection.kind {
+                case .counters:
+                    try db.execute("CREATE TABLE IF NOT EXISTS \(table) (id TEXT PRIMARY KEY, value INTEGER NOT NULL) STRICT")
+                case .documents:
+                    try db.execute("CREATE TABLE IF NOT EXISTS \(table) (id TEXT PRIMARY KEY, body TEXT NOT NULL) STRICT")
+                }
+                for index in collection.indexes {
+                    let columns = try index.fields.map { try Self.column($0) }.joined(separator: ", ")
+                    let name = try Self.identifier(collection.name + "_" + index.name)
+                    try db.execute("CREATE \(index.unique ? "UNIQUE " : "")INDEX IF NOT EXISTS \(name) ON \(table) (\(columns))")
+                }
+            }
+        }
+    }
+
+    public func insert<D: StoredDocument>(_ document: D, into collection: String) async throws {
+        let body = try self.encoder.encode(document)
+        let id = document.id
+        try await self.run { db in
+            let statement = try db.prepare("INSERT INTO \(try Self.identifier(collection)) (id, body) VALUES (?, ?)")
+            try statement.bind([.string(id), .string(String(decoding: body, as: UTF8.self))])
+            _ = try statement.step()
+        }
+    }
+
+    public func findOne<D: StoredDocument>(_ type: D.Type, in collection: String, where filter: Filter) async throws -> D? {
+        try await self.find(type, in: collection, where: filter, sort: [], limit: 1).first
+    }
+
+    public func find<D: StoredDocument>(_ type: D.Type, in collection: String, where filter: Filter, sort: [SortField], limit: Int) async throws -> [D] {
+        let bodies: [String] = try await self.run { db in
+            var values: [FieldValue] = []
+            let condition = try Self.sql(filter, values: &values)
+            var sql = "SELECT body FROM \(try Self.identifier(collection)) WHERE \(condition)"
+            if !sort.isEmpty {
+                sql += " ORDER BY " + (try sort.map { "\(try Self.column($0.field)) \($0.descending ? "DESC" : "ASC")" }.joined(separator: ", "))
+            }
+            sql += " LIMIT \(max(0, limit))"
+            let statement = try db.prepare(sql)
+            try statement.bind(values)
+            var rows: [String] = []
+            while try statement.step() { rows.append(statement.text(0)) }
+            return rows
+        }
+        let decoder = StoreDates.decoder()
+        return try bodies.map { body in
+            do { return try decoder.decode(D.self, from: Data(body.utf8)) } catch {
+                throw StoreError.corrupt("document in \(collection) does not decode as \(D.self): \(error)")
+            }
+        }
+    }
+
+    public func replaceOne<D: StoredDocument>(_ document: D, in collection: String, where filter: Filter) async throws -> Bool {
+        let body = String(decoding: try self.encoder.encode(document), as: UTF8.self)
+        return try await self.run { db in
+            var values: [FieldValue] = [.string(body)]
+            let condition = try Self.sql(filter, values: &values)
+            let table = try Self.identifier(collection)
+            let statement = try db.prepare("UPDATE \(table) SET body = ? WHERE id = (SELECT id FROM \(table) WHERE \(condition) LIMIT 1)")
+            try statement.bind(values)
+            _ = try statement.step()
+            return db.changes > 0
+        }
+    }
+
+    public func delete(in collection: String, where filter: Filter) async throws -> Int {
+        try await self.run { db in
+            var values: [FieldValue] = []
+            let condition = try Self.sql(filter, values: &values)
+            let statement = try db.prepare("DELETE FROM \(try Self.identifier(collection)) WHERE \(condition)")
+            try statement.bind(values)
+            _ = try statement.step()
+            return db.changes
+        }
+    }
+
+    public func increment(counter: String, in collection: String) async throws -> Int64 {
+        try await self.run { db in
+            // One statement, so the increment is atomic even with other processes on the same file.
+            let statement = try db.prepare(
+                "INSERT INTO \(try Self.identifier(collection)) (id, value) VALUES (?, 1) ON CONFLICT(id) DO UPDATE SET value = value + 1 RETURNING value"
+            )
+            try statement.bind([.string(counter)])
+            guard try statement.step() else { throw StoreError.corrupt("counter returned no row") }
+            return statement.int64(0)
+        }
+    }
+
+    public func ping() async throws {
+        try await self.run { db in try db.execute("SELECT 1") }
+    }
+
+    // MARK: SQL building. Names come from code, values are always bound parameters.
+
+    static func identifier(_ name: String) throws -> String {
+        guard !name.isEmpty, name.utf8.allSatisfy({ $0 == 95 || (48...57).contains($0) || (65...90).contains($0) || (97...122).contains($0) }) else {
+            throw StoreError.invalidQuery("bad collection name \(name)")
+        }
+        return "\"\(name)\""
+    }
+
+    static func column(_ field: String) throws -> String {
+        if field == "id" { return "id" }
+        guard !field.isEmpty, field.utf8.allSatisfy({ $0 == 95 || $0 == 46 || (48...57).contains($0) || (65...90).contains($0) || (97...122).contains($0) }) else {
+            throw StoreError.invalidQuery("bad field name \(field)")
+        }
+        return "json_extract(body, '$.\(field)')"
+    }
+
+    static func sql(_ filter: Filter, values: inout [FieldValue]) throws -> String {
+        switch filter {
+        case .equal(let field, .null):
+            return "\(try column(field)) IS NULL"
+        case .equal(let field, let value):
+            values.append(value)
+            return "\(try column(field)) = ?"
+        case .less(let field, let value):
+            values.append(value)
+            return "\(try column(field)) < ?"
+        case .greater(let field, let value):
+            values.append(value)
+            return "\(try column(field)) > ?"
+        case .and(let filters):
+            if filters.isEmpty { return "1" }
+            return "(" + (try filters.map { try sql($0, values: &values) }.joined(separator: " AND ")) + ")"
+        case .or(let filters):
+            if filters.isEmpty { return "0" }
+            return "(" + (try filters.map { try sql($0, values: &values) }.joined(separator: " OR ")) + ")"
+        }
+    }
+}
+
+/// The sqlite3 handle and its statements. Every `sqlite3_*` create call has its matching close/finalize in `deinit`.
+/// @unchecked Sendable: it is handed to closures that run on `SQLiteStore`'s single thread, and only there.
+final class SQLiteConnection: @unchecked Sendable {
+    private var handle: OpaquePointer?
+
+    init(path: String) throws {
+        let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX
+        let rc = sqlite3_open_v2(path, &self.handle, flags, nil)
+        guard rc == SQLITE_OK else {
+            let message = self.handle.map { String(cString: sqlite3_errmsg($0)) } ?? "out of memory"
+            sqlite3_close(self.handle)
+            throw StoreError.unavailable("cannot open \(path): \(message)")
+        }
+        sqlite3_busy_timeout(self.handle, 5_000)
+        try self.execute("PRAGMA journal_mode = WAL")
+        try self.execute("PRAGMA synchronous = NORMAL")
+    }
+
+    deinit { sqlite3_close_v2(self.handle) }
+
+    var changes: Int { Int(sqlite3_changes(self.handle)) }
+
+    func execute(_ sql: String) throws {
+        let statement = try self.prepare(sql)
+        while try statement.step() {}
+    }
+
+    func prepare(_ sql: String) throws -> Statement {
+        var statement: OpaquePointer?
+        let rc = sqlite3_prepare_v2(self.handle, sql, -1, &statement, nil)
+        guard rc == SQLITE_OK, let statement else { throw self.error(rc) }
+        return Statement(statement, connection: self)
+    }
+
+    func error(_ rc: Int32) -> StoreError {
+        let message = String(cString: sqlite3_errmsg(self.handle))
+        let extended = sqlite3_extended_errcode(self.handle)
+        if extended == csqlite_constraint_unique || extended == csqlite_constraint_primarykey {
+            return .duplicateKey(message)
+        }
+        if rc == SQLITE_BUSY || rc == SQLITE_LOCKED || rc == SQLITE_IOERR || rc == SQLITE_FULL || rc == SQLITE_CANTOPEN {
+            return .unavailable(message)
+        }
+        return .corrupt("sqlite error \(rc): \(message)")
+    }
+
+    final class Statement {
+        private let statement: OpaquePointer
+        private let connection: SQLiteConnection
+
+        init(_ statement: OpaquePointer, connection: SQLiteConnection) {
+            self.statement = statement
+            self.connection = connection
+        }
+
+        deinit { sqlite3_finalize(self.statement) }
+
+        func bind(_ values: [FieldValue]) throws {
+            for (offset, value) in values.enumerated() {
+                let index = Int32(offset + 1)
+                let rc: Int32
+                switch value {
+                case .string(let text): rc = csqlite_bind_text(self.statement, index, text, -1)
+                case .int(let number): rc = sqlite3_bind_int64(self.statement, index, number)
+                case .bool(let flag): rc = sqlite3_bind_int64(self.statement, index, flag ? 1 : 0)
+                case .date(let date): rc = csqlite_bind_text(self.statement, index, StoreDates.string(date), -1)
+                case .null: rc = sqlite3_bind_null(self.statement, index)
+                }
+                guard rc == SQLITE_OK else { throw self.connection.error(rc) }
+            }
+        }
+
+        /// Advances; true while there is a row.
+        func step() throws -> Bool {
+            let rc = sqlite3_step(self.statement)
+            switch rc {
+            case SQLITE_ROW: return true
+            case SQLITE_DONE: return false
+            default: throw self.connection.error(rc)
+            }
+        }
+
+        func text(_ column: Int32) -> String {
+            guard let pointer = sqlite3_column_text(self.statement, column) else { return "" }
+            return String(cString: pointer)
+        }
+
+        func int64(_ column: Int32) -> Int64 { sqlite3_column_int64(self.statement, column) }
+    }
+}
+
+extension SQLiteStore {
+    public static var libraryVersion: String { String(cString: sqlite3_libversion()) }
+}

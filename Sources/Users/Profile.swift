@@ -1,0 +1,137 @@
+import Foundation
+import Invoicing
+import ServiceKit
+
+/// A user's business profile, owned by the user role (collection `profiles`, one document per user, id = user id).
+struct StoredProfile: StoredDocument, Equatable {
+    var id: String
+    var profile: BusinessProfile
+    var updatedAt: Date
+}
+
+/// The profile as the API shows it.
+public struct ProfileView: Codable, Sendable, Equatable {
+    public var userId: String
+    public var companyName: String?
+    public var address: String?
+    public var phone: String?
+    public var email: String?
+    public var defaultCurrency: Currency
+    public var defaultPaymentTermsDays: Int
+    public var taxRate: TaxRate
+    public var updatedAt: Date?
+
+    init(userID: String, profile: BusinessProfile, updatedAt: Date?) {
+        self.userId = userID
+        self.companyName = profile.companyName
+        self.address = profile.address
+        self.phone = profile.phone
+        self.email = profile.email
+        self.defaultCurrency = profile.defaultCurrency
+        self.defaultPaymentTermsDays = profile.defaultPaymentTermsDays
+        self.taxRate = profile.taxRate
+        self.updatedAt = updatedAt
+    }
+}
+
+/// A field of a PATCH body: absent (leave it), null (clear it) or a value (set it).
+enum PatchField<Value: Decodable>: Decodable {
+    case absent
+    case null
+    case value(Value)
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        self = container.decodeNil() ? .null : .value(try container.decode(Value.self))
+    }
+}
+
+extension KeyedDecodingContainer {
+    func decode<Value>(_ type: PatchField<Value>.Type, forKey key: Key) throws -> PatchField<Value> {
+        try self.decodeIfPresent(type, forKey: key) ?? .absent
+    }
+}
+
+struct ProfilePatch: Decodable {
+    var companyName: PatchField<String> = .absent
+    var address: PatchField<String> = .absent
+    var phone: PatchField<String> = .absent
+    var email: PatchField<String> = .absent
+    var defaultCurrency: PatchField<Currency> = .absent
+    var defaultPaymentTermsDays: PatchField<Int> = .absent
+    var taxRate: PatchField<TaxRate> = .absent
+
+    /// Applies the patch, collecting every field problem rather than stopping at the first.
+    func apply(to profile: BusinessProfile) throws -> BusinessProfile {
+        var profile = profile
+        var problems: [Problem.FieldProblem] = []
+        func text(_ field: PatchField<String>, _ name: String, max: Int) -> String?? {
+            switch field {
+            case .absent: return .none
+            case .null: return .some(nil)
+            case .value(let raw):
+                let value = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+                if value.count > max {
+                    problems.append(.init(field: name, message: "must be at most \(max) characters"))
+                    return .none
+                }
+                return .some(value.isEmpty ? nil : value)
+            }
+        }
+        if let value = text(self.companyName, "companyName", max: 200) { profile.companyName = value }
+        if let value = text(self.address, "address", max: 500) { profile.address = value }
+        if let value = text(self.phone, "phone", max: 50) { profile.phone = value }
+        if let value = text(self.email, "email", max: 254) {
+            if let email = value, !Self.looksLikeEmail(email) {
+                problems.append(.init(field: "email", message: "is not a valid email address"))
+            } else {
+                profile.email = value
+            }
+        }
+        switch self.defaultCurrency {
+        case .absent: break
+        case .null: problems.append(.init(field: "defaultCurrency", message: "cannot be null"))
+        case .value(let currency): profile.defaultCurrency = currency
+        }
+        switch self.defaultPaymentTermsDays {
+        case .absent: break
+        case .null: problems.append(.init(field: "defaultPaymentTermsDays", message: "cannot be null"))
+        case .value(let days):
+            if (0...3650).contains(days) { profile.defaultPaymentTermsDays = days } else {
+                problems.append(.init(field: "defaultPaymentTermsDays", message: "must be between 0 and 3650"))
+            }
+        }
+        switch self.taxRate {
+        case .absent: break
+        case .null: problems.append(.init(field: "taxRate", message: "cannot be null"))
+        case .value(let rate): profile.taxRate = rate
+        }
+        if !problems.isEmpty { throw Problem.unprocessable("The profile update is invalid.", errors: problems) }
+        return profile
+    }
+
+    static func looksLikeEmail(_ text: String) -> Bool {
+        let parts = text.split(separator: "@", omittingEmptySubsequences: false)
+        return parts.count == 2 && !parts[0].isEmpty && parts[1].contains(".") && !text.contains(where: \.isWhitespace)
+    }
+}
+
+struct ProfileRepository: Sendable {
+    static let collection = "profiles"
+    static let collections = [CollectionSpec(name: collection)]
+    let store: any DocumentStore
+
+    func find(userID: String) async throws -> StoredProfile? {
+        try await self.store.findOne(StoredProfile.self, in: Self.collection, where: .equal("id", .string(userID)))
+    }
+
+    /// Replace, or insert when the user has none yet; a concurrent first insert loses the race and replaces instead.
+    func save(_ profile: StoredProfile) async throws {
+        if try await self.store.replaceOne(profile, in: Self.collection, where: .equal("id", .string(profile.id))) { return }
+        do {
+            try await self.store.insert(profile, into: Self.collection)
+        } catch let error as StoreError where error.code == .duplicateKey {
+            _ = try await self.store.replaceOne(profile, in: Self.collection, where: .equal("id", .string(profile.id)))
+        }
+    }
+}

@@ -1,0 +1,145 @@
+import ArgumentParser
+import Auth
+import Foundation
+import Gateway
+import HTTPClient
+import Invoices
+import OpenSSLSupport
+import PDF
+import ServiceKit
+import ServiceLifecycle
+import Storage
+import Users
+
+/// The one executable: `voice-invoice serve <role>` runs a role (or all four), `version` reports the C libraries.
+@main
+struct VoiceInvoice: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "voice-invoice",
+        abstract: "VoiceInvoice: spoken sentences to correct invoices and PDFs.",
+        subcommands: [Serve.self, Version.self]
+    )
+}
+
+struct Version: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Print the versions of the C libraries this binary uses.")
+
+    func run() {
+        print("voice-invoice 0.1.0")
+        print(OpenSSL.version)
+        print(CurlHTTPClient.libraryVersion)
+        print("libmongoc \(MongoDriver.version)")
+        print(InvoicePDFRenderer.libraryVersions)
+        print("SQLite \(SQLiteStore.libraryVersion)")
+    }
+}
+
+enum RoleChoice: String, ExpressibleByArgument, CaseIterable {
+    case all, gateway, auth, user, invoice
+}
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run one role, or all four in one process.",
+        discussion: """
+            Roles: gateway (the public edge: sign-in, proxy), auth (accounts), user (business profile), invoice (invoices, PDFs).
+            `all` runs the four as four HTTP servers in this process, gateway on PORT (default 3000) and auth, user, invoice on the
+            next three ports, talking to each other over loopback HTTP exactly as when deployed apart. Configuration comes from the
+            environment (see the README); --port and --host override PORT and HOST.
+            """
+    )
+
+    @Argument(help: "all | gateway | auth | user | invoice")
+    var role: RoleChoice
+
+    @Option(help: "Port to listen on (overrides PORT).")
+    var port: Int?
+
+    @Option(help: "Address to listen on (overrides HOST; default 0.0.0.0 for one role, 127.0.0.1 for `all`).")
+    var host: String?
+
+    func run() async throws {
+        var environment = ProcessInfo.processInfo.environment
+        if let port { environment["PORT"] = String(port) }
+        if let host { environment["HOST"] = host }
+        if self.role == .all, environment["HOST"]?.isEmpty ?? true { environment["HOST"] = "127.0.0.1" }
+
+        let settings: Settings
+        do { settings = try Settings(environment: environment) } catch let error as SettingsError {
+            FileHandle.standardError.write(Data("voice-invoice: \(error)\n".utf8))
+            throw ExitCode(78)  // EX_CONFIG
+        }
+        let level = settings.logLevel
+        LoggingSystem.bootstrap { label in JSONLogHandler(label: label, level: level) }
+        let logger = Logger(label: "voice-invoice")
+        logger.info("starting", metadata: ["role": .string(self.role.rawValue), "openssl": .string(OpenSSL.version), "libmongoc": .string(MongoDriver.version)])
+
+        do {
+            let services = try await self.role == .all ? Self.allRoles(settings, environment: environment, logger: logger) : [Self.oneRole(self.role, settings, logger: logger)]
+            let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            try await group.run()
+        } catch let error as SettingsError {
+            FileHandle.standardError.write(Data("voice-invoice: \(error)\n".utf8))
+            throw ExitCode(78)
+        }
+        logger.info("stopped")
+    }
+
+    static func oneRole(_ role: RoleChoice, _ settings: Settings, logger: Logger) async throws -> any Service {
+        var logger = logger
+        logger[metadataKey: "role"] = .string(role.rawValue)
+        switch role {
+        case .gateway: return try await GatewayRole.buildApplication(settings: settings, logger: logger)
+        case .auth: return try await AuthRole.buildApplication(settings: settings, logger: logger)
+        case .user: return try await UserRole.buildApplication(settings: settings, logger: logger)
+        case .invoice: return try await InvoiceRole.buildApplication(settings: settings, logger: logger)
+        case .all: preconditionFailure("`all` is expanded by allRoles")
+        }
+    }
+
+    /// The four roles in one process: each its own server on its own port, wired by loopback URLs.
+    static func allRoles(_ base: Settings, environment: [String: String], logger: Logger) async throws -> [any Service] {
+        var base = base
+        if base.jwtSecret == nil {
+            // Local convenience only: a fresh secret per run means tokens do not survive a restart.
+            base.jwtSecret = Array(Base64URL.encode(OpenSSL.randomBytes(32)).utf8)
+            logger.warning("JWT_SECRET is not set: generated a random secret for this run; tokens will not survive a restart")
+        }
+        let gatewayPort = base.port
+        let ports: [Role: Int] = [.gateway: gatewayPort, .auth: gatewayPort + 1, .user: gatewayPort + 2, .invoice: gatewayPort + 3]
+        guard ports.values.allSatisfy({ $0 > 0 && $0 <= 65535 }) else { throw SettingsError(problems: ["serve all needs PORT between 1 and 65532"]) }
+        let loopback = base.host == "0.0.0.0" || base.host == "::" ? "127.0.0.1" : base.host
+        func url(_ role: Role) -> String { "http://\(loopback):\(ports[role]!)" }
+        base.authServiceURL = base.authServiceURL ?? url(.auth)
+        base.userServiceURL = base.userServiceURL ?? url(.user)
+        base.invoiceServiceURL = base.invoiceServiceURL ?? url(.invoice)
+
+        func settings(_ role: Role) -> Settings {
+            var settings = base
+            settings.port = ports[role]!
+            return settings
+        }
+        func roleLogger(_ role: Role) -> Logger {
+            var logger = logger
+            logger[metadataKey: "role"] = .string(role.rawValue)
+            return logger
+        }
+        let host = loopback
+        let dataDirectory = base.dataDirectory
+        return [
+            try await AuthRole.buildApplication(settings: settings(.auth), logger: roleLogger(.auth)),
+            try await UserRole.buildApplication(settings: settings(.user), logger: roleLogger(.user)),
+            try await InvoiceRole.buildApplication(settings: settings(.invoice), logger: roleLogger(.invoice)),
+            try await GatewayRole.buildApplication(settings: settings(.gateway), logger: roleLogger(.gateway)) { port in
+                let message = """
+
+                    VoiceInvoice is running (gateway, auth, user and invoice on ports \(port)–\(port + 3), embedded store in \(dataDirectory)).
+                    Point a browser or curl at http://\(host):\(port)   e.g.  curl http://\(host):\(port)/api/health
+                    Press Ctrl-C to stop.
+
+                    """
+                FileHandle.standardError.write(Data(message.utf8))
+            },
+        ]
+    }
+}
