@@ -75,7 +75,13 @@ let package = Package(
         .testTarget(name: "JWTTests", dependencies: ["JWT", "OpenSSLSupport"]),
         .testTarget(name: "InvoicingTests", dependencies: ["Invoicing"]),
         .testTarget(name: "StorageTests", dependencies: ["Storage"]),
-        .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", .product(name: "Hummingbird", package: "hummingbird")]),
+        .testTarget(
+            name: "HTTPClientTests",
+            dependencies: [
+                "HTTPClient", .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         .testTarget(name: "PDFTests", dependencies: ["PDF", "Invoicing"]),
         .testTarget(
             name: "EndToEndTests",

@@ -189,7 +189,8 @@ public struct RuleBasedExtractor: InvoiceExtractor {
     static let taxAfter = Pattern(#",?\s*(?:\b(?:plus|with|add|and)\s+)?(\d+(?:\.\d+)?)\s*(?:%|percent\b|per\s+cent\b)\s*(?:sales\s+)?(?:tax|vat|gst)\b"#)
     static let taxBefore = Pattern(#",?\s*(?:\b(?:plus|with|add|and)\s+)?(?:sales\s+)?(?:tax|vat|gst)\s+(?:of|at)\s+(\d+(?:\.\d+)?)\s*(?:%|percent\b|per\s+cent\b)"#)
     static let notes = Pattern(#"\bnotes?\s*:\s*(.*)$"#)
-    static let separator = Pattern(#"\s*(?:,|;|\band\b|\bplus\b)\s*"#)
+    // A comma followed by exactly three digits is a thousands separator ("2,500.50"), not a list comma.
+    static let separator = Pattern(#"\s*(?:,(?!\d{3}(?:\D|$))|;|\band\b|\bplus\b)\s*"#)
     static let itemPattern = Pattern(
         #"^(?:(\d+(?:\.\d+)?|an?)\s+)?(?:(hours?|hrs?|h|days?|weeks?|months?|units?|items?|pieces?|pcs)\b\s*(?:of\s+)?)?(.+?)\s+(?:at|@|for|costing)\s+(?:a\s+rate\s+of\s+)?([$€£])?\s*(\d[\d,]*(?:\.\d+)?)\s*(k\b)?\s*(dollars?|bucks|usd|euros?|eur|pounds?|gbp|quid)?(?:\s*(?:per|/|an?|each)\b.*|\s+(?:an?\s+)?(?:hour|day|week|month|piece|unit|item)\b.*)?$"#
     )

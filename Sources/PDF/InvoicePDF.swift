@@ -72,7 +72,7 @@ private struct InvoiceLayout {
             if index == 0 {
                 y = self.drawHeader(cr)
             }
-            y = self.drawTableHeader(cr, y: y)
+            if !rows.isEmpty { y = self.drawTableHeader(cr, y: y) }
             for row in rows { y = self.drawRow(cr, item: self.invoice.items[row], y: y) }
             if index == pages.count - 1 { self.drawTotals(cr, y: y + 12) }
             self.drawFooter(cr, page: index + 1, of: pages.count)

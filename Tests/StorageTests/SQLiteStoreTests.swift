@@ -1,0 +1,116 @@
+import Foundation
+import Testing
+
+@testable import Storage
+
+/// The store contract, on the SQLite engine. The MongoDB issue runs these same cases against its engine.
+@Suite("Document store contract: SQLite")
+struct SQLiteStoreTests {
+    struct Item: StoredDocument, Equatable {
+        var id: String
+        var owner: String
+        var email: String
+        var rank: Int64
+        var createdAt: Date
+        var tags: [String]
+        var nested: Nested?
+    }
+
+    struct Nested: Codable, Equatable, Sendable {
+        var big: Int64
+        var note: String?
+    }
+
+    static let collections = [
+        CollectionSpec(name: "items", indexes: [IndexSpec(name: "email", fields: ["email"], unique: true), IndexSpec(name: "owner_created", fields: ["owner", "createdAt"])]),
+        CollectionSpec(name: "counters", kind: .counters),
+    ]
+
+    func makeStore() async throws -> SQLiteStore {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("store-tests-\(UUID().uuidString)")
+        let store = try SQLiteStore(path: directory.appendingPathComponent("test.sqlite").path)
+        try await store.prepare(Self.collections)
+        try await store.prepare(Self.collections)  // idempotent
+        return store
+    }
+
+    func item(_ n: Int, owner: String = "alice", at date: Date = .storeNow) -> Item {
+        Item(id: DocumentID.make(), owner: owner, email: "user\(n)@example.com", rank: Int64(n), createdAt: date, tags: ["t\(n)"], nested: Nested(big: Int64.max - Int64(n), note: nil))
+    }
+
+    @Test func insertAndFindRoundTripsTypes() async throws {
+        let store = try await makeStore()
+        let original = self.item(1)
+        try await store.insert(original, into: "items")
+        let found = try await store.findOne(Item.self, in: "items", where: .equal("id", .string(original.id)))
+        #expect(found == original)  // dates to the millisecond, Int64.max - 1, arrays, nested documents
+        #expect(try await store.findOne(Item.self, in: "items", where: .equal("id", .string("missing"))) == nil)
+    }
+
+    @Test func uniqueIndexGivesDuplicateKey() async throws {
+        let store = try await makeStore()
+        try await store.insert(self.item(1), into: "items")
+        var twin = self.item(1)
+        twin.id = DocumentID.make()
+        await #expect { try await store.insert(twin, into: "items") } throws: { ($0 as? StoreError)?.code == .duplicateKey }
+    }
+
+    @Test func concurrentCounterIncrementsAreDistinctAndConsecutive() async throws {
+        let store = try await makeStore()
+        let values = try await withThrowingTaskGroup(of: Int64.self) { group in
+            for _ in 0..<8 { group.addTask { try await store.increment(counter: "n", in: "counters") } }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(values.sorted() == Array(1...8))
+        #expect(try await store.increment(counter: "other", in: "counters") == 1)
+    }
+
+    @Test func sortedFilteredKeysetPaging() async throws {
+        let store = try await makeStore()
+        let base = Date.storeNow
+        for n in 0..<7 { try await store.insert(self.item(n, at: base.addingTimeInterval(Double(n))), into: "items") }
+        try await store.insert(self.item(99, owner: "bob", at: base.addingTimeInterval(100)), into: "items")
+        let sort = [SortField("createdAt", descending: true), SortField("id", descending: true)]
+        let first = try await store.find(Item.self, in: "items", where: .equal("owner", .string("alice")), sort: sort, limit: 3)
+        #expect(first.map(\.rank) == [6, 5, 4])
+        let last = try #require(first.last)
+        let next = try await store.find(
+            Item.self, in: "items",
+            where: .and([.equal("owner", .string("alice")), .or([.less("createdAt", .date(last.createdAt)), .and([.equal("createdAt", .date(last.createdAt)), .less("id", .string(last.id))])])]),
+            sort: sort, limit: 10
+        )
+        #expect(next.map(\.rank) == [3, 2, 1, 0])
+        let ranked = try await store.find(Item.self, in: "items", where: .greater("rank", .int(4)), sort: [SortField("rank")], limit: 10)
+        #expect(ranked.map(\.rank) == [5, 6, 99])
+    }
+
+    @Test func deleteAndReplaceAreScopedByTheFilter() async throws {
+        let store = try await makeStore()
+        let mine = self.item(1, owner: "alice")
+        try await store.insert(mine, into: "items")
+        #expect(try await store.delete(in: "items", where: .and([.equal("id", .string(mine.id)), .equal("owner", .string("mallory"))])) == 0)
+        var changed = mine
+        changed.rank = 42
+        #expect(try await store.replaceOne(changed, in: "items", where: .and([.equal("id", .string(mine.id)), .equal("owner", .string("mallory"))])) == false)
+        #expect(try await store.replaceOne(changed, in: "items", where: .and([.equal("id", .string(mine.id)), .equal("owner", .string("alice"))])))
+        #expect(try await store.findOne(Item.self, in: "items", where: .equal("id", .string(mine.id)))?.rank == 42)
+        #expect(try await store.delete(in: "items", where: .and([.equal("id", .string(mine.id)), .equal("owner", .string("alice"))])) == 1)
+    }
+
+    /// Values are always bound parameters: SQL or operator-looking text is just text.
+    @Test func hostileValuesMatchNothing() async throws {
+        let store = try await makeStore()
+        try await store.insert(self.item(1), into: "items")
+        for hostile in ["' OR 1=1 --", "{\"$ne\": null}", "%", "*"] {
+            #expect(try await store.findOne(Item.self, in: "items", where: .equal("email", .string(hostile))) == nil)
+        }
+        await #expect(throws: StoreError.self) { try await store.findOne(Item.self, in: "items", where: .equal("email') OR 1=1 --", .string("x"))) }
+    }
+
+    @Test func documentIDs() {
+        let id = DocumentID.make()
+        #expect(DocumentID.isWellFormed(id))
+        #expect(!DocumentID.isWellFormed("not-an-id"))
+        #expect(!DocumentID.isWellFormed(id.uppercased()))
+    }
+}
