@@ -88,6 +88,7 @@ let package = Package(
             dependencies: [
                 "Gateway", "Auth", "Users", "Invoices", "ServiceKit", "JWT",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
     ]

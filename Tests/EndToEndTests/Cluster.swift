@@ -1,0 +1,120 @@
+import Auth
+import Foundation
+import Gateway
+import Invoices
+import ServiceKit
+import ServiceLifecycle
+import Users
+
+/// The four roles as four separate servers on ephemeral loopback ports, wired by URL exactly as when deployed apart.
+struct Cluster {
+    static let secret = "e2e-secret-0123456789abcdef0123456789abcdef"
+    var gateway: String
+    var auth: String
+    var user: String
+    var invoice: String
+    let http: CurlHTTPClient
+
+    static func quietLogger(_ label: String) -> Logger {
+        var logger = Logger(label: label)
+        logger.logLevel = .warning
+        return logger
+    }
+
+    static func environment(dataDirectory: String, extra: [String: String] = [:]) -> [String: String] {
+        ["JWT_SECRET": secret, "HOST": "127.0.0.1", "PORT": "0", "DATA_DIR": dataDirectory].merging(extra) { $1 }
+    }
+
+    /// Starts a service, waits until it listens, and returns its port.
+    static func start(
+        _ make: (@escaping @Sendable (Int) async -> Void) async throws -> any Service,
+        tasks: inout ThrowingTaskGroup<Void, any Error>, groups: inout [ServiceGroup]
+    ) async throws -> Int {
+        let (stream, continuation) = AsyncStream.makeStream(of: Int.self)
+        let service = try await make { continuation.yield($0) }
+        let group = ServiceGroup(services: [service], logger: quietLogger("cluster"))
+        groups.append(group)
+        tasks.addTask { try await group.run() }
+        var iterator = stream.makeAsyncIterator()
+        guard let port = await iterator.next() else { throw CancellationError() }
+        return port
+    }
+
+    static func run(_ body: (Cluster) async throws -> Void) async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("e2e-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let http = CurlHTTPClient()
+        defer { http.shutdown() }
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            var groups: [ServiceGroup] = []
+            var failure: (any Error)?
+            do {
+                let base = try Settings(environment: environment(dataDirectory: directory))
+                let auth = try await start({ try await AuthRole.buildApplication(settings: base, logger: quietLogger("auth"), onServerRunning: $0) }, tasks: &tasks, groups: &groups)
+                let user = try await start({ try await UserRole.buildApplication(settings: base, logger: quietLogger("user"), onServerRunning: $0) }, tasks: &tasks, groups: &groups)
+                let invoiceSettings = try Settings(environment: environment(dataDirectory: directory, extra: ["USER_SERVICE_URL": "127.0.0.1:\(user)"]))
+                let invoice = try await start(
+                    { try await InvoiceRole.buildApplication(settings: invoiceSettings, logger: quietLogger("invoice"), onServerRunning: $0) }, tasks: &tasks,
+                    groups: &groups
+                )
+                // The three forms Render gives: host:port, a full URL, and host:port again.
+                let gatewaySettings = try Settings(
+                    environment: environment(
+                        dataDirectory: directory,
+                        extra: ["AUTH_SERVICE_URL": "127.0.0.1:\(auth)", "USER_SERVICE_URL": "http://127.0.0.1:\(user)/", "INVOICE_SERVICE_URL": "127.0.0.1:\(invoice)"]
+                    )
+                )
+                let gateway = try await start(
+                    { try await GatewayRole.buildApplication(settings: gatewaySettings, logger: quietLogger("gateway"), onServerRunning: $0) }, tasks: &tasks,
+                    groups: &groups
+                )
+                let cluster = Cluster(
+                    gateway: "http://127.0.0.1:\(gateway)", auth: "http://127.0.0.1:\(auth)", user: "http://127.0.0.1:\(user)",
+                    invoice: "http://127.0.0.1:\(invoice)", http: http
+                )
+                try await body(cluster)
+            } catch {
+                failure = error
+            }
+            for group in groups { await group.triggerGracefulShutdown() }
+            try await tasks.waitForAll()
+            if let failure { throw failure }
+        }
+    }
+}
+
+/// A response as the tests look at it.
+struct Reply {
+    var status: Int
+    var headers: [(name: String, value: String)]
+    var body: [UInt8]
+
+    func header(_ name: String) -> String? { self.headers.last { $0.name.lowercased() == name.lowercased() }?.value }
+    var text: String { String(decoding: self.body, as: UTF8.self) }
+    var json: [String: Any] { (try? JSONSerialization.jsonObject(with: Data(self.body))) as? [String: Any] ?? [:] }
+}
+
+extension Cluster {
+    func call(
+        _ method: String, _ url: String, token: String? = nil, json: Any? = nil, raw: [UInt8]? = nil, contentType: String? = nil,
+        headers extra: [(name: String, value: String)] = []
+    ) async throws -> Reply {
+        var headers = extra
+        if let token { headers.append(("Authorization", "Bearer \(token)")) }
+        var body = raw
+        if let json {
+            body = Array(try JSONSerialization.data(withJSONObject: json))
+            headers.append(("Content-Type", contentType ?? "application/json"))
+        } else if let contentType {
+            headers.append(("Content-Type", contentType))
+        }
+        let response = try await self.http.execute(HTTPClientRequest(method: method, url: url, headers: headers, body: body))
+        return Reply(status: response.status, headers: response.headers, body: response.body)
+    }
+
+    /// Registers through the gateway and returns the access token.
+    func register(_ email: String, name: String = "Tester", password: String = "correct horse battery") async throws -> (token: String, reply: Reply) {
+        let reply = try await self.call("POST", self.gateway + "/api/auth/register", json: ["email": email, "password": password, "name": name])
+        return (reply.json["accessToken"] as? String ?? "", reply)
+    }
+}

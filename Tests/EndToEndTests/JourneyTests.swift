@@ -1,0 +1,208 @@
+import Foundation
+import JWT
+import ServiceKit
+import Testing
+
+/// The journey through the gateway, with the four roles as separate servers.
+@Suite("End to end through the gateway", .serialized)
+struct JourneyTests {
+    @Test func theWholeJourney() async throws {
+        try await Cluster.run { c in
+            // Register; the email is normalised, the token is ours.
+            let (token, registered) = try await c.register("  Ann@Example.COM ", name: "Ann")
+            #expect(registered.status == 201)
+            #expect(registered.json["tokenType"] as? String == "Bearer")
+            #expect(registered.json["expiresIn"] as? Int == 900)
+            #expect((registered.json["user"] as? [String: Any])?["email"] as? String == "ann@example.com")
+            #expect((registered.json["user"] as? [String: Any])?["passwordHash"] == nil)
+
+            // Same email in another case → 409.
+            let duplicate = try await c.register("ann@example.com")
+            #expect(duplicate.reply.status == 409)
+            #expect(duplicate.reply.header("content-type") == "application/problem+json")
+
+            // Login: wrong password and unknown email give the same 401; the right one a token.
+            let wrong = try await c.call("POST", c.gateway + "/api/auth/login", json: ["email": "ann@example.com", "password": "wrong password"])
+            let unknown = try await c.call("POST", c.gateway + "/api/auth/login", json: ["email": "nobody@example.com", "password": "wrong password"])
+            #expect(wrong.status == 401 && unknown.status == 401)
+            #expect(wrong.json["detail"] as? String == unknown.json["detail"] as? String)
+            let injection = try await c.call("POST", c.gateway + "/api/auth/login", json: ["email": ["$ne": NSNull()], "password": "x"])
+            #expect(injection.status == 422)
+            let login = try await c.call("POST", c.gateway + "/api/auth/login", json: ["email": "ANN@example.com", "password": "correct horse battery"])
+            #expect(login.status == 200)
+            let loginToken = try #require(login.json["accessToken"] as? String)
+
+            let me = try await c.call("GET", c.gateway + "/api/auth/me", token: loginToken)
+            #expect(me.status == 200)
+            #expect(me.json["name"] as? String == "Ann")
+
+            // Business profile.
+            let patched = try await c.call(
+                "PATCH", c.gateway + "/api/users/me", token: token,
+                json: ["companyName": "Ann Design Studio", "address": "1 Main St", "email": "billing@ann.example", "defaultCurrency": "usd", "taxRate": 10]
+            )
+            #expect(patched.status == 200)
+            #expect(patched.json["defaultCurrency"] as? String == "USD")
+            let badCurrency = try await c.call("PATCH", c.gateway + "/api/users/me", token: token, json: ["defaultCurrency": "ABC", "defaultPaymentTermsDays": -1])
+            #expect(badCurrency.status == 422)
+            let profile = try await c.call("GET", c.gateway + "/api/users/me", token: token)
+            #expect(profile.json["companyName"] as? String == "Ann Design Studio")
+            #expect(profile.json["defaultPaymentTermsDays"] as? Int == 30)
+
+            // A transcript becomes a draft; the server computed every amount.
+            let created = try await c.call(
+                "POST", c.gateway + "/api/invoices/transcript", token: token,
+                json: ["transcript": "Bill Acme Corp for twelve hours of design at 85 dollars and 3 logos at $200 each, due in two weeks"]
+            )
+            #expect(created.status == 201)
+            let invoice = created.json
+            let id = try #require(invoice["id"] as? String)
+            #expect(created.header("location") == "/api/invoices/\(id)")
+            #expect(invoice["number"] as? String == "INV-0001")
+            #expect((invoice["to"] as? [String: Any])?["name"] as? String == "Acme Corp")
+            #expect((invoice["from"] as? [String: Any])?["name"] as? String == "Ann Design Studio")
+            #expect(invoice["subtotal"] as? Int == 162_000)
+            #expect(invoice["tax"] as? Int == 16_200)
+            #expect(invoice["total"] as? Int == 178_200)
+            #expect(invoice["currency"] as? String == "USD")
+            #expect((invoice["items"] as? [[String: Any]])?.map { $0["amount"] as? Int } == [102_000, 60_000])
+
+            let second = try await c.call("POST", c.gateway + "/api/invoices/transcript", token: token, json: ["transcript": "Invoice Globex for a website for 2000 dollars"])
+            #expect(second.json["number"] as? String == "INV-0002")
+            let secondID = try #require(second.json["id"] as? String)
+
+            // List: mine, newest first, paged.
+            let list = try await c.call("GET", c.gateway + "/api/invoices", token: token)
+            #expect((list.json["items"] as? [[String: Any]])?.compactMap { $0["id"] as? String } == [secondID, id])
+            let page1 = try await c.call("GET", c.gateway + "/api/invoices?limit=1", token: token)
+            #expect((page1.json["items"] as? [[String: Any]])?.first?["id"] as? String == secondID)
+            let cursor = try #require(page1.json["nextCursor"] as? String)
+            let page2 = try await c.call("GET", c.gateway + "/api/invoices?limit=1&cursor=\(cursor)", token: token)
+            #expect((page2.json["items"] as? [[String: Any]])?.first?["id"] as? String == id)
+            #expect(page2.json["nextCursor"] == nil || page2.json["nextCursor"] is NSNull)
+
+            // Get one.
+            let fetched = try await c.call("GET", c.gateway + "/api/invoices/\(id)", token: token)
+            #expect(fetched.status == 200)
+            #expect(fetched.json["total"] as? Int == 178_200)
+
+            // PDF through the gateway.
+            let pdf = try await c.call("GET", c.gateway + "/api/invoices/\(id)/pdf", token: token)
+            #expect(pdf.status == 200)
+            #expect(pdf.header("content-type") == "application/pdf")
+            #expect(pdf.header("content-disposition") == "attachment; filename=\"invoice-INV-0001.pdf\"")
+            #expect(pdf.body.starts(with: Array("%PDF".utf8)))
+            let text = try pdfText(pdf.body)
+            #expect(text.contains("Acme Corp"))
+            #expect(text.contains("$1,782.00"))
+
+            // Another user sees none of it.
+            let (other, _) = try await c.register("mallory@example.com", name: "Mallory")
+            for path in ["/api/invoices/\(id)", "/api/invoices/\(id)/pdf"] {
+                #expect(try await c.call("GET", c.gateway + path, token: other).status == 404)
+            }
+            #expect(try await c.call("DELETE", c.gateway + "/api/invoices/\(id)", token: other).status == 404)
+            #expect((try await c.call("GET", c.gateway + "/api/invoices", token: other).json["items"] as? [Any])?.isEmpty == true)
+            let malformed = try await c.call("GET", c.gateway + "/api/invoices/not-an-id", token: token)
+            #expect(malformed.status == 404)
+            #expect(malformed.header("content-type") == "application/problem+json")
+
+            // Delete.
+            #expect(try await c.call("DELETE", c.gateway + "/api/invoices/\(id)", token: token).status == 204)
+            #expect(try await c.call("GET", c.gateway + "/api/invoices/\(id)", token: token).status == 404)
+        }
+    }
+
+    @Test func errorsAreProblemsWithTheRightStatus() async throws {
+        try await Cluster.run { c in
+            let (token, _) = try await c.register("errors@example.com")
+            // The request id is kept end to end: the invoice role's problem carries the id the client sent.
+            let notFound = try await c.call("GET", c.gateway + "/api/invoices/0123456789abcdef0123456789abcdef", token: token, headers: [("X-Request-Id", "e2e-trace-1")])
+            #expect(notFound.status == 404)
+            #expect(notFound.json["requestId"] as? String == "e2e-trace-1")
+            #expect(notFound.header("x-request-id") == "e2e-trace-1")
+
+            let unknownRoute = try await c.call("GET", c.gateway + "/nowhere")
+            #expect(unknownRoute.status == 404)
+            #expect(unknownRoute.header("content-type") == "application/problem+json")
+            #expect(unknownRoute.json["status"] as? Int == 404)
+
+            let malformed = try await c.call("POST", c.gateway + "/api/invoices/transcript", token: token, raw: Array("{\"transcript\":".utf8), contentType: "application/json")
+            #expect(malformed.status == 400)
+            let wrongType = try await c.call("POST", c.gateway + "/api/invoices/transcript", token: token, raw: Array("transcript=x".utf8), contentType: "text/plain")
+            #expect(wrongType.status == 415)
+            let tooLong = try await c.call("POST", c.gateway + "/api/invoices/transcript", token: token, json: ["transcript": String(repeating: "a", count: 10_001)])
+            #expect(tooLong.status == 413)
+            let huge = try await c.call("POST", c.gateway + "/api/invoices/transcript", token: token, json: ["transcript": String(repeating: "a", count: 200_000)])
+            #expect(huge.status == 413)
+            let bigRegistration = try await c.call("POST", c.gateway + "/api/auth/register", json: ["email": "x@y.z", "password": String(repeating: "p", count: 40_000), "name": "n"])
+            #expect(bigRegistration.status == 413)
+            let nonsense = try await c.call("POST", c.gateway + "/api/invoices/transcript", token: token, json: ["transcript": "hello, how are you"])
+            #expect(nonsense.status == 422)
+            #expect(nonsense.header("content-type") == "application/problem+json")
+            let missingField = try await c.call("POST", c.gateway + "/api/auth/register", json: ["email": "x@example.com"])
+            #expect(missingField.status == 422)
+            let dotSegments = try await c.call("POST", c.gateway + "/api/auth/%2e%2e/%2e%2e/internal/accounts", json: ["email": "x@example.com"])
+            #expect(dotSegments.status == 400 || dotSegments.status == 404)
+
+            let health = try await c.call("GET", c.gateway + "/api/health")
+            #expect(health.status == 200)
+            #expect((health.json["services"] as? [String: [String: Any]])?.values.allSatisfy { $0["status"] as? String == "ok" } == true)
+            for base in [c.gateway, c.auth, c.user, c.invoice] {
+                #expect(try await c.call("GET", base + "/healthz").status == 200)
+            }
+        }
+    }
+
+    /// User and invoice, called directly (not through the gateway), verify tokens themselves.
+    @Test func servicesRejectBadTokensDirectly() async throws {
+        try await Cluster.run { c in
+            let (good, _) = try await c.register("direct@example.com")
+            let secret = Array(Cluster.secret.utf8)
+            let sub = try TokenService(secret: secret, issuer: "voice-invoice", audience: "voice-invoice-api", accessTokenLifetime: 900).verifyAccessToken(good).sub ?? ""
+            let expired = try TokenService(
+                secret: secret, issuer: "voice-invoice", audience: "voice-invoice-api", accessTokenLifetime: 900, now: { Date().addingTimeInterval(-3600) }
+            ).issueAccessToken(userID: sub, email: nil, name: nil)
+            let wrongKey = try TokenService(
+                secret: Array("another-secret-0123456789abcdef0123456789".utf8), issuer: "voice-invoice", audience: "voice-invoice-api", accessTokenLifetime: 900
+            ).issueAccessToken(userID: sub, email: nil, name: nil)
+            let wrongAudience = try TokenService(secret: secret, issuer: "voice-invoice", audience: "someone-else", accessTokenLifetime: 900)
+                .issueAccessToken(userID: sub, email: nil, name: nil)
+            let serviceToken = try TokenService(secret: secret, issuer: "voice-invoice", audience: "voice-invoice-api", accessTokenLifetime: 900)
+                .issueServiceToken(caller: "gateway")
+            // The same good token with its signature's last characters changed.
+            let forged = String(good.dropLast(4)) + (good.hasSuffix("AAAA") ? "BBBB" : "AAAA")
+
+            for url in [c.user + "/api/users/me", c.invoice + "/api/invoices"] {
+                #expect(try await c.call("GET", url, token: good).status == 200, "good token at \(url)")
+                let missing = try await c.call("GET", url)
+                #expect(missing.status == 401)
+                #expect(missing.header("www-authenticate")?.hasPrefix("Bearer") == true)
+                for (name, token) in [("expired", expired), ("wrong key", wrongKey), ("wrong audience", wrongAudience), ("service token", serviceToken), ("forged", forged), ("garbage", "abc")] {
+                    let reply = try await c.call("GET", url, token: token)
+                    #expect(reply.status == 401, "\(name) at \(url)")
+                    #expect(reply.header("content-type") == "application/problem+json")
+                }
+            }
+            // The auth role's internal endpoints open only to a service token, never to a user's.
+            let internalCall = try await c.call("POST", c.auth + "/internal/credentials/verify", token: good, json: ["email": "direct@example.com", "password": "correct horse battery"])
+            #expect(internalCall.status == 401)
+        }
+    }
+}
+
+/// pdftotext (poppler-utils, installed by the test command) reads the PDF's text.
+func pdfText(_ pdf: [UInt8]) throws -> String {
+    let file = FileManager.default.temporaryDirectory.appendingPathComponent("e2e-\(UUID().uuidString).pdf")
+    try Data(pdf).write(to: file)
+    defer { try? FileManager.default.removeItem(at: file) }
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/pdftotext")
+    process.arguments = ["-enc", "UTF-8", file.path, "-"]
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    try process.run()
+    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return String(decoding: data, as: UTF8.self)
+}
