@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Runs every test: installs what the tests need, builds, and runs the Swift Testing suites
+# (unit tests per library target, and end-to-end tests that start the four roles as separate servers on loopback).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="/opt/swift/usr/bin:$PATH"
+./scripts/bootstrap.sh
+start=$(date +%s)
+swift build --build-tests 2>&1 | grep -E "error:|Build complete|Compiling|Building" | grep -vE "^\[[0-9]+/[0-9]+\] Compiling" || true
+built=$(date +%s)
+swift test --skip-build "$@"
+end=$(date +%s)
+echo "test.sh: build $((built - start)) s, tests $((end - built)) s" >&2
