@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import NIOCore
+import Storage
 
 /// Reading request bodies within limits, and writing JSON responses.
 public enum Body {
@@ -67,7 +68,7 @@ public enum Body {
         let encoder = JSONEncoder()
         encoder.dateEncodingStrategy = .custom { date, encoder in
             var container = encoder.singleValueContainer()
-            try container.encode(date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true)))
+            try container.encode(StoreDates.string(date))
         }
         encoder.outputFormatting = [.withoutEscapingSlashes]
         var headers = headers

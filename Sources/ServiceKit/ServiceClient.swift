@@ -1,5 +1,6 @@
 import Foundation
 import HTTPClient
+import Storage
 
 /// Calls another role over HTTP, exactly as deployed apart (in `serve all` too, over loopback).
 public struct ServiceClient: Sendable {
@@ -26,7 +27,7 @@ public struct ServiceClient: Sendable {
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .custom { decoder in
             let text = try decoder.singleValueContainer().decode(String.self)
-            guard let date = try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(text) else {
+            guard let date = StoreDates.date(text) else {
                 throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "bad date"))
             }
             return date

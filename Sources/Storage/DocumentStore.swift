@@ -95,14 +95,34 @@ public protocol DocumentStore: Sendable {
 }
 
 /// The one date format documents use in JSON-based engines: UTC with milliseconds, fixed width, so text order is time
-/// order. Dates are truncated to milliseconds on the way in (`Date.storeNow`) so they round-trip exactly.
+/// order. Every date goes through an integer count of milliseconds (the precision of a BSON datetime) in both
+/// directions, so a stored date reads back as exactly the same `Date` value.
 public enum StoreDates {
+    public static func milliseconds(_ date: Date) -> Int64 {
+        Int64((date.timeIntervalSince1970 * 1000).rounded())
+    }
+
+    public static func date(milliseconds: Int64) -> Date {
+        Date(timeIntervalSince1970: Double(milliseconds) / 1000)
+    }
+
     public static func string(_ date: Date) -> String {
-        date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
+        let ms = self.milliseconds(date)
+        let seconds = ms >= 0 ? ms / 1000 : (ms - 999) / 1000
+        let fraction = ms - seconds * 1000
+        let whole = Date(timeIntervalSince1970: Double(seconds)).formatted(Date.ISO8601FormatStyle())  // "…T10:00:00Z"
+        return String(whole.dropLast()) + String(format: ".%03lldZ", fraction)
     }
 
     public static func date(_ text: String) -> Date? {
-        try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(text)
+        guard text.hasSuffix("Z"), let dot = text.lastIndex(of: ".") else {
+            return (try? Date.ISO8601FormatStyle().parse(text)).map { self.date(milliseconds: self.milliseconds($0)) }
+        }
+        let fractionText = text[text.index(after: dot)..<text.index(before: text.endIndex)]
+        guard fractionText.count == 3, let fraction = Int64(fractionText), let whole = try? Date.ISO8601FormatStyle().parse(String(text[..<dot]) + "Z") else {
+            return nil
+        }
+        return self.date(milliseconds: self.milliseconds(whole) + fraction)
     }
 
     public static func encoder() -> JSONEncoder {
@@ -128,9 +148,9 @@ public enum StoreDates {
 }
 
 extension Date {
-    /// Now, truncated to whole milliseconds: the precision both engines store (BSON datetime is milliseconds).
+    /// Now, at whole milliseconds: the precision both engines store (BSON datetime is milliseconds).
     public static var storeNow: Date {
-        Date(timeIntervalSince1970: (Date().timeIntervalSince1970 * 1000).rounded(.down) / 1000)
+        StoreDates.date(milliseconds: StoreDates.milliseconds(Date()))
     }
 }
 

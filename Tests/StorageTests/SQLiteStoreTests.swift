@@ -114,3 +114,16 @@ struct SQLiteStoreTests {
         #expect(!DocumentID.isWellFormed(id.uppercased()))
     }
 }
+
+@Suite("Stored dates")
+struct StoreDatesTests {
+    @Test func roundTripExactlyAtMilliseconds() {
+        for _ in 0..<2000 {
+            let date = Date.storeNow.addingTimeInterval(Double(Int.random(in: -1_000_000_000...1_000_000_000)) / 1000)
+            let canonical = StoreDates.date(milliseconds: StoreDates.milliseconds(date))
+            #expect(StoreDates.date(StoreDates.string(canonical)) == canonical)
+        }
+        #expect(StoreDates.string(StoreDates.date(milliseconds: 1_795_772_949_007)) == "2026-11-27T09:49:09.007Z")
+        #expect(StoreDates.string(StoreDates.date(milliseconds: -1)) == "1969-12-31T23:59:59.999Z")
+    }
+}
