@@ -72,6 +72,7 @@ let package = Package(
         ),
 
         // MARK: Tests (Swift Testing).
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "JWTTests", dependencies: ["JWT", "OpenSSLSupport"]),
         .testTarget(name: "InvoicingTests", dependencies: ["Invoicing"]),
         .testTarget(name: "StorageTests", dependencies: ["Storage"]),
@@ -82,11 +83,11 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
-        .testTarget(name: "PDFTests", dependencies: ["PDF", "Invoicing"]),
+        .testTarget(name: "PDFTests", dependencies: ["PDF", "Invoicing", "TestSupport"]),
         .testTarget(
             name: "EndToEndTests",
             dependencies: [
-                "Gateway", "Auth", "Users", "Invoices", "ServiceKit", "JWT",
+                "Gateway", "Auth", "Users", "Invoices", "ServiceKit", "JWT", "TestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]

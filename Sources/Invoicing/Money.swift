@@ -41,6 +41,15 @@ public enum Decimals {
         return sign + String(magnitude / divisor) + "." + String(repeating: "0", count: scale - fraction.count) + fraction
     }
 
+    /// Like `format`, without trailing fractional zeros: "12", "1.5", "8.25".
+    public static func formatShortest(_ value: Int64, scale: Int) -> String {
+        var text = self.format(value, scale: scale)
+        guard text.contains(".") else { return text }
+        while text.hasSuffix("0") { text.removeLast() }
+        if text.hasSuffix(".") { text.removeLast() }
+        return text
+    }
+
     /// (a · b) / d rounded half away from zero, failing instead of overflowing.
     public static func mulDivRound(_ a: Int64, _ b: Int64, _ d: Int64) throws(MoneyError) -> Int64 {
         let (product, overflow) = a.multipliedReportingOverflow(by: b)
@@ -115,12 +124,7 @@ public struct Quantity: Hashable, Sendable, Codable, CustomStringConvertible {
     public init(_ whole: Int64) { self.thousandths = whole * 1000 }
 
     /// Shortest exact rendering: "12", "1.5", "0.125".
-    public var description: String {
-        var text = Decimals.format(self.thousandths, scale: Self.scale)
-        while text.hasSuffix("0") { text.removeLast() }
-        if text.hasSuffix(".") { text.removeLast() }
-        return text
-    }
+    public var description: String { Decimals.formatShortest(self.thousandths, scale: Self.scale) }
 
     // JSON carries quantities as numbers (what clients expect); the text form is exact for 3 decimals.
     public init(from decoder: any Decoder) throws {
@@ -155,12 +159,7 @@ public struct TaxRate: Hashable, Sendable, Codable, CustomStringConvertible {
         self.basisPoints = value
     }
 
-    public var description: String {
-        var text = Decimals.format(self.basisPoints, scale: 2)
-        while text.hasSuffix("0") { text.removeLast() }
-        if text.hasSuffix(".") { text.removeLast() }
-        return text
-    }
+    public var description: String { Decimals.formatShortest(self.basisPoints, scale: 2) }
 
     /// Encoded as a percentage number: 8.25.
     public init(from decoder: any Decoder) throws {

@@ -70,7 +70,7 @@ public enum Body {
             var container = encoder.singleValueContainer()
             try container.encode(StoreDates.string(date))
         }
-        encoder.outputFormatting = [.withoutEscapingSlashes]
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         var headers = headers
         headers[.contentType] = "application/json; charset=utf-8"
         if headers[.cacheControl] == nil { headers[.cacheControl] = "no-store" }

@@ -15,6 +15,8 @@ public struct RequestMiddleware: RouterMiddleware {
         var context = context
         let incoming = request.headers[.requestID]
         context.requestID = incoming.flatMap { Self.isWellFormed($0) ? $0 : nil } ?? Self.makeID()
+        // One id per request in the logs: ours (the one clients and upstreams see), not Hummingbird's internal one.
+        context.logger[metadataKey: "hb.request.id"] = nil
         context.logger[metadataKey: "requestId"] = .string(context.requestID)
 
         var response: Response

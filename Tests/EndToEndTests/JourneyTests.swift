@@ -1,6 +1,7 @@
 import Foundation
 import JWT
 import ServiceKit
+import TestSupport
 import Testing
 
 /// The journey through the gateway, with the four roles as separate servers.
@@ -189,20 +190,4 @@ struct JourneyTests {
             #expect(internalCall.status == 401)
         }
     }
-}
-
-/// pdftotext (poppler-utils, installed by the test command) reads the PDF's text.
-func pdfText(_ pdf: [UInt8]) throws -> String {
-    let file = FileManager.default.temporaryDirectory.appendingPathComponent("e2e-\(UUID().uuidString).pdf")
-    try Data(pdf).write(to: file)
-    defer { try? FileManager.default.removeItem(at: file) }
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/pdftotext")
-    process.arguments = ["-enc", "UTF-8", file.path, "-"]
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    try process.run()
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return String(decoding: data, as: UTF8.self)
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Invoicing
 import PDF
+import TestSupport
 import Testing
 
 @Suite("Invoice PDF on cairo and pango")
@@ -19,29 +20,12 @@ struct InvoicePDFTests {
         )
     }
 
-    /// pdftotext (poppler-utils, installed by the test command) reads the text back out of the PDF.
-    static func text(of pdf: [UInt8]) throws -> String {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("pdf-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let file = directory.appendingPathComponent("invoice.pdf")
-        try Data(pdf).write(to: file)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/pdftotext")
-        process.arguments = ["-enc", "UTF-8", file.path, "-"]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return String(decoding: data, as: UTF8.self)
-    }
-
     @Test func rendersTheInvoiceWithRealText() async throws {
         let renderer = InvoicePDFRenderer()
         let invoice = try Self.invoice()
         let pdf = try await renderer.render(invoice)
         #expect(pdf.starts(with: Array("%PDF".utf8)))
-        let text = try Self.text(of: pdf)
+        let text = try pdfText(pdf)
         #expect(text.contains("Müller & Söhne GmbH"))
         #expect(text.contains("Studio Ωmega"))
         #expect(text.contains("INV-0042"))
@@ -52,14 +36,14 @@ struct InvoicePDFTests {
 
     @Test func printsAnyScript() async throws {
         let pdf = try InvoicePDFRenderer.renderBlocking(try Self.invoice(client: "Ёлка Ltd · Ελληνικά"))
-        let text = try Self.text(of: pdf)
+        let text = try pdfText(pdf)
         #expect(text.contains("Ёлка Ltd"))
         #expect(text.contains("Ελληνικά"))
     }
 
     @Test func longInvoicesPaginate() async throws {
         let pdf = try InvoicePDFRenderer.renderBlocking(try Self.invoice(items: 80))
-        let text = try Self.text(of: pdf)
+        let text = try pdfText(pdf)
         #expect(text.contains("Page 2 of"))
         #expect(!text.contains("Page 1 of 1"))
         #expect(text.contains("Design work 80"))
