@@ -1,20 +1,32 @@
 import Foundation
 import ServiceKit
 
-/// The auth role's whole surface.
+/// The auth role's whole surface: it owns identities (accounts, password hashes, Google links), refresh-token
+/// families and one-time sign-in codes. It never signs a token; the gateway does.
 ///
-/// Public (bearer access token): `GET /api/auth/me`.
-/// Internal (service token, called by the gateway, which alone signs user tokens):
-/// `POST /internal/accounts` creates an account, `POST /internal/credentials/verify` checks a password.
+/// Public (through the gateway):
+/// - `GET /api/auth/me` (bearer access token)
+/// - `POST /api/auth/logout` {refreshToken} → 204, revokes that token's family
+/// - `POST /api/auth/logout-all` (bearer access token) → 204, revokes every family of the user
+///
+/// Internal (service token from the gateway only), each answering a `SessionGrant` {user, refreshToken, refreshExpiresIn}:
+/// - `POST /internal/accounts` {email, password, name} → 201
+/// - `POST /internal/credentials/verify` {email, password}
+/// - `POST /internal/refresh` {refreshToken} (rotation with reuse detection)
+/// - `POST /internal/google` {subject, email, emailVerified, name, issue: "session" | "code"} (verified by the gateway)
+/// - `POST /internal/codes/redeem` {code}
 struct AuthController {
     let accounts: AccountRepository
+    let refreshTokens: RefreshTokenStore
     let hasher: PasswordHasher
     let tokens: TokenService
 
     var publicEndpoints: RouteCollection<AppRequestContext> {
         let routes = RouteCollection(context: AppRequestContext.self)
-            .add(middleware: BearerAuthMiddleware(tokens: self.tokens))
-        routes.get("me", use: self.me)
+        routes.post("logout", use: self.logout)
+        let authenticated = routes.group().add(middleware: BearerAuthMiddleware(tokens: self.tokens))
+        authenticated.get("me", use: self.me)
+        authenticated.post("logout-all", use: self.logoutAll)
         return routes
     }
 
@@ -23,14 +35,51 @@ struct AuthController {
             .add(middleware: ServiceAuthMiddleware(tokens: self.tokens))
         routes.post("accounts", use: self.register)
         routes.post("credentials/verify", use: self.verify)
+        routes.post("refresh", use: self.refresh)
+        routes.post("google", use: self.google)
+        routes.post("codes/redeem", use: self.redeem)
         return routes
     }
+
+    /// What the gateway turns into a sign-in response (it adds the access token).
+    struct SessionGrant: Encodable {
+        var user: AccountView
+        var refreshToken: String
+        var refreshExpiresIn: Int
+    }
+
+    func grant(_ account: Account, familyID: String? = nil, status: HTTPResponse.Status = .ok) async throws -> Response {
+        let refreshToken = try await self.refreshTokens.issue(userID: account.id, familyID: familyID)
+        return try Body.json(SessionGrant(user: account.publicView, refreshToken: refreshToken, refreshExpiresIn: Int(self.refreshTokens.lifetime)), status: status)
+    }
+
+    // MARK: Public
 
     @Sendable func me(_ request: Request, context: AppRequestContext) async throws -> Response {
         let user = try context.requireUser()
         guard let account = try await self.accounts.find(id: user.id) else { throw Problem.notFound("The account no longer exists.") }
         return try Body.json(account.publicView)
     }
+
+    struct RefreshInput: Decodable {
+        var refreshToken: String
+    }
+
+    /// Idempotent: an unknown or already revoked token is still a 204, so the endpoint reveals nothing.
+    @Sendable func logout(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let input = try await Body.decode(RefreshInput.self, from: request, limit: 4096)
+        try await self.refreshTokens.revokeFamily(of: input.refreshToken)
+        return Response(status: .noContent)
+    }
+
+    @Sendable func logoutAll(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let user = try context.requireUser()
+        try await self.refreshTokens.revokeAll(userID: user.id)
+        context.logger.info("all sessions revoked", metadata: ["userId": .string(user.id)])
+        return Response(status: .noContent)
+    }
+
+    // MARK: Internal
 
     struct RegisterInput: Decodable {
         var email: String
@@ -46,12 +95,12 @@ struct AuthController {
         if input.password.count < PasswordHasher.minimumLength || input.password.count > PasswordHasher.maximumLength {
             problems.append(.init(field: "password", message: "must be \(PasswordHasher.minimumLength) to \(PasswordHasher.maximumLength) characters"))
         }
-        let name = input.name.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        let name = Self.cleanName(input.name)
         if name.isEmpty || name.count > 200 { problems.append(.init(field: "name", message: "must be 1 to 200 characters")) }
         guard problems.isEmpty, let email else { throw Problem.unprocessable("The registration is invalid.", errors: problems) }
 
         let account = Account(
-            id: DocumentID.make(), email: email, name: name, passwordHash: try await self.hasher.hash(input.password), createdAt: .storeNow
+            id: DocumentID.make(), email: email, name: name, passwordHash: try await self.hasher.hash(input.password), googleSubject: nil, createdAt: .storeNow
         )
         do {
             try await self.accounts.create(account)
@@ -59,7 +108,7 @@ struct AuthController {
             throw Problem.conflict("An account with this email already exists.")
         }
         context.logger.info("account created", metadata: ["userId": .string(account.id)])
-        return try Body.json(account.publicView, status: .created)
+        return try await self.grant(account, status: .created)
     }
 
     struct CredentialsInput: Decodable {
@@ -69,7 +118,7 @@ struct AuthController {
 
     @Sendable func verify(_ request: Request, context: AppRequestContext) async throws -> Response {
         let input = try await Body.decode(CredentialsInput.self, from: request, limit: 16 * 1024)
-        // Unknown email, malformed email and wrong password all take one scrypt and end in the same 401.
+        // Unknown email, malformed email, Google-only account and wrong password all take one scrypt and end in the same 401.
         let account: Account? =
             if let email = Email.normalise(input.email), input.password.count <= PasswordHasher.maximumLength {
                 try await self.accounts.find(email: email)
@@ -80,6 +129,92 @@ struct AuthController {
         guard try await self.hasher.verify(password, against: account?.passwordHash), let account else {
             throw Problem(.unauthorized, detail: "The email or password is incorrect.")
         }
-        return try Body.json(account.publicView)
+        return try await self.grant(account)
     }
+
+    @Sendable func refresh(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let input = try await Body.decode(RefreshInput.self, from: request, limit: 4096)
+        switch try await self.refreshTokens.rotate(input.refreshToken) {
+        case .rotated(let userID, let token):
+            guard let account = try await self.accounts.find(id: userID) else { throw Problem.unauthorized("The refresh token is invalid.") }
+            return try Body.json(SessionGrant(user: account.publicView, refreshToken: token, refreshExpiresIn: Int(self.refreshTokens.lifetime)))
+        case .reused:
+            context.logger.warning("refresh token reuse: family revoked")
+            throw Problem.unauthorized("The refresh token was already used; every session of this sign-in has been revoked.")
+        case .invalid:
+            throw Problem.unauthorized("The refresh token is invalid or expired.")
+        }
+    }
+
+    struct GoogleInput: Decodable {
+        var subject: String
+        var email: String
+        var emailVerified: Bool
+        var name: String?
+        var issue: String
+    }
+
+    struct CodeGrant: Encodable {
+        var code: String
+        var expiresIn: Int
+    }
+
+    /// Signs in with an identity the gateway verified from a Google ID token.
+    ///
+    /// Linking policy: an account is keyed on Google's `sub`. A first Google sign-in whose verified email matches a
+    /// password account links to it, and because our password accounts never proved they own their email, the link
+    /// removes that password and revokes the account's sessions: whoever registered the address without owning it
+    /// (a pre-hijacking attacker) loses access, and the owner, who just proved ownership through Google, keeps the
+    /// account and its invoices. An unverified Google email never links or creates anything.
+    @Sendable func google(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let input = try await Body.decode(GoogleInput.self, from: request, limit: 8192)
+        guard input.emailVerified, let email = Email.normalise(input.email), !input.subject.isEmpty, input.subject.count <= 255 else {
+            throw Problem(.forbidden, detail: "Google did not verify this email address.")
+        }
+        var account: Account
+        if let linked = try await self.accounts.find(googleSubject: input.subject) {
+            account = linked
+        } else if var existing = try await self.accounts.find(email: email) {
+            guard existing.googleSubject == nil else { throw Problem.conflict("This email is linked to another Google account.") }
+            existing.googleSubject = input.subject
+            if existing.passwordHash != nil {
+                existing.passwordHash = nil
+                try await self.refreshTokens.revokeAll(userID: existing.id)
+            }
+            try await self.accounts.save(existing)
+            context.logger.info("google identity linked", metadata: ["userId": .string(existing.id)])
+            account = existing
+        } else {
+            let name = Self.cleanName(input.name ?? "")
+            account = Account(
+                id: DocumentID.make(), email: email, name: name.isEmpty ? String(email.prefix { $0 != "@" }) : String(name.prefix(200)), passwordHash: nil,
+                googleSubject: input.subject, createdAt: .storeNow
+            )
+            do {
+                try await self.accounts.create(account)
+            } catch let error as StoreError where error.code == .duplicateKey {
+                // A concurrent first sign-in of the same identity won the race; use its account.
+                guard let winner = try await self.accounts.find(googleSubject: input.subject) else { throw error }
+                account = winner
+            }
+        }
+        if input.issue == "code" {
+            return try Body.json(CodeGrant(code: try await self.refreshTokens.issueCode(userID: account.id), expiresIn: Int(RefreshTokenStore.codeLifetime)))
+        }
+        return try await self.grant(account)
+    }
+
+    struct RedeemInput: Decodable {
+        var code: String
+    }
+
+    @Sendable func redeem(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let input = try await Body.decode(RedeemInput.self, from: request, limit: 4096)
+        guard let userID = try await self.refreshTokens.redeemCode(input.code), let account = try await self.accounts.find(id: userID) else {
+            throw Problem.unauthorized("The sign-in code is invalid, expired or already used.")
+        }
+        return try await self.grant(account)
+    }
+
+    static func cleanName(_ name: String) -> String { name.split(whereSeparator: \.isWhitespace).joined(separator: " ") }
 }

@@ -1,14 +1,17 @@
 import Foundation
 import ServiceKit
 
-/// Builds the auth role: accounts and password checks on its own store.
+/// Builds the auth role: accounts, password checks, Google links, refresh-token families, one-time codes.
 public enum AuthRole {
-    public static let collections = AccountRepository.collections
+    public static let collections = AccountRepository.collections + RefreshTokenStore.collections
 
     /// The router, for in-process tests and for `buildApplication`.
     public static func buildRouter(store: any DocumentStore, hasher: PasswordHasher, tokens: TokenService) -> Router<AppRequestContext> {
         let router = RoleApplication.makeRouter(role: .auth)
-        let controller = AuthController(accounts: AccountRepository(store: store), hasher: hasher, tokens: tokens)
+        let controller = AuthController(
+            accounts: AccountRepository(store: store), refreshTokens: RefreshTokenStore(store: store, lifetime: tokens.refreshTokenLifetime), hasher: hasher,
+            tokens: tokens
+        )
         router.addRoutes(controller.publicEndpoints, atPath: "/api/auth")
         router.addRoutes(controller.internalEndpoints, atPath: "/internal")
         return router
@@ -19,11 +22,12 @@ public enum AuthRole {
     ) async throws -> some ApplicationProtocol {
         try settings.validate(for: .auth)
         let store = try StoreFactory.open(settings: settings, role: .auth, logger: logger)
-        let tokens = try settings.tokenService()
+        let http = CurlHTTPClient()
+        let tokens = try settings.tokenService(for: .auth, http: http)
         let router = buildRouter(store: store, hasher: hasher, tokens: tokens)
         return RoleApplication.make(
             role: .auth, router: router, settings: settings, logger: logger,
-            services: [ShutdownHook { try? await hasher.shutdown() }],
+            services: [ShutdownHook { http.shutdown(); try? await hasher.shutdown() }],
             beforeServerStarts: [{ try await store.prepare(collections) }],
             onServerRunning: onServerRunning
         )

@@ -1,16 +1,20 @@
 import Foundation
+import JWT
 import ServiceKit
 
-/// Builds the gateway: sign-in (token issuing), the reverse proxy, and the aggregated health of the services.
+/// Builds the gateway: sign-in and token issuing, the JWK Set, the reverse proxy, and the services' health.
 public enum GatewayRole {
     public static func buildRouter(
-        upstreams: Upstreams, tokens: TokenService, http: CurlHTTPClient, timeout: Duration, maximumBodyBytes: Int
+        settings: Settings, upstreams: Upstreams, tokens: TokenService, publishedKeys: JWKSet, http: CurlHTTPClient, timeout: Duration
     ) -> Router<AppRequestContext> {
         let router = RoleApplication.makeRouter(role: .gateway)
         // Specific routes first in reading order; the router prefers literal paths over the proxy's wildcards anyway.
-        SessionController(auth: ServiceClient(baseURL: upstreams.auth, http: http, timeout: timeout), tokens: tokens).addRoutes(to: router)
+        SessionController(
+            auth: ServiceClient(baseURL: upstreams.auth, http: http, timeout: timeout), tokens: tokens, google: GoogleClient(settings: settings, http: http),
+            clientURL: settings.clientURL, publishedKeys: publishedKeys
+        ).addRoutes(to: router)
         HealthController(upstreams: upstreams, http: http).addRoutes(to: router)
-        ProxyController(upstreams: upstreams, http: http, timeout: timeout, maximumBodyBytes: maximumBodyBytes).addRoutes(to: router)
+        ProxyController(upstreams: upstreams, http: http, timeout: timeout, maximumBodyBytes: settings.maxUploadBytes).addRoutes(to: router)
         return router
     }
 
@@ -19,9 +23,10 @@ public enum GatewayRole {
     ) async throws -> some ApplicationProtocol {
         try settings.validate(for: .gateway)
         let http = CurlHTTPClient()
+        let keys = try KeySetup(settings: settings, role: .gateway)
         let router = buildRouter(
-            upstreams: try Upstreams(settings: settings), tokens: try settings.tokenService(), http: http, timeout: settings.upstreamTimeout,
-            maximumBodyBytes: settings.maxUploadBytes
+            settings: settings, upstreams: try Upstreams(settings: settings), tokens: try settings.tokenService(for: .gateway, http: http),
+            publishedKeys: keys.publishedKeys, http: http, timeout: settings.upstreamTimeout
         )
         return RoleApplication.make(
             role: .gateway, router: router, settings: settings, logger: logger, services: [ShutdownHook { http.shutdown() }],

@@ -1,59 +1,202 @@
 import Foundation
+import JWT
+import OpenSSLSupport
 import ServiceKit
 
-/// Sign-in at the gateway, the only token issuer: `POST /api/auth/register` and `POST /api/auth/login`.
+/// Sign-in at the gateway, the only token issuer. The gateway speaks the sign-in protocols (passwords, refresh,
+/// Google web and mobile) and signs access tokens; the auth role owns the identities and the refresh-token families
+/// and answers the gateway's internal calls (made with a one-minute service token) with a grant
+/// {user, refreshToken, refreshExpiresIn}, to which the gateway adds the access token.
 ///
-/// The gateway forwards the credentials to the auth role's internal endpoints (with a one-minute service token),
-/// and signs the access token itself when the auth role vouches for the user. Problems from the auth role (409, 401,
-/// 422) pass through unchanged.
+/// - `POST /api/auth/register` {email, password, name} → 201 tokens
+/// - `POST /api/auth/login` {email, password} → tokens
+/// - `POST /api/auth/refresh` {refreshToken} → tokens (rotated; a reused token revokes its family → 401)
+/// - `POST /api/auth/exchange` {code} → tokens, for the one-time code of the Google web flow
+/// - `POST /api/auth/google/token` {idToken} → tokens, for mobile apps' Google ID tokens
+/// - `GET /api/auth/google/start` → 302 to Google; `GET /api/auth/google/callback` → 302 to `CLIENT_URL`
+/// - `GET /.well-known/jwks.json` → the public keys (empty with HS256)
 struct SessionController {
     let auth: ServiceClient
     let tokens: TokenService
+    let google: GoogleClient
+    let clientURL: String?
+    let publishedKeys: JWKSet
 
     func addRoutes(to router: Router<AppRequestContext>) {
         router.post("/api/auth/register") { request, context in
-            try await self.signIn(request, context: context, internalPath: "/internal/accounts", successStatus: .created)
+            try await self.forwardJSON(request, context: context, to: "/internal/accounts", successStatus: .created)
         }
-        router.post("/api/auth/login") { request, context in
-            try await self.signIn(request, context: context, internalPath: "/internal/credentials/verify", successStatus: .ok)
+        router.post("/api/auth/login") { request, context in try await self.forwardJSON(request, context: context, to: "/internal/credentials/verify") }
+        router.post("/api/auth/refresh") { request, context in try await self.forwardJSON(request, context: context, to: "/internal/refresh") }
+        router.post("/api/auth/exchange") { request, context in try await self.forwardJSON(request, context: context, to: "/internal/codes/redeem") }
+        router.post("/api/auth/google/token", use: self.googleToken)
+        router.get("/api/auth/google/start", use: self.googleStart)
+        router.get("/api/auth/google/callback", use: self.googleCallback)
+        router.get("/.well-known/jwks.json") { _, _ in
+            try Body.json(self.publishedKeys, headers: [.cacheControl: "public, max-age=300"])
         }
     }
 
-    struct AccountSummary: Codable, Sendable {
-        var id: String
-        var email: String
-        var name: String
-        var createdAt: String
+    // MARK: Grants from the auth role
+
+    struct Grant: Codable {
+        struct User: Codable {
+            var id: String
+            var email: String
+            var name: String
+            var hasPassword: Bool?
+            var google: Bool?
+            var createdAt: String
+        }
+        var user: User
+        var refreshToken: String
+        var refreshExpiresIn: Int
     }
 
     struct TokenResponse: Encodable {
         var accessToken: String
         var tokenType = "Bearer"
         var expiresIn: Int
-        var user: AccountSummary
+        var refreshToken: String
+        var refreshExpiresIn: Int
+        var user: Grant.User
     }
 
-    func signIn(_ request: Request, context: AppRequestContext, internalPath: String, successStatus: HTTPResponse.Status) async throws -> Response {
+    /// Calls an internal endpoint of the auth role with a service token.
+    func callAuth(_ path: String, body: [UInt8], requestID: String) async throws -> HTTPClientResponse {
+        let serviceToken = try self.tokens.issueServiceToken(caller: "gateway")
+        return try await self.auth.send("POST", path, bearer: serviceToken, requestID: requestID, body: body)
+    }
+
+    func tokenResponse(from response: HTTPClientResponse, status: HTTPResponse.Status) throws -> Response {
+        let grant = try ServiceClient.decode(Grant.self, from: response)
+        let accessToken = try self.tokens.issueAccessToken(userID: grant.user.id, email: grant.user.email, name: grant.user.name)
+        return try Body.json(
+            TokenResponse(
+                accessToken: accessToken, expiresIn: Int(self.tokens.accessTokenLifetime), refreshToken: grant.refreshToken,
+                refreshExpiresIn: grant.refreshExpiresIn, user: grant.user
+            ),
+            status: status
+        )
+    }
+
+    /// The auth role's problem documents (401, 409, 422, …) are already what the client should see; anything else
+    /// from it is the gateway's 502.
+    func passThroughProblem(_ response: HTTPClientResponse, context: AppRequestContext) throws -> Response {
+        guard (400..<500).contains(response.status), response.status != 404 else {
+            context.logger.error("auth role failed", metadata: ["status": .stringConvertible(response.status)])
+            throw Problem(.badGateway, detail: "The auth service failed.")
+        }
+        return Response(
+            status: HTTPResponse.Status(code: response.status),
+            headers: [.contentType: response.header("Content-Type") ?? "application/problem+json", .cacheControl: "no-store"],
+            body: .init(byteBuffer: ByteBuffer(bytes: response.body))
+        )
+    }
+
+    func forwardJSON(_ request: Request, context: AppRequestContext, to path: String, successStatus: HTTPResponse.Status = .ok) async throws -> Response {
         guard let contentType = request.headers[.contentType], contentType.lowercased().hasPrefix("application/json") else {
             throw Problem(.unsupportedMediaType, detail: "Send the body as application/json.")
         }
         let body = try await Body.collect(request, limit: 16 * 1024)
-        let serviceToken = try self.tokens.issueServiceToken(caller: "gateway")
-        let response = try await self.auth.send("POST", internalPath, bearer: serviceToken, requestID: context.requestID, body: Array(buffer: body))
-        guard response.status == successStatus.code else {
-            // The auth role's problem document is already what the client should see.
-            guard (400..<500).contains(response.status), response.status != 401 || internalPath.hasSuffix("verify") else {
-                context.logger.error("auth role refused the gateway", metadata: ["status": .stringConvertible(response.status)])
-                throw Problem(.badGateway, detail: "The auth service failed.")
-            }
-            return Response(
-                status: HTTPResponse.Status(code: response.status),
-                headers: [.contentType: response.header("Content-Type") ?? "application/problem+json", .cacheControl: "no-store"],
-                body: .init(byteBuffer: ByteBuffer(bytes: response.body))
-            )
-        }
-        let account = try ServiceClient.decode(AccountSummary.self, from: response)
-        let token = try self.tokens.issueAccessToken(userID: account.id, email: account.email, name: account.name)
-        return try Body.json(TokenResponse(accessToken: token, expiresIn: Int(self.tokens.accessTokenLifetime), user: account), status: successStatus)
+        let response = try await self.callAuth(path, body: Array(buffer: body), requestID: context.requestID)
+        guard response.status == successStatus.code else { return try self.passThroughProblem(response, context: context) }
+        return try self.tokenResponse(from: response, status: successStatus)
     }
+
+    struct GoogleIdentity: Encodable {
+        var subject: String
+        var email: String
+        var emailVerified: Bool
+        var name: String?
+        var issue: String
+    }
+
+    // MARK: Google, mobile
+
+    struct GoogleTokenInput: Decodable {
+        var idToken: String
+    }
+
+    @Sendable func googleToken(_ request: Request, context: AppRequestContext) async throws -> Response {
+        guard self.google.mobileConfigured else { throw Problem.unavailable("Google sign-in is not configured on this server.", retryAfter: 3600) }
+        let input = try await Body.decode(GoogleTokenInput.self, from: request, limit: 16 * 1024)
+        let claims: GoogleIDTokenClaims
+        do {
+            claims = try await self.google.verify(idToken: input.idToken, audiences: self.google.acceptedClientIDs, nonce: nil)
+        } catch let error as GoogleError {
+            context.logger.info("google id token rejected", metadata: ["reason": .string(error.description)])
+            throw Problem(.unauthorized, detail: error.code == "email_not_verified" ? "Google has not verified this email address." : "The Google ID token is invalid.")
+        }
+        let identity = GoogleIdentity(subject: claims.sub ?? "", email: claims.email ?? "", emailVerified: true, name: claims.name, issue: "session")
+        let response = try await self.callAuth("/internal/google", body: Array(try JSONEncoder().encode(identity)), requestID: context.requestID)
+        guard response.status == 200 else { return try self.passThroughProblem(response, context: context) }
+        return try self.tokenResponse(from: response, status: .ok)
+    }
+
+    // MARK: Google, web
+
+    /// The browser-bound state lives in a cookie, signed by the gateway: nothing is stored server-side.
+    var stateCookieName: String { self.secureCookies ? "__Host-vi_google_state" : "vi_google_state" }
+    var secureCookies: Bool { self.google.redirectURI?.lowercased().hasPrefix("https://") ?? false }
+
+    func stateCookie(_ value: String, maxAge: Int) -> Cookie {
+        Cookie(name: self.stateCookieName, value: value, maxAge: maxAge, path: "/", secure: self.secureCookies, httpOnly: true, sameSite: .lax)
+    }
+
+    @Sendable func googleStart(_ request: Request, context: AppRequestContext) async throws -> Response {
+        guard self.google.webConfigured, self.clientURL != nil else { throw Problem.unavailable("Google sign-in is not configured on this server.", retryAfter: 3600) }
+        let state = Base64URL.encode(OpenSSL.randomBytes(32))
+        let nonce = Base64URL.encode(OpenSSL.randomBytes(32))
+        let verifier = Base64URL.encode(OpenSSL.randomBytes(32))
+        let challenge = Base64URL.encode(OpenSSL.sha256(Array(verifier.utf8)))
+        let signed = try self.tokens.issueOAuthState(state: state, nonce: nonce, verifier: verifier)
+        var response = Response(status: .found, headers: [.location: self.google.authorizationURL(state: state, nonce: nonce, codeChallenge: challenge), .cacheControl: "no-store"])
+        response.setCookie(self.stateCookie(signed, maxAge: 600))
+        return response
+    }
+
+    @Sendable func googleCallback(_ request: Request, context: AppRequestContext) async throws -> Response {
+        guard self.google.webConfigured, let clientURL = self.clientURL else { throw Problem.unavailable("Google sign-in is not configured on this server.", retryAfter: 3600) }
+        func redirect(_ query: String) -> Response {
+            var response = Response(status: .found, headers: [.location: "\(clientURL)/auth/callback?\(query)", .cacheControl: "no-store", .referrerPolicy: "no-referrer"])
+            response.setCookie(self.stateCookie("", maxAge: 0))
+            return response
+        }
+        func fail(_ code: String, _ reason: String) -> Response {
+            context.logger.info("google sign-in failed", metadata: ["error": .string(code), "reason": .string(reason)])
+            return redirect("error=\(code)")
+        }
+        let query = request.uri.queryParameters
+        if let error = query["error"] {
+            return fail(error == "access_denied" ? "access_denied" : "google_error", "Google answered \(error)")
+        }
+        guard let code = query["code"].map(String.init), let state = query["state"].map(String.init), !code.isEmpty else {
+            return fail("invalid_request", "missing code or state")
+        }
+        guard let cookie = request.cookies[self.stateCookieName]?.value, !cookie.isEmpty,
+            let bound = try? await self.tokens.verifyOAuthState(cookie),
+            OpenSSL.constantTimeEquals(Array(bound.state.utf8), Array(state.utf8))
+        else { return fail("invalid_state", "state does not match the browser's signed state") }
+        do {
+            let idToken = try await self.google.exchange(code: code, verifier: bound.verifier)
+            let claims = try await self.google.verify(idToken: idToken, audiences: Set([self.google.webClientID].compactMap { $0 }), nonce: bound.nonce)
+            let identity = GoogleIdentity(subject: claims.sub ?? "", email: claims.email ?? "", emailVerified: true, name: claims.name, issue: "code")
+            let response = try await self.callAuth("/internal/google", body: Array(try JSONEncoder().encode(identity)), requestID: context.requestID)
+            guard response.status == 200 else {
+                return fail(response.status == 409 ? "account_conflict" : "sign_in_failed", "auth role answered \(response.status)")
+            }
+            struct CodeGrant: Decodable { var code: String }
+            let grant = try ServiceClient.decode(CodeGrant.self, from: response)
+            return redirect("code=\(GoogleClient.formEncode(grant.code))")
+        } catch let error as GoogleError {
+            return fail(error.code, error.description)
+        } catch {
+            return fail("server_error", "\(error)")
+        }
+    }
+}
+
+extension HTTPField.Name {
+    static let referrerPolicy = HTTPField.Name("Referrer-Policy")!
 }

@@ -41,6 +41,10 @@ public struct HTTPClientError: Error, Equatable, CustomStringConvertible, Sendab
     public let code: Code
     public let detail: String
     public var description: String { "HTTPClientError.\(self.code): \(self.detail)" }
+    public init(code: Code, detail: String) {
+        self.code = code
+        self.detail = detail
+    }
 }
 
 /// An async HTTP client on libcurl's multi interface.

@@ -29,7 +29,7 @@ public enum InvoiceRole {
         let renderer = InvoicePDFRenderer()
         guard let userURL = settings.userServiceURL.flatMap(ServiceURL.parse) else { throw SettingsError(problems: ["USER_SERVICE_URL is invalid"]) }
         let router = buildRouter(
-            store: store, tokens: try settings.tokenService(), userService: ServiceClient(baseURL: userURL, http: http, timeout: settings.upstreamTimeout),
+            store: store, tokens: try settings.tokenService(for: .invoice, http: http), userService: ServiceClient(baseURL: userURL, http: http, timeout: settings.upstreamTimeout),
             renderer: renderer
         )
         return RoleApplication.make(

@@ -18,7 +18,7 @@ public struct Audience: Codable, Sendable, Equatable {
     }
 }
 
-/// The registered claims every token of ours carries; `exp`, `iat` and `nbf` are NumericDate (seconds).
+/// The registered claims every token we accept carries; `exp`, `iat` and `nbf` are NumericDate (seconds).
 public protocol RegisteredClaims: Codable, Sendable {
     var iss: String? { get }
     var sub: String? { get }
@@ -26,6 +26,16 @@ public protocol RegisteredClaims: Codable, Sendable {
     var exp: Int64? { get }
     var nbf: Int64? { get }
     var iat: Int64? { get }
+}
+
+/// Only the registered claims: for tokens whose other members do not matter to the caller.
+public struct BasicClaims: RegisteredClaims, Equatable {
+    public var iss: String?
+    public var sub: String?
+    public var aud: Audience?
+    public var exp: Int64?
+    public var nbf: Int64?
+    public var iat: Int64?
 }
 
 /// An access token's payload (RFC 9068 profile): who (`sub`), for what (`aud`), by whom (`iss`), until when.
@@ -57,36 +67,149 @@ public struct AccessTokenClaims: RegisteredClaims, Equatable {
     }
 }
 
-/// What a verifier insists on. Distinct values for distinct token kinds, so a token of one kind never passes as another.
+/// The signed value that binds a Google sign-in's `state`, `nonce` and PKCE verifier to the browser that started it.
+public struct OAuthStateClaims: RegisteredClaims, Equatable {
+    public var iss: String?
+    public var sub: String?
+    public var aud: Audience?
+    public var exp: Int64?
+    public var nbf: Int64?
+    public var iat: Int64?
+    public var state: String
+    public var nonce: String
+    public var verifier: String
+
+    public init(issuer: String, audience: String, issuedAt: Date, lifetime: TimeInterval, state: String, nonce: String, verifier: String) {
+        self.iss = issuer
+        self.sub = "google-sign-in"
+        self.aud = Audience([audience])
+        self.iat = Int64(issuedAt.timeIntervalSince1970)
+        self.nbf = self.iat
+        self.exp = Int64(issuedAt.timeIntervalSince1970 + lifetime)
+        self.state = state
+        self.nonce = nonce
+        self.verifier = verifier
+    }
+}
+
+/// A Google ID token's payload (OpenID Connect Core §2 and Google's documented claims).
+public struct GoogleIDTokenClaims: RegisteredClaims, Equatable {
+    public var iss: String?
+    public var sub: String?
+    public var aud: Audience?
+    public var exp: Int64?
+    public var nbf: Int64?
+    public var iat: Int64?
+    public var azp: String?
+    public var email: String?
+    public var emailVerified: Bool?
+    public var name: String?
+    public var nonce: String?
+
+    enum CodingKeys: String, CodingKey {
+        case iss, sub, aud, exp, nbf, iat, azp, email, name, nonce
+        case emailVerified = "email_verified"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.iss = try c.decodeIfPresent(String.self, forKey: .iss)
+        self.sub = try c.decodeIfPresent(String.self, forKey: .sub)
+        self.aud = try c.decodeIfPresent(Audience.self, forKey: .aud)
+        self.exp = try c.decodeIfPresent(Int64.self, forKey: .exp)
+        self.nbf = try c.decodeIfPresent(Int64.self, forKey: .nbf)
+        self.iat = try c.decodeIfPresent(Int64.self, forKey: .iat)
+        self.azp = try c.decodeIfPresent(String.self, forKey: .azp)
+        self.email = try c.decodeIfPresent(String.self, forKey: .email)
+        self.name = try c.decodeIfPresent(String.self, forKey: .name)
+        self.nonce = try c.decodeIfPresent(String.self, forKey: .nonce)
+        // Google has sent this as a boolean and, in older tokens, as the string "true".
+        if let flag = try? c.decodeIfPresent(Bool.self, forKey: .emailVerified) {
+            self.emailVerified = flag
+        } else {
+            self.emailVerified = (try? c.decodeIfPresent(String.self, forKey: .emailVerified)).flatMap { $0 }.map { $0 == "true" }
+        }
+    }
+
+    public init(iss: String?, sub: String?, aud: Audience?, exp: Int64?, iat: Int64?, email: String?, emailVerified: Bool?, name: String?, nonce: String?) {
+        self.iss = iss
+        self.sub = sub
+        self.aud = aud
+        self.exp = exp
+        self.iat = iat
+        self.email = email
+        self.emailVerified = emailVerified
+        self.name = name
+        self.nonce = nonce
+    }
+}
+
+/// What a verifier insists on. Each token kind has its own rules (`access`, `service`, `oauthState`, `googleIDToken`),
+/// so a token of one kind never passes as another: they differ in `typ`, audience, or issuer.
 public struct VerificationRules: Sendable {
-    /// The header `typ` the token must carry (e.g. "at+jwt" for access tokens).
-    public var type: String
-    public var issuer: String
-    public var audience: String
+    public enum TypeRule: Sendable, Equatable {
+        /// The header `typ` must be this value (case-insensitive, RFC 7515 §4.1.9).
+        case exactly(String)
+        /// `typ` must be "JWT" or absent, as in OpenID Connect ID tokens.
+        case jwtOrAbsent
+    }
+
+    public var type: TypeRule
+    /// Accepted `iss` values; nil skips the check (only the RFC test vectors do that).
+    public var issuers: Set<String>?
+    /// Accepted `aud` values, any one of which must be present; nil skips the check.
+    public var audiences: Set<String>?
+    public var requireSubject: Bool
     /// Clock skew tolerated on `exp`, `nbf` and `iat`.
     public var leeway: TimeInterval
     /// Injectable clock, so tests can travel in time.
     public var now: @Sendable () -> Date
 
-    public init(type: String, issuer: String, audience: String, leeway: TimeInterval = 30, now: @escaping @Sendable () -> Date = { Date() }) {
+    public init(
+        type: TypeRule, issuers: Set<String>?, audiences: Set<String>?, requireSubject: Bool = true, leeway: TimeInterval = 30,
+        now: @escaping @Sendable () -> Date = { Date() }
+    ) {
         self.type = type
-        self.issuer = issuer
-        self.audience = audience
+        self.issuers = issuers
+        self.audiences = audiences
+        self.requireSubject = requireSubject
         self.leeway = leeway
         self.now = now
     }
 
+    /// Convenience for one issuer and one audience.
+    public init(type: String, issuer: String, audience: String, leeway: TimeInterval = 30, now: @escaping @Sendable () -> Date = { Date() }) {
+        self.init(type: .exactly(type), issuers: [issuer], audiences: [audience], leeway: leeway, now: now)
+    }
+
+    public static let googleIssuers: Set<String> = ["https://accounts.google.com", "accounts.google.com"]
+
+    public static func googleIDToken(clientIDs: Set<String>, now: @escaping @Sendable () -> Date = { Date() }) -> VerificationRules {
+        VerificationRules(type: .jwtOrAbsent, issuers: googleIssuers, audiences: clientIDs, leeway: 60, now: now)
+    }
+
     func check(_ claims: some RegisteredClaims, headerType: String?) throws {
-        guard headerType?.lowercased() == self.type.lowercased() else {
-            throw JWTError.claim("typ", "expected \(self.type), got \(headerType ?? "none")")
+        switch self.type {
+        case .exactly(let expected):
+            guard let headerType, headerType.lowercased() == expected.lowercased() else {
+                throw JWTError.claim("typ", "expected \(expected), got \(headerType ?? "none")")
+            }
+        case .jwtOrAbsent:
+            if let headerType, headerType.uppercased() != "JWT" { throw JWTError.claim("typ", "expected JWT, got \(headerType)") }
         }
         let now = self.now().timeIntervalSince1970
         guard let exp = claims.exp else { throw JWTError.claim("exp", "missing") }
         guard Double(exp) + self.leeway > now else { throw JWTError.claim("exp", "expired") }
         if let nbf = claims.nbf, Double(nbf) - self.leeway > now { throw JWTError.claim("nbf", "not yet valid") }
         if let iat = claims.iat, Double(iat) - self.leeway > now { throw JWTError.claim("iat", "issued in the future") }
-        guard claims.iss == self.issuer else { throw JWTError.claim("iss", "unexpected issuer") }
-        guard let aud = claims.aud, aud.values.contains(self.audience) else { throw JWTError.claim("aud", "audience not accepted") }
-        guard let sub = claims.sub, !sub.isEmpty else { throw JWTError.claim("sub", "missing") }
+        if let issuers = self.issuers {
+            guard let iss = claims.iss, issuers.contains(iss) else { throw JWTError.claim("iss", "unexpected issuer") }
+        }
+        if let audiences = self.audiences {
+            guard let aud = claims.aud, aud.values.contains(where: audiences.contains) else { throw JWTError.claim("aud", "audience not accepted") }
+        }
+        if self.requireSubject {
+            guard let sub = claims.sub, !sub.isEmpty else { throw JWTError.claim("sub", "missing") }
+        }
     }
 }

@@ -11,6 +11,7 @@ public struct JWTError: Error, Equatable, CustomStringConvertible, Sendable {
         public static let signatureInvalid = Code(name: "signatureInvalid")
         public static let claimInvalid = Code(name: "claimInvalid")
         public static let invalidKey = Code(name: "invalidKey")
+        public static let keySetUnavailable = Code(name: "keySetUnavailable")
     }
 
     public let code: Code
@@ -26,4 +27,5 @@ public struct JWTError: Error, Equatable, CustomStringConvertible, Sendable {
     public static let signatureInvalid = JWTError(code: .signatureInvalid, reason: "signature does not verify")
     public static func claim(_ name: String, _ reason: String) -> JWTError { .init(code: .claimInvalid, reason: "\(name): \(reason)") }
     public static func invalidKey(_ reason: String) -> JWTError { .init(code: .invalidKey, reason: reason) }
+    public static let keySetUnavailable = JWTError(code: .keySetUnavailable, reason: "the JWK Set could not be fetched")
 }

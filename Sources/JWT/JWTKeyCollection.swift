@@ -2,43 +2,97 @@ import Foundation
 import OpenSSLSupport
 
 /// Signing and verifying keys by `kid`, with the verification order fixed (RFC 8725):
-/// size and strict base64url → header → key by `kid` → header `alg` equals the key's algorithm → signature in
-/// constant time → claims. A value type: built once at start-up, shared freely between tasks.
+/// size and strict base64url → header → key by `kid` → header `alg` equals the key's algorithm → signature →
+/// claims. A value type: built once (or per JWKS fetch), shared freely between tasks.
 public struct JWTKeyCollection: Sendable {
     /// Tokens larger than this are refused before any parsing.
     public static let maximumTokenBytes = 8 * 1024
 
     private var keys: [String: any JWTAlgorithm] = [:]
-    private var signingKid: String?
+    private var order: [String] = []
+    public private(set) var signingKid: String?
 
     public init() {}
 
+    public var kids: [String] { self.order }
+    public var isEmpty: Bool { self.keys.isEmpty }
+
     /// Adds a key. The first key added, or one added with `signing: true`, signs new tokens.
     public mutating func add(_ algorithm: any JWTAlgorithm, kid: String, signing: Bool = false) {
-        self.keys[kid] = algorithm
+        if self.keys.updateValue(algorithm, forKey: kid) == nil { self.order.append(kid) }
         if signing || self.signingKid == nil { self.signingKid = kid }
     }
 
+    /// Adds a public key under its RFC 7638 thumbprint; returns the kid.
+    @discardableResult
+    public mutating func add(publicKey algorithm: any JWTAlgorithm, signing: Bool = false) throws -> String {
+        guard let kid = algorithm.publicJWK?.thumbprint else { throw JWTError.invalidKey("the key has no public JWK") }
+        self.add(algorithm, kid: kid, signing: signing)
+        return kid
+    }
+
+    /// Adds the usable keys of a JWK Set (other key types and `use: enc` keys are skipped); never a signing key.
+    public mutating func add(jwks: JWKSet) throws {
+        for jwk in jwks.keys {
+            guard let algorithm = try jwk.algorithm() else { continue }
+            guard let kid = jwk.kid ?? algorithm.publicJWK?.thumbprint else { continue }
+            if self.keys.updateValue(algorithm, forKey: kid) == nil { self.order.append(kid) }
+        }
+    }
+
+    /// The public keys as a JWK Set, each with its kid (symmetric keys are never published).
+    public var jwks: JWKSet {
+        JWKSet(keys: self.order.compactMap { kid in
+            guard var jwk = self.keys[kid]?.publicJWK else { return nil }
+            jwk.kid = kid
+            return jwk
+        })
+    }
+
+    public func key(for kid: String) -> (any JWTAlgorithm)? { self.keys[kid] }
+
     /// Signs `claims` with the signing key, writing `kid` and `typ` into the header.
     public func sign(_ claims: some Encodable, type: String) throws -> String {
-        guard let kid = self.signingKid, let key = self.keys[kid] else { throw JWTError.invalidKey("no signing key configured") }
-        let header = Header(alg: key.name, typ: type, kid: kid)
         let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-        let input = Base64URL.encode(try encoder.encode(header)) + "." + Base64URL.encode(try encoder.encode(claims))
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return try self.sign(payload: Array(try encoder.encode(claims)), type: type)
+    }
+
+    /// Signs an already-encoded JSON payload (for tools that take claims as JSON text).
+    public func sign(payload: [UInt8], type: String) throws -> String {
+        guard let kid = self.signingKid, let key = self.keys[kid] else { throw JWTError.invalidKey("no signing key configured") }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let header = Header(alg: key.name, typ: type, kid: kid)
+        let input = Base64URL.encode(try encoder.encode(header)) + "." + Base64URL.encode(payload)
         let signature = try key.sign(Array(input.utf8))
         return input + "." + Base64URL.encode(signature)
+    }
+
+    /// The token's `kid`, read without verifying anything: only to decide whether a key set must be refetched.
+    public static func unverifiedKid(_ token: String) -> String? {
+        guard token.utf8.count <= Self.maximumTokenBytes, let dot = token.firstIndex(of: "."),
+            let bytes = Base64URL.decode(token[..<dot]), let header = try? JSONDecoder().decode(Header.self, from: Data(bytes))
+        else { return nil }
+        return header.kid
     }
 
     /// Verifies `token` and returns its claims, or throws a `JWTError`.
     public func verify<Claims: RegisteredClaims>(_ token: String, as _: Claims.Type = Claims.self, rules: VerificationRules) throws -> Claims {
         // 1. Size and shape, before touching JSON.
-        guard token.utf8.count <= Self.maximumTokenBytes else { throw JWTError.malformed("token too large") }
-        let parts = token.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 3 else { throw JWTError.malformed("expected three segments") }
-        guard let headerBytes = Base64URL.decode(parts[0]), let payloadBytes = Base64URL.decode(parts[1]),
-            let signature = Base64URL.decode(parts[2])
-        else { throw JWTError.malformed("segment is not strict base64url") }
+        let utf8 = Array(token.utf8)
+        guard utf8.count <= Self.maximumTokenBytes else { throw JWTError.malformed("token too large") }
+        guard let firstDot = utf8.firstIndex(of: 0x2E), let secondDot = utf8[(firstDot + 1)...].firstIndex(of: 0x2E),
+            !utf8[(secondDot + 1)...].contains(0x2E)
+        else { throw JWTError.malformed("expected three segments") }
+        let (headerBytes, payloadBytes, signature) = utf8.withUnsafeBufferPointer { all in
+            (
+                Base64URL.decode(UnsafeBufferPointer(rebasing: all[0..<firstDot])),
+                Base64URL.decode(UnsafeBufferPointer(rebasing: all[(firstDot + 1)..<secondDot])),
+                Base64URL.decode(UnsafeBufferPointer(rebasing: all[(secondDot + 1)...]))
+            )
+        }
+        guard let headerBytes, let payloadBytes, let signature else { throw JWTError.malformed("segment is not canonical base64url") }
 
         // 2. Header.
         let header: Header
@@ -58,9 +112,8 @@ public struct JWTKeyCollection: Sendable {
         // 4. The header may not choose the algorithm: it must name the key's own (no `none`, no HS256-with-RSA-key).
         guard header.alg == key.name else { throw JWTError.algorithmMismatch(header: header.alg, key: key.name) }
 
-        // 5. Signature over the exact bytes received, compared in constant time by the algorithm.
-        let signingInput = Array(token.utf8.prefix(parts[0].utf8.count + 1 + parts[1].utf8.count))
-        guard key.verify(signature, signs: signingInput) else { throw JWTError.signatureInvalid }
+        // 5. Signature over the exact bytes received.
+        guard key.verify(signature, signs: Array(utf8[0..<secondDot])) else { throw JWTError.signatureInvalid }
 
         // 6. Claims.
         let claims: Claims

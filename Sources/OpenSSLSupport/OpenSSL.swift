@@ -77,35 +77,82 @@ public enum OpenSSL {
     }
 }
 
-/// base64url without padding (RFC 4648 §5), strict: only the URL-safe alphabet, no padding, no whitespace.
+/// base64url without padding (RFC 4648 §5), strict and canonical: only the URL-safe alphabet, no padding, no
+/// whitespace, and the unused low bits of the last character must be zero (so every byte string has exactly one
+/// encoding, as RFC 7515 §2 requires of JWS segments).
 ///
-/// Written by hand because Foundation's decoder accepts only the standard alphabet with padding and would need
-/// a rewrite of the input first, and the JWT rules want strictness Foundation does not offer.
+/// Hand-written because Foundation's decoder takes only the standard alphabet with padding, accepts non-canonical
+/// trailing bits, and costs a String rewrite per call on the token-verification hot path.
 public enum Base64URL {
+    private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
+    private static let values: [UInt8] = {
+        var table = [UInt8](repeating: 0xFF, count: 256)
+        for (index, character) in alphabet.enumerated() { table[Int(character)] = UInt8(index) }
+        return table
+    }()
+
     public static func encode(_ bytes: some Sequence<UInt8>) -> String {
-        Data(bytes).base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-")
-            .replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
-    }
-
-    public static func decode(_ text: Substring) -> [UInt8]? {
-        var standard = ""
-        standard.reserveCapacity(text.utf8.count + 3)
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "A"..."Z", "a"..."z", "0"..."9": standard.unicodeScalars.append(scalar)
-            case "-": standard.append("+")
-            case "_": standard.append("/")
-            default: return nil
-            }
+        let input = Array(bytes)
+        var out = [UInt8]()
+        out.reserveCapacity((input.count * 4 + 2) / 3)
+        var index = 0
+        while index + 3 <= input.count {
+            let chunk = UInt32(input[index]) << 16 | UInt32(input[index + 1]) << 8 | UInt32(input[index + 2])
+            out.append(alphabet[Int(chunk >> 18 & 63)])
+            out.append(alphabet[Int(chunk >> 12 & 63)])
+            out.append(alphabet[Int(chunk >> 6 & 63)])
+            out.append(alphabet[Int(chunk & 63)])
+            index += 3
         }
-        // A length of 1 mod 4 can never come from an encoder.
-        if standard.utf8.count % 4 == 1 { return nil }
-        while standard.utf8.count % 4 != 0 { standard.append("=") }
-        guard let data = Data(base64Encoded: standard) else { return nil }
-        return [UInt8](data)
+        switch input.count - index {
+        case 1:
+            let chunk = UInt32(input[index]) << 16
+            out.append(alphabet[Int(chunk >> 18 & 63)])
+            out.append(alphabet[Int(chunk >> 12 & 63)])
+        case 2:
+            let chunk = UInt32(input[index]) << 16 | UInt32(input[index + 1]) << 8
+            out.append(alphabet[Int(chunk >> 18 & 63)])
+            out.append(alphabet[Int(chunk >> 12 & 63)])
+            out.append(alphabet[Int(chunk >> 6 & 63)])
+        default:
+            break
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 
-    public static func decode(_ text: String) -> [UInt8]? { decode(Substring(text)) }
+    /// Decodes; nil for any character outside the alphabet, an impossible length, or non-zero unused bits.
+    public static func decode(_ text: some StringProtocol) -> [UInt8]? {
+        var utf8 = Array(text.utf8)
+        return utf8.withUnsafeMutableBufferPointer { Self.decode(UnsafeBufferPointer($0)) }
+    }
+
+    public static func decode(_ input: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
+        let remainder = input.count % 4
+        if remainder == 1 { return nil }
+        var out = [UInt8]()
+        out.reserveCapacity(input.count * 3 / 4)
+        var index = 0
+        return Self.values.withUnsafeBufferPointer { table -> [UInt8]? in
+            while index + 4 <= input.count {
+                let a = table[Int(input[index])], b = table[Int(input[index + 1])], c = table[Int(input[index + 2])], d = table[Int(input[index + 3])]
+                if (a | b | c | d) & 0xC0 != 0 { return nil }
+                let chunk = UInt32(a) << 18 | UInt32(b) << 12 | UInt32(c) << 6 | UInt32(d)
+                out.append(UInt8(chunk >> 16 & 0xFF))
+                out.append(UInt8(chunk >> 8 & 0xFF))
+                out.append(UInt8(chunk & 0xFF))
+                index += 4
+            }
+            if remainder == 2 {
+                let a = table[Int(input[index])], b = table[Int(input[index + 1])]
+                if (a | b) & 0xC0 != 0 || b & 0x0F != 0 { return nil }
+                out.append(a << 2 | b >> 4)
+            } else if remainder == 3 {
+                let a = table[Int(input[index])], b = table[Int(input[index + 1])], c = table[Int(input[index + 2])]
+                if (a | b | c) & 0xC0 != 0 || c & 0x03 != 0 { return nil }
+                out.append(a << 2 | b >> 4)
+                out.append((b & 0x0F) << 4 | c >> 2)
+            }
+            return out
+        }
+    }
 }

@@ -13,7 +13,9 @@ public struct BearerAuthMiddleware: RouterMiddleware {
         guard let token = Self.bearerToken(request) else { throw Problem.unauthorized() }
         let claims: AccessTokenClaims
         do {
-            claims = try self.tokens.verifyAccessToken(token)
+            claims = try await self.tokens.verifyAccessToken(token)
+        } catch let error as JWTError where error.code == .keySetUnavailable {
+            throw Problem.unavailable("The signing keys could not be fetched; try again shortly.")
         } catch {
             context.logger.debug("token rejected", metadata: ["reason": .string("\(error)")])
             throw Problem(.unauthorized, detail: "The bearer token is invalid or expired.", headers: [.wwwAuthenticate: "Bearer error=\"invalid_token\""])
@@ -42,7 +44,7 @@ public struct ServiceAuthMiddleware: RouterMiddleware {
     public init(tokens: TokenService) { self.tokens = tokens }
 
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard let token = BearerAuthMiddleware.bearerToken(request), (try? self.tokens.verifyServiceToken(token)) != nil else {
+        guard let token = BearerAuthMiddleware.bearerToken(request), (try? await self.tokens.verifyServiceToken(token)) != nil else {
             throw Problem.unauthorized("This endpoint is for the gateway only.")
         }
         return try await next(request, context)

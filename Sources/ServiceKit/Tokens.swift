@@ -1,63 +1,111 @@
 import Foundation
+import HTTPClient
 import JWT
 import OpenSSLSupport
 
-/// The token rules of the product, shared by the issuer (gateway) and every verifier.
+/// The token rules of the product, shared by the issuer (the gateway) and every verifier.
 ///
-/// Two kinds of token, with separate rules so one can never pass as the other:
+/// Each kind of token has its own `typ` and audience, so one can never pass as another:
 /// - access tokens (`typ: at+jwt`, audience `JWT_AUDIENCE`) carry a user to every role;
-/// - service tokens (`typ: svc+jwt`, audience `voice-invoice-internal`) let the gateway call the auth role's
-///   internal credential endpoints, which no user token opens.
+/// - service tokens (`typ: svc+jwt`, audience `voice-invoice-auth`, one minute) let the gateway call the auth role's
+///   internal endpoints, which accept nothing else;
+/// - Google sign-in state (`typ: oauth-state+jwt`, audience `voice-invoice-google-state`, ten minutes) binds a web
+///   sign-in to the browser that started it.
+/// Refresh tokens and one-time codes are not JWTs at all: they are opaque random values stored hashed by the auth role.
 public struct TokenService: Sendable {
     public static let accessType = "at+jwt"
     public static let serviceType = "svc+jwt"
-    public static let internalAudience = "voice-invoice-internal"
+    public static let stateType = "oauth-state+jwt"
+    public static let authAudience = "voice-invoice-auth"
+    public static let stateAudience = "voice-invoice-google-state"
 
-    public let keys: JWTKeyCollection
+    /// Only the gateway has signing keys.
+    public let signer: JWTKeyCollection?
+    public let verifier: JWTVerifier
     public let issuer: String
     public let audience: String
     public let accessTokenLifetime: TimeInterval
+    public let refreshTokenLifetime: TimeInterval
     public let now: @Sendable () -> Date
 
-    public init(keys: JWTKeyCollection, issuer: String, audience: String, accessTokenLifetime: TimeInterval, now: @escaping @Sendable () -> Date = { Date() }) {
-        self.keys = keys
+    public init(
+        signer: JWTKeyCollection?, verifier: JWTVerifier, issuer: String, audience: String, accessTokenLifetime: TimeInterval,
+        refreshTokenLifetime: TimeInterval = 30 * 86_400, now: @escaping @Sendable () -> Date = { Date() }
+    ) {
+        self.signer = signer
+        self.verifier = verifier
         self.issuer = issuer
         self.audience = audience
         self.accessTokenLifetime = accessTokenLifetime
+        self.refreshTokenLifetime = refreshTokenLifetime
         self.now = now
     }
 
-    /// An HS256 service from the shared secret.
+    /// An HS256 service that both signs and verifies (tests and tools).
     public init(secret: [UInt8], issuer: String, audience: String, accessTokenLifetime: TimeInterval, now: @escaping @Sendable () -> Date = { Date() }) throws {
         var keys = JWTKeyCollection()
-        // The kid is derived from the secret so that a verifier with another secret fails on the kid, early and clearly.
-        let kid = "hs-" + Base64URL.encode(OpenSSL.sha256(secret).prefix(6))
-        keys.add(try HS256(secret: secret), kid: kid)
-        self.init(keys: keys, issuer: issuer, audience: audience, accessTokenLifetime: accessTokenLifetime, now: now)
+        keys.add(try HS256(secret: secret), kid: KeySetup.hsKid(secret))
+        self.init(signer: keys, verifier: JWTVerifier(keys: keys), issuer: issuer, audience: audience, accessTokenLifetime: accessTokenLifetime, now: now)
     }
+
+    private func sign(_ claims: some Encodable, type: String) throws -> String {
+        guard let signer = self.signer else { throw JWTError.invalidKey("this role does not sign tokens; only the gateway does") }
+        return try signer.sign(claims, type: type)
+    }
+
+    private func rules(_ type: String, audience: String) -> VerificationRules {
+        VerificationRules(type: .exactly(type), issuers: [self.issuer], audiences: [audience], now: self.now)
+    }
+
+    private static func tokenID() -> String { Base64URL.encode(OpenSSL.randomBytes(16)) }
 
     public func issueAccessToken(userID: String, email: String?, name: String?) throws -> String {
-        let claims = AccessTokenClaims(
-            issuer: self.issuer, subject: userID, audience: self.audience, issuedAt: self.now(), lifetime: self.accessTokenLifetime,
-            id: Base64URL.encode(OpenSSL.randomBytes(16)), email: email, name: name
+        try self.sign(
+            AccessTokenClaims(
+                issuer: self.issuer, subject: userID, audience: self.audience, issuedAt: self.now(), lifetime: self.accessTokenLifetime,
+                id: Self.tokenID(), email: email, name: name
+            ),
+            type: Self.accessType
         )
-        return try self.keys.sign(claims, type: Self.accessType)
     }
 
-    public func verifyAccessToken(_ token: String) throws -> AccessTokenClaims {
-        try self.keys.verify(token, as: AccessTokenClaims.self, rules: VerificationRules(type: Self.accessType, issuer: self.issuer, audience: self.audience, now: self.now))
+    public func verifyAccessToken(_ token: String) async throws -> AccessTokenClaims {
+        try await self.verifier.verify(token, as: AccessTokenClaims.self, rules: self.rules(Self.accessType, audience: self.audience))
     }
 
-    /// A one-minute token naming the calling service in `sub`.
+    /// A one-minute token naming the calling service in `sub`, for the auth role only.
     public func issueServiceToken(caller: String) throws -> String {
-        let claims = AccessTokenClaims(
-            issuer: self.issuer, subject: caller, audience: Self.internalAudience, issuedAt: self.now(), lifetime: 60,
-            id: Base64URL.encode(OpenSSL.randomBytes(16))
+        try self.sign(
+            AccessTokenClaims(issuer: self.issuer, subject: caller, audience: Self.authAudience, issuedAt: self.now(), lifetime: 60, id: Self.tokenID()),
+            type: Self.serviceType
         )
-        return try self.keys.sign(claims, type: Self.serviceType)
     }
 
-    public func verifyServiceToken(_ token: String) throws -> AccessTokenClaims {
-        try self.keys.verify(token, as: AccessTokenClaims.self, rules: VerificationRules(type: Self.serviceType, issuer: self.issuer, audience: Self.internalAudience, now: self.now))
+    public func verifyServiceToken(_ token: String) async throws -> AccessTokenClaims {
+        try await self.verifier.verify(token, as: AccessTokenClaims.self, rules: self.rules(Self.serviceType, audience: Self.authAudience))
+    }
+
+    public func issueOAuthState(state: String, nonce: String, verifier: String, lifetime: TimeInterval = 600) throws -> String {
+        try self.sign(
+            OAuthStateClaims(
+                issuer: self.issuer, audience: Self.stateAudience, issuedAt: self.now(), lifetime: lifetime, state: state, nonce: nonce, verifier: verifier
+            ),
+            type: Self.stateType
+        )
+    }
+
+    public func verifyOAuthState(_ token: String) async throws -> OAuthStateClaims {
+        try await self.verifier.verify(token, as: OAuthStateClaims.self, rules: self.rules(Self.stateType, audience: Self.stateAudience))
+    }
+}
+
+extension Settings {
+    /// The token service of `role`: the gateway signs; every role verifies, fetching `JWKS_URL` through `http` if set.
+    public func tokenService(for role: Role, http: CurlHTTPClient, now: @escaping @Sendable () -> Date = { Date() }) throws -> TokenService {
+        let keys = try KeySetup(settings: self, role: role)
+        return TokenService(
+            signer: keys.signingKeys, verifier: keys.verifier(http: http), issuer: self.jwtIssuer, audience: self.jwtAudience,
+            accessTokenLifetime: self.accessTokenTTL, refreshTokenLifetime: self.refreshTokenTTL, now: now
+        )
     }
 }

@@ -47,9 +47,10 @@ public enum UserRole {
     ) async throws -> some ApplicationProtocol {
         try settings.validate(for: .user)
         let store = try StoreFactory.open(settings: settings, role: .user, logger: logger)
-        let router = buildRouter(store: store, tokens: try settings.tokenService())
+        let http = CurlHTTPClient()
+        let router = buildRouter(store: store, tokens: try settings.tokenService(for: .user, http: http))
         return RoleApplication.make(
-            role: .user, router: router, settings: settings, logger: logger,
+            role: .user, router: router, settings: settings, logger: logger, services: [ShutdownHook { http.shutdown() }],
             beforeServerStarts: [{ try await store.prepare(collections) }],
             onServerRunning: onServerRunning
         )

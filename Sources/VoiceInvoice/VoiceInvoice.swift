@@ -17,7 +17,7 @@ struct VoiceInvoice: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "voice-invoice",
         abstract: "VoiceInvoice: spoken sentences to correct invoices and PDFs.",
-        subcommands: [Serve.self, Version.self]
+        subcommands: [Serve.self, TokenCommand.self, Version.self]
     )
 }
 
@@ -100,7 +100,7 @@ struct Serve: AsyncParsableCommand {
     /// The four roles in one process: each its own server on its own port, wired by loopback URLs.
     static func allRoles(_ base: Settings, environment: [String: String], logger: Logger) async throws -> [any Service] {
         var base = base
-        if base.jwtSecret == nil {
+        if base.jwtAlgorithm == "HS256", base.jwtSecret == nil {
             // Local convenience only: a fresh secret per run means tokens do not survive a restart.
             base.jwtSecret = Array(Base64URL.encode(OpenSSL.randomBytes(32)).utf8)
             logger.warning("JWT_SECRET is not set: generated a random secret for this run; tokens will not survive a restart")
@@ -117,6 +117,12 @@ struct Serve: AsyncParsableCommand {
         func settings(_ role: Role) -> Settings {
             var settings = base
             settings.port = ports[role]!
+            // With RS256/ES256 only the gateway holds the private key, in one process as in four; the others fetch
+            // the gateway's JWK Set unless they were given a public key.
+            if role != .gateway, base.jwtAlgorithm != "HS256" {
+                settings.jwtPrivateKey = nil
+                if settings.jwtPublicKey == nil, settings.jwksURL == nil { settings.jwksURL = url(.gateway) + "/.well-known/jwks.json" }
+            }
             return settings
         }
         func roleLogger(_ role: Role) -> Logger {

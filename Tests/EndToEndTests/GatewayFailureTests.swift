@@ -1,5 +1,6 @@
 import Foundation
 import Gateway
+import JWT
 import ServiceKit
 import ServiceLifecycle
 import Testing
@@ -27,8 +28,9 @@ struct GatewayFailureTests {
                 )
                 let settings = try Settings(environment: ["JWT_SECRET": Cluster.secret, "HOST": "127.0.0.1", "PORT": "0"])
                 let router = GatewayRole.buildRouter(
+                    settings: settings,
                     upstreams: Upstreams(auth: "http://127.0.0.1:1", user: "http://127.0.0.1:1", invoice: "http://127.0.0.1:\(slowPort)"),
-                    tokens: try settings.tokenService(), http: http, timeout: .milliseconds(400), maximumBodyBytes: 1024 * 1024
+                    tokens: try settings.tokenService(for: .gateway, http: http), publishedKeys: JWKSet(keys: []), http: http, timeout: .milliseconds(400)
                 )
                 let gatewayPort = try await Cluster.start(
                     { RoleApplication.make(role: .gateway, router: router, settings: settings, logger: Cluster.quietLogger("gw"), onServerRunning: $0) },
@@ -74,5 +76,8 @@ struct GatewayFailureTests {
             return error.problems.count == 2 && error.description.contains("JWT_SECRET")
         }
         #expect { try Settings(environment: [:]).validate(for: .gateway) } throws: { ($0 as? SettingsError)?.problems.count == 4 }
+        #expect { try Settings(environment: ["JWT_ALG": "RS256"]).validate(for: .user) } throws: {
+            ($0 as? SettingsError)?.description.contains("JWT_PUBLIC_KEY or JWKS_URL") == true
+        }
     }
 }

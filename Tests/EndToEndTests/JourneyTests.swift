@@ -160,7 +160,7 @@ struct JourneyTests {
         try await Cluster.run { c in
             let (good, _) = try await c.register("direct@example.com")
             let secret = Array(Cluster.secret.utf8)
-            let sub = try TokenService(secret: secret, issuer: "voice-invoice", audience: "voice-invoice-api", accessTokenLifetime: 900).verifyAccessToken(good).sub ?? ""
+            let sub = try await TokenService(secret: secret, issuer: "voice-invoice", audience: "voice-invoice-api", accessTokenLifetime: 900).verifyAccessToken(good).sub ?? ""
             let expired = try TokenService(
                 secret: secret, issuer: "voice-invoice", audience: "voice-invoice-api", accessTokenLifetime: 900, now: { Date().addingTimeInterval(-3600) }
             ).issueAccessToken(userID: sub, email: nil, name: nil)
