@@ -78,36 +78,62 @@ public final class PKey: @unchecked Sendable {
 
     /// An RSA public key from its JWK members (big-endian modulus and exponent).
     public static func rsaPublic(modulus: [UInt8], exponent: [UInt8]) throws -> PKey {
-        try Self.fromData(type: "RSA") { builder in
-            let n = BN_bin2bn(modulus, Int32(modulus.count), nil)
-            let e = BN_bin2bn(exponent, Int32(exponent.count), nil)
-            defer {
-                BN_free(n)
-                BN_free(e)
-            }
-            return OSSL_PARAM_BLD_push_BN(builder, OSSL_PKEY_PARAM_RSA_N, n) == 1 && OSSL_PARAM_BLD_push_BN(builder, OSSL_PKEY_PARAM_RSA_E, e) == 1
-        }
+        try Self.fromData(type: "RSA", [.bigNumber("n", modulus), .bigNumber("e", exponent)])
     }
 
     /// A P-256 public key from its JWK coordinates (32 bytes each).
     public static func p256Public(x: [UInt8], y: [UInt8]) throws -> PKey {
         guard x.count == 32, y.count == 32 else { throw OpenSSLError("P-256 coordinates must be 32 bytes") }
-        let point = [0x04] + x + y  // uncompressed SEC1 point
-        return try Self.fromData(type: "EC") { builder in
-            OSSL_PARAM_BLD_push_utf8_string(builder, OSSL_PKEY_PARAM_GROUP_NAME, "P-256", 0) == 1
-                && point.withUnsafeBytes { OSSL_PARAM_BLD_push_octet_string(builder, OSSL_PKEY_PARAM_PUB_KEY, $0.baseAddress, $0.count) } == 1
-        }
+        // The uncompressed SEC1 point: 0x04 || x || y.
+        return try Self.fromData(type: "EC", [.utf8("group", "P-256"), .octets("pub", [0x04] + x + y)])
     }
 
-    private static func fromData(type: String, _ fill: (OpaquePointer?) -> Bool) throws -> PKey {
+    private enum Param {
+        case bigNumber(String, [UInt8])
+        case utf8(String, String)
+        case octets(String, [UInt8])
+    }
+
+    /// Builds a public key from parameters. `OSSL_PARAM_BLD` keeps the *pointers* it is given (key names, BIGNUMs,
+    /// buffers) until `OSSL_PARAM_BLD_to_param`, so everything is copied into C memory that lives until the key exists.
+    private static func fromData(type: String, _ params: [Param]) throws -> PKey {
         let builder = OSSL_PARAM_BLD_new()
         defer { OSSL_PARAM_BLD_free(builder) }
-        guard fill(builder), let params = OSSL_PARAM_BLD_to_param(builder) else { throw OpenSSLError("cannot build \(type) key parameters") }
-        defer { OSSL_PARAM_free(params) }
+        var cStrings: [UnsafeMutablePointer<CChar>] = []
+        var numbers: [OpaquePointer?] = []
+        var buffers: [UnsafeMutableRawBufferPointer] = []
+        defer {
+            cStrings.forEach { free($0) }
+            numbers.forEach { BN_free($0) }
+            buffers.forEach { $0.deallocate() }
+        }
+        func cString(_ text: String) -> UnsafeMutablePointer<CChar> {
+            let copy = strdup(text)!
+            cStrings.append(copy)
+            return copy
+        }
+        var pushed = true
+        for param in params {
+            switch param {
+            case .bigNumber(let name, let bytes):
+                let number = BN_bin2bn(bytes, Int32(bytes.count), nil)
+                numbers.append(number)
+                pushed = pushed && OSSL_PARAM_BLD_push_BN(builder, cString(name), number) == 1
+            case .utf8(let name, let value):
+                pushed = pushed && OSSL_PARAM_BLD_push_utf8_string(builder, cString(name), cString(value), 0) == 1
+            case .octets(let name, let bytes):
+                let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: bytes.count, alignment: 1)
+                buffer.copyBytes(from: bytes)
+                buffers.append(buffer)
+                pushed = pushed && OSSL_PARAM_BLD_push_octet_string(builder, cString(name), buffer.baseAddress, buffer.count) == 1
+            }
+        }
+        guard pushed, let built = OSSL_PARAM_BLD_to_param(builder) else { throw OpenSSLError.last("cannot build \(type) key parameters") }
+        defer { OSSL_PARAM_free(built) }
         let context = EVP_PKEY_CTX_new_from_name(nil, type, nil)
         defer { EVP_PKEY_CTX_free(context) }
         var key: OpaquePointer?
-        guard EVP_PKEY_fromdata_init(context) == 1, EVP_PKEY_fromdata(context, &key, Int32(copenssl_selection_public_key), params) == 1, let key else {
+        guard EVP_PKEY_fromdata_init(context) == 1, EVP_PKEY_fromdata(context, &key, Int32(copenssl_selection_public_key), built) == 1, let key else {
             throw OpenSSLError.last("invalid \(type) public key")
         }
         return PKey(taking: key)
