@@ -73,7 +73,7 @@ let package = Package(
 
         // MARK: Tests (Swift Testing).
         .target(name: "TestSupport", path: "Tests/TestSupport"),
-        .testTarget(name: "JWTTests", dependencies: ["JWT", "OpenSSLSupport"]),
+        .testTarget(name: "JWTTests", dependencies: ["JWT", "OpenSSLSupport", "TestSupport"]),
         .testTarget(name: "InvoicingTests", dependencies: ["Invoicing"]),
         .testTarget(name: "StorageTests", dependencies: ["Storage"]),
         .testTarget(

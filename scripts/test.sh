@@ -5,6 +5,15 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="/opt/swift/usr/bin:$PATH"
 ./scripts/bootstrap.sh
+
+# Python test peers (Google OpenID Connect peer, PyJWT interoperability) in their own virtual environment,
+# reinstalled only when the requirements change.
+if [ ! -x .venv-peers/bin/python ] || ! cmp -s Tests/Peers/requirements.txt .venv-peers/requirements.txt; then
+  python3 -m venv .venv-peers
+  .venv-peers/bin/pip install --quiet --disable-pip-version-check -r Tests/Peers/requirements.txt
+  cp Tests/Peers/requirements.txt .venv-peers/requirements.txt
+fi
+
 start=$(date +%s)
 swift build --build-tests 2>&1 | grep -E "error:|Build complete|Compiling|Building" | grep -vE "^\[[0-9]+/[0-9]+\] Compiling" || true
 built=$(date +%s)

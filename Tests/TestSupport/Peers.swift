@@ -1,0 +1,100 @@
+import Foundation
+
+/// The Python test peers under Tests/Peers, run from the virtual environment scripts/test.sh creates (.venv-peers).
+public enum Peers {
+    public static let repositoryRoot: URL = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    public static var python: String {
+        if let override = ProcessInfo.processInfo.environment["VI_PEER_PYTHON"] { return override }
+        return repositoryRoot.appendingPathComponent(".venv-peers/bin/python").path
+    }
+
+    public static func script(_ name: String) -> String { repositoryRoot.appendingPathComponent("Tests/Peers/\(name)").path }
+
+    public struct MissingPython: Error, CustomStringConvertible {
+        public var description: String { "the test peers' Python (\(Peers.python)) is missing: run ./scripts/test.sh, which creates .venv-peers" }
+    }
+
+    /// Runs a peer script to completion with `input` on stdin; returns stdout.
+    public static func run(_ script: String, input: Data) throws -> Data {
+        guard FileManager.default.isExecutableFile(atPath: python) else { throw MissingPython() }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: python)
+        process.arguments = [self.script(script)]
+        let stdin = Pipe()
+        let stdout = Pipe()
+        process.standardInput = stdin
+        process.standardOutput = stdout
+        try process.run()
+        stdin.fileHandleForWriting.write(input)
+        try stdin.fileHandleForWriting.close()
+        let output = stdout.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return output
+    }
+}
+
+/// A long-running peer process: started with arguments, reports "PORT <n>" on its first line, and stops when its
+/// standard input is closed.
+public final class PeerProcess: @unchecked Sendable {
+    public let port: Int
+    private let process: Process
+    private let stdin: Pipe
+
+    public init(script: String, arguments: [String]) throws {
+        guard FileManager.default.isExecutableFile(atPath: Peers.python) else { throw Peers.MissingPython() }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Peers.python)
+        process.arguments = [Peers.script(script)] + arguments
+        let stdin = Pipe()
+        let stdout = Pipe()
+        process.standardInput = stdin
+        process.standardOutput = stdout
+        try process.run()
+        var line = Data()
+        while true {
+            let byte = stdout.fileHandleForReading.readData(ofLength: 1)
+            if byte.isEmpty || byte == Data("\n".utf8) { break }
+            line.append(byte)
+        }
+        let text = String(decoding: line, as: UTF8.self)
+        guard text.hasPrefix("PORT "), let port = Int(text.dropFirst(5)) else {
+            process.terminate()
+            throw PeerError(description: "peer \(script) did not report its port (got \"\(text)\")")
+        }
+        self.port = port
+        self.process = process
+        self.stdin = stdin
+    }
+
+    public var baseURL: String { "http://127.0.0.1:\(self.port)" }
+
+    public func stop() {
+        try? self.stdin.fileHandleForWriting.close()
+        self.process.waitUntilExit()
+    }
+
+    deinit {
+        if self.process.isRunning { self.process.terminate() }
+    }
+
+    struct PeerError: Error, CustomStringConvertible {
+        let description: String
+    }
+}
+
+/// A TCP port that was free a moment ago on 127.0.0.1 (for a server whose URL others need before it starts).
+public func freeLoopbackPort() throws -> Int {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(fd) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    address.sin_port = 0
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let bound = withUnsafeMutablePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
+    }
+    guard bound else { throw POSIXError(.EADDRINUSE) }
+    return Int(UInt16(bigEndian: address.sin_port))
+}
