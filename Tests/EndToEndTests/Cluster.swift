@@ -4,6 +4,7 @@ import Gateway
 import Invoices
 import ServiceKit
 import ServiceLifecycle
+import TestSupport
 import Users
 
 /// The four roles as four separate servers on ephemeral loopback ports, wired by URL exactly as when deployed apart.
@@ -14,6 +15,7 @@ struct Cluster {
     var user: String
     var invoice: String
     let http: CurlHTTPClient
+    var dataDirectory: String = ""
 
     static func quietLogger(_ label: String) -> Logger {
         var logger = Logger(label: label)
@@ -22,7 +24,9 @@ struct Cluster {
     }
 
     static func environment(dataDirectory: String, extra: [String: String] = [:]) -> [String: String] {
-        ["JWT_SECRET": secret, "HOST": "127.0.0.1", "PORT": "0", "DATA_DIR": dataDirectory].merging(extra) { $1 }
+        var environment = ["JWT_SECRET": secret, "HOST": "127.0.0.1", "PORT": "0", "DATA_DIR": dataDirectory].merging(extra) { $1 }
+        if let algorithm = environment["JWT_ALG"], algorithm != "HS256" { environment["JWT_SECRET"] = nil }
+        return environment
     }
 
     /// Starts a service, waits until it listens, and returns its port.
@@ -40,37 +44,50 @@ struct Cluster {
         return port
     }
 
-    static func run(_ body: (Cluster) async throws -> Void) async throws {
+    /// Starts auth, user, invoice, then the gateway, on ephemeral ports (the gateway's chosen up front, so that
+    /// "{gateway}" in `services` values can name it, e.g. JWKS_URL). `common` goes to every role, `gateway` and
+    /// `services` to the gateway and to the other three.
+    static func run(
+        common: [String: String] = [:], gateway gatewayExtra: [String: String] = [:], services servicesExtra: [String: String] = [:],
+        _ body: (Cluster) async throws -> Void
+    ) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("e2e-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let http = CurlHTTPClient()
         defer { http.shutdown() }
+        let gatewayPort = try freeLoopbackPort()
+        let gatewayURL = "http://127.0.0.1:\(gatewayPort)"
+        let services = servicesExtra.mapValues { $0.replacingOccurrences(of: "{gateway}", with: gatewayURL) }
+        let gatewayExtra = gatewayExtra.mapValues { $0.replacingOccurrences(of: "{gateway}", with: gatewayURL) }
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             var groups: [ServiceGroup] = []
             var failure: (any Error)?
             do {
-                let base = try Settings(environment: environment(dataDirectory: directory))
+                func env(_ extra: [String: String]) -> [String: String] { environment(dataDirectory: directory, extra: common.merging(extra) { $1 }) }
+                let base = try Settings(environment: env(services))
                 let auth = try await start({ try await AuthRole.buildApplication(settings: base, logger: quietLogger("auth"), onServerRunning: $0) }, tasks: &tasks, groups: &groups)
                 let user = try await start({ try await UserRole.buildApplication(settings: base, logger: quietLogger("user"), onServerRunning: $0) }, tasks: &tasks, groups: &groups)
-                let invoiceSettings = try Settings(environment: environment(dataDirectory: directory, extra: ["USER_SERVICE_URL": "127.0.0.1:\(user)"]))
+                let invoiceSettings = try Settings(environment: env(services.merging(["USER_SERVICE_URL": "127.0.0.1:\(user)"]) { $1 }))
                 let invoice = try await start(
                     { try await InvoiceRole.buildApplication(settings: invoiceSettings, logger: quietLogger("invoice"), onServerRunning: $0) }, tasks: &tasks,
                     groups: &groups
                 )
                 // The three forms Render gives: host:port, a full URL, and host:port again.
                 let gatewaySettings = try Settings(
-                    environment: environment(
-                        dataDirectory: directory,
-                        extra: ["AUTH_SERVICE_URL": "127.0.0.1:\(auth)", "USER_SERVICE_URL": "http://127.0.0.1:\(user)/", "INVOICE_SERVICE_URL": "127.0.0.1:\(invoice)"]
+                    environment: env(
+                        [
+                            "PORT": String(gatewayPort), "AUTH_SERVICE_URL": "127.0.0.1:\(auth)", "USER_SERVICE_URL": "http://127.0.0.1:\(user)/",
+                            "INVOICE_SERVICE_URL": "127.0.0.1:\(invoice)",
+                        ].merging(gatewayExtra) { $1 }
                     )
                 )
-                let gateway = try await start(
+                _ = try await start(
                     { try await GatewayRole.buildApplication(settings: gatewaySettings, logger: quietLogger("gateway"), onServerRunning: $0) }, tasks: &tasks,
                     groups: &groups
                 )
                 let cluster = Cluster(
-                    gateway: "http://127.0.0.1:\(gateway)", auth: "http://127.0.0.1:\(auth)", user: "http://127.0.0.1:\(user)",
-                    invoice: "http://127.0.0.1:\(invoice)", http: http
+                    gateway: gatewayURL, auth: "http://127.0.0.1:\(auth)", user: "http://127.0.0.1:\(user)", invoice: "http://127.0.0.1:\(invoice)", http: http,
+                    dataDirectory: directory
                 )
                 try await body(cluster)
             } catch {

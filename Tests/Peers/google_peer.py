@@ -5,7 +5,8 @@ It speaks the parts of Google's protocol VoiceInvoice uses, with real RS256 ID t
   POST /token                 token endpoint (authorization_code grant, checks client, redirect_uri and code_verifier)
   GET  /oauth2/v3/certs       JWK Set
 Test controls (not Google's):
-  POST /test/next-user        {sub, email, email_verified, name}: who "signs in" at the next authorization request
+  POST /test/next-user        {sub, email, email_verified, name, _claims?}: who "signs in" at the next authorization
+                              request (_claims overrides claims of the ID token it leads to)
   POST /test/mint             {claims: {...}, key: "peer"|"stranger"}: an ID token with exactly these claims
   GET  /test/stats            counters (code exchanges, JWKS fetches)
 
@@ -133,7 +134,10 @@ class Handler(BaseHTTPRequestHandler):
                 return self.send_json(400, {"error": "invalid_grant", "error_description": "code_verifier"})
             now = int(time.time())
             claims = dict(grant["user"])
+            overrides = claims.pop("_claims", {})
             claims.update({"iss": ISSUER, "aud": self.peer.client_id, "azp": self.peer.client_id, "iat": now, "exp": now + 3600, "nonce": grant["nonce"]})
+            # Test control: "_claims" in /test/next-user replaces claims of the next ID token (a wrong nonce, aud, …).
+            claims.update(overrides)
             return self.send_json(200, {"access_token": secrets.token_urlsafe(24), "expires_in": 3599, "token_type": "Bearer", "scope": "openid email profile", "id_token": self.peer.id_token(claims)})
         if url.path == "/test/next-user":
             with self.peer.lock:
