@@ -134,6 +134,7 @@ struct AsymmetricKeyTests {
                 let (oldToken, _) = try await c.register("rotation@example.com")
                 #expect(try await c.call("GET", c.user + "/api/users/me", token: oldToken).status == 200)
                 await groups.removeLast().triggerGracefulShutdown()
+                try await c.waitUntilClosed(gatewayURL)
 
                 // After: signing with the new key, the old one still published.
                 let after = try gatewaySettings(newKey, previous: [oldKey])

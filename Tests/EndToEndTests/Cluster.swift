@@ -38,9 +38,14 @@ struct Cluster {
         let service = try await make { continuation.yield($0) }
         let group = ServiceGroup(services: [service], logger: quietLogger("cluster"))
         groups.append(group)
-        tasks.addTask { try await group.run() }
+        // If the service stops before it listens (a port taken, a bad configuration), the stream ends and the test
+        // fails instead of waiting for a port forever.
+        tasks.addTask {
+            defer { continuation.finish() }
+            try await group.run()
+        }
         var iterator = stream.makeAsyncIterator()
-        guard let port = await iterator.next() else { throw CancellationError() }
+        guard let port = await iterator.next() else { throw ServiceDidNotStart() }
         return port
     }
 
@@ -100,6 +105,8 @@ struct Cluster {
     }
 }
 
+struct ServiceDidNotStart: Error {}
+
 /// A response as the tests look at it.
 struct Reply {
     var status: Int
@@ -127,6 +134,19 @@ extension Cluster {
         }
         let response = try await self.http.execute(HTTPClientRequest(method: method, url: url, headers: headers, body: body))
         return Reply(status: response.status, headers: response.headers, body: response.body)
+    }
+
+    /// Waits until nothing listens at `base` any more (a server that was told to shut down has closed its socket).
+    func waitUntilClosed(_ base: String) async throws {
+        for _ in 0..<100 {
+            do {
+                _ = try await self.http.execute(HTTPClientRequest(url: base + "/healthz", timeout: .seconds(1)))
+            } catch let error as HTTPClientError where error.code == .connectFailed {
+                return
+            } catch {}
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        throw ServiceDidNotStart()
     }
 
     /// Registers through the gateway and returns the access token.
