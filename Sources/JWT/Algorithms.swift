@@ -6,7 +6,7 @@ public protocol JWTAlgorithm: Sendable {
     var name: String { get }
     func sign(_ input: [UInt8]) throws -> [UInt8]
     /// True when `signature` is this key's signature of `input`. Secret-dependent comparisons are constant time.
-    func verify(_ signature: [UInt8], signs input: [UInt8]) -> Bool
+    func verify(_ signature: UnsafeRawBufferPointer, signs input: UnsafeRawBufferPointer) -> Bool
     /// The public half as a JWK, for the JWK Set; nil for symmetric keys, which are never published.
     var publicJWK: JWK? { get }
 }
@@ -16,21 +16,21 @@ public struct HS256: JWTAlgorithm {
     public static let minimumSecretBytes = 32
     public var name: String { "HS256" }
     public var publicJWK: JWK? { nil }
-    private let secret: [UInt8]
+    private let key: HMACKey
 
     public init(secret: some Collection<UInt8>) throws {
         guard secret.count >= Self.minimumSecretBytes else {
             throw JWTError.invalidKey("an HS256 secret needs at least \(Self.minimumSecretBytes) bytes, got \(secret.count)")
         }
-        self.secret = Array(secret)
+        self.key = HMACKey(key: Array(secret))
     }
 
     public func sign(_ input: [UInt8]) throws -> [UInt8] {
-        OpenSSL.hmacSHA256(key: self.secret, data: input)
+        self.key.authenticate(input)
     }
 
-    public func verify(_ signature: [UInt8], signs input: [UInt8]) -> Bool {
-        OpenSSL.constantTimeEquals(OpenSSL.hmacSHA256(key: self.secret, data: input), signature)
+    public func verify(_ signature: UnsafeRawBufferPointer, signs input: UnsafeRawBufferPointer) -> Bool {
+        self.key.verify(signature, of: input)
     }
 }
 
@@ -49,8 +49,8 @@ public struct RS256: JWTAlgorithm {
         do { return try self.key.signSHA256(input) } catch { throw JWTError.invalidKey("RS256 signing failed: \(error)") }
     }
 
-    public func verify(_ signature: [UInt8], signs input: [UInt8]) -> Bool {
-        self.key.verifySHA256(signature, of: input)
+    public func verify(_ signature: UnsafeRawBufferPointer, signs input: UnsafeRawBufferPointer) -> Bool {
+        self.key.verifySHA256(Array(signature), of: input)
     }
 
     public var publicJWK: JWK? {
@@ -80,9 +80,9 @@ public struct ES256: JWTAlgorithm {
         }
     }
 
-    public func verify(_ signature: [UInt8], signs input: [UInt8]) -> Bool {
+    public func verify(_ signature: UnsafeRawBufferPointer, signs input: UnsafeRawBufferPointer) -> Bool {
         // JOSE fixes the length; a DER signature or a short one is refused rather than "helpfully" converted.
-        guard signature.count == 64, let der = PKey.ecdsaDER(fromRaw: signature) else { return false }
+        guard signature.count == 64, let der = PKey.ecdsaDER(fromRaw: Array(signature)) else { return false }
         return self.key.verifySHA256(der, of: input)
     }
 
@@ -98,5 +98,11 @@ public func jwtAlgorithm(for key: PKey) throws -> any JWTAlgorithm {
     case .rsa: return try RS256(key: key)
     case .p256: return try ES256(key: key)
     case .unsupported(let name): throw JWTError.invalidKey("unsupported key type \(name); use RSA (2048+) or EC P-256")
+    }
+}
+
+extension JWTAlgorithm {
+    public func verify(_ signature: [UInt8], signs input: [UInt8]) -> Bool {
+        signature.withUnsafeBytes { signatureBytes in input.withUnsafeBytes { self.verify(signatureBytes, signs: $0) } }
     }
 }

@@ -51,6 +51,18 @@ public struct AccessTokenClaims: RegisteredClaims, Equatable {
     public var email: String?
     public var name: String?
 
+    init(iss: String?, sub: String?, aud: Audience?, exp: Int64?, nbf: Int64?, iat: Int64?, jti: String?, email: String?, name: String?) {
+        self.iss = iss
+        self.sub = sub
+        self.aud = aud
+        self.exp = exp
+        self.nbf = nbf
+        self.iat = iat
+        self.jti = jti
+        self.email = email
+        self.name = name
+    }
+
     public init(
         issuer: String, subject: String, audience: String, issuedAt: Date, lifetime: TimeInterval,
         id: String, email: String? = nil, name: String? = nil
@@ -188,14 +200,19 @@ public struct VerificationRules: Sendable {
         VerificationRules(type: .jwtOrAbsent, issuers: googleIssuers, audiences: clientIDs, leeway: 60, now: now)
     }
 
+    /// `typ` compares case-insensitively (RFC 7515 §4.1.9), without allocating lower-cased copies.
+    static func equalIgnoringASCIICase(_ a: String, _ b: String) -> Bool {
+        a.utf8.count == b.utf8.count && zip(a.utf8, b.utf8).allSatisfy { x, y in (x | 0x20) == (y | 0x20) && ((x | 0x20) >= 0x61 && (x | 0x20) <= 0x7A || x == y) }
+    }
+
     func check(_ claims: some RegisteredClaims, headerType: String?) throws {
         switch self.type {
         case .exactly(let expected):
-            guard let headerType, headerType.lowercased() == expected.lowercased() else {
+            guard let headerType, Self.equalIgnoringASCIICase(headerType, expected) else {
                 throw JWTError.claim("typ", "expected \(expected), got \(headerType ?? "none")")
             }
         case .jwtOrAbsent:
-            if let headerType, headerType.uppercased() != "JWT" { throw JWTError.claim("typ", "expected JWT, got \(headerType)") }
+            if let headerType, !Self.equalIgnoringASCIICase(headerType, "JWT") { throw JWTError.claim("typ", "expected JWT, got \(headerType)") }
         }
         let now = self.now().timeIntervalSince1970
         guard let exp = claims.exp else { throw JWTError.claim("exp", "missing") }

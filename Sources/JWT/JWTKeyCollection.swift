@@ -78,30 +78,69 @@ public struct JWTKeyCollection: Sendable {
     }
 
     /// Verifies `token` and returns its claims, or throws a `JWTError`.
-    public func verify<Claims: RegisteredClaims>(_ token: String, as _: Claims.Type = Claims.self, rules: VerificationRules) throws -> Claims {
+    public func verify<Claims: RegisteredClaims>(_ token: String, as type: Claims.Type = Claims.self, rules: VerificationRules) throws -> Claims {
+        var token = token
+        return try token.withUTF8 { try self.verify(UnsafeRawBufferPointer($0), as: type, rules: rules) }
+    }
+
+    private func verify<Claims: RegisteredClaims>(_ bytes: UnsafeRawBufferPointer, as _: Claims.Type, rules: VerificationRules) throws -> Claims {
+        let utf8 = bytes.bindMemory(to: UInt8.self)
         // 1. Size and shape, before touching JSON.
-        let utf8 = Array(token.utf8)
         guard utf8.count <= Self.maximumTokenBytes else { throw JWTError.malformed("token too large") }
         guard let firstDot = utf8.firstIndex(of: 0x2E), let secondDot = utf8[(firstDot + 1)...].firstIndex(of: 0x2E),
             !utf8[(secondDot + 1)...].contains(0x2E)
         else { throw JWTError.malformed("expected three segments") }
-        let (headerBytes, payloadBytes, signature) = utf8.withUnsafeBufferPointer { all in
-            (
-                Base64URL.decode(UnsafeBufferPointer(rebasing: all[0..<firstDot])),
-                Base64URL.decode(UnsafeBufferPointer(rebasing: all[(firstDot + 1)..<secondDot])),
-                Base64URL.decode(UnsafeBufferPointer(rebasing: all[(secondDot + 1)...]))
+        // The three segments decode into one scratch buffer (tokens are at most 8 KiB), not three arrays.
+        return try withUnsafeTemporaryAllocation(of: UInt8.self, capacity: utf8.count) { scratch in
+            let headerText = UnsafeBufferPointer(rebasing: utf8[0..<firstDot])
+            let payloadText = UnsafeBufferPointer(rebasing: utf8[(firstDot + 1)..<secondDot])
+            let signatureText = UnsafeBufferPointer(rebasing: utf8[(secondDot + 1)...])
+            guard let headerLength = Base64URL.decodedLength(headerText.count), let payloadLength = Base64URL.decodedLength(payloadText.count),
+                let signatureLength = Base64URL.decodedLength(signatureText.count)
+            else { throw JWTError.malformed("segment is not canonical base64url") }
+            let headerOut = UnsafeMutableBufferPointer(rebasing: scratch[0..<headerLength])
+            let payloadOut = UnsafeMutableBufferPointer(rebasing: scratch[headerLength..<(headerLength + payloadLength)])
+            let signatureOut = UnsafeMutableBufferPointer(rebasing: scratch[(headerLength + payloadLength)..<(headerLength + payloadLength + signatureLength)])
+            guard Base64URL.decode(headerText, into: headerOut) == headerLength, Base64URL.decode(payloadText, into: payloadOut) == payloadLength,
+                Base64URL.decode(signatureText, into: signatureOut) == signatureLength
+            else { throw JWTError.malformed("segment is not canonical base64url") }
+            return try self.verifyDecoded(
+                bytes, secondDot: secondDot, header: UnsafeBufferPointer(headerOut), payload: UnsafeBufferPointer(payloadOut),
+                signature: UnsafeRawBufferPointer(UnsafeBufferPointer(signatureOut)), as: Claims.self, rules: rules
             )
         }
-        guard let headerBytes, let payloadBytes, let signature else { throw JWTError.malformed("segment is not canonical base64url") }
+    }
 
-        // 2. Header.
-        let header: Header
-        do { header = try JSONDecoder().decode(Header.self, from: Data(headerBytes)) } catch { throw JWTError.malformed("header is not JSON") }
-        guard header.crit == nil else { throw JWTError.malformed("crit header not supported") }
+    private func verifyDecoded<Claims: RegisteredClaims>(
+        _ bytes: UnsafeRawBufferPointer, secondDot: Int, header headerBytes: UnsafeBufferPointer<UInt8>, payload payloadBytes: UnsafeBufferPointer<UInt8>,
+        signature: UnsafeRawBufferPointer, as _: Claims.Type, rules: VerificationRules
+    ) throws -> Claims {
+
+        // 2. Header: alg, kid and typ must be strings, each at most once; `crit` is refused.
+        var alg: String?
+        var kid: String?
+        var typ: String?
+        let headerValid = FlatJSON.visit(headerBytes) { field in
+                if field.isKey("alg") {
+                    guard alg == nil else { return false }
+                    alg = field.string
+                    return alg != nil
+                } else if field.isKey("kid") {
+                    guard kid == nil else { return false }
+                    kid = field.string
+                    return kid != nil
+                } else if field.isKey("typ") {
+                    guard typ == nil else { return false }
+                    typ = field.string
+                    return typ != nil
+                }
+                return !field.isKey("crit")
+        }
+        guard headerValid, let alg else { throw JWTError.malformed("header is not a JSON object with alg (and no crit)") }
 
         // 3. Key by kid; a token without kid is accepted only when exactly one key exists.
         let key: any JWTAlgorithm
-        if let kid = header.kid {
+        if let kid {
             guard let found = self.keys[kid] else { throw JWTError.unknownKey(kid) }
             key = found
         } else {
@@ -110,15 +149,22 @@ public struct JWTKeyCollection: Sendable {
         }
 
         // 4. The header may not choose the algorithm: it must name the key's own (no `none`, no HS256-with-RSA-key).
-        guard header.alg == key.name else { throw JWTError.algorithmMismatch(header: header.alg, key: key.name) }
+        guard alg == key.name else { throw JWTError.algorithmMismatch(header: alg, key: key.name) }
 
         // 5. Signature over the exact bytes received.
-        guard key.verify(signature, signs: Array(utf8[0..<secondDot])) else { throw JWTError.signatureInvalid }
+        guard key.verify(signature, signs: UnsafeRawBufferPointer(rebasing: bytes[0..<secondDot])) else { throw JWTError.signatureInvalid }
 
-        // 6. Claims.
+        // 6. Claims: read straight from the bytes for our own claim types, JSONDecoder for any other.
         let claims: Claims
-        do { claims = try JSONDecoder().decode(Claims.self, from: Data(payloadBytes)) } catch { throw JWTError.malformed("payload does not match the claims") }
-        try rules.check(claims, headerType: header.typ)
+        if let flatType = Claims.self as? any FlatJSONClaims.Type {
+            guard let parsed = flatType.init(json: payloadBytes) as? Claims else {
+                throw JWTError.malformed("payload does not match the claims")
+            }
+            claims = parsed
+        } else {
+            do { claims = try JSONDecoder().decode(Claims.self, from: Data(buffer: payloadBytes)) } catch { throw JWTError.malformed("payload does not match the claims") }
+        }
+        try rules.check(claims, headerType: typ)
         return claims
     }
 

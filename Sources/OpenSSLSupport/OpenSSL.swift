@@ -28,6 +28,11 @@ public enum OpenSSL {
         return Array(out.prefix(Int(outLength)))
     }
 
+    /// Self-check of the fast HMAC path against OpenSSL's own `HMAC()`, used by the tests.
+    public static func hmacMatchesReference(key: [UInt8], data: [UInt8]) -> Bool {
+        HMACKey(key: key).authenticate(data) == self.hmacSHA256(key: key, data: data)
+    }
+
     /// SHA-256 digest.
     public static func sha256(_ data: some ContiguousBytes) -> [UInt8] {
         var out = [UInt8](repeating: 0, count: 32)
@@ -127,32 +132,56 @@ public enum Base64URL {
     }
 
     public static func decode(_ input: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
-        let remainder = input.count % 4
+        guard let capacity = self.decodedLength(input.count) else { return nil }
+        var valid = true
+        let out = [UInt8](unsafeUninitializedCapacity: capacity) { out, initialized in
+            if self.decode(input, into: out) == nil {
+                // Zero it so the array never exposes uninitialised memory, even when refused.
+                out.initialize(repeating: 0)
+                valid = false
+            }
+            initialized = capacity
+        }
+        return valid ? out : nil
+    }
+
+    /// The decoded size of `count` characters, or nil for a length no encoder produces.
+    public static func decodedLength(_ count: Int) -> Int? {
+        let remainder = count % 4
         if remainder == 1 { return nil }
-        var out = [UInt8]()
-        out.reserveCapacity(input.count * 3 / 4)
-        var index = 0
-        return Self.values.withUnsafeBufferPointer { table -> [UInt8]? in
+        return count / 4 * 3 + (remainder == 0 ? 0 : remainder - 1)
+    }
+
+    /// Decodes into `out` (at least `decodedLength` bytes); returns the byte count, or nil when `input` is not
+    /// canonical base64url.
+    public static func decode(_ input: UnsafeBufferPointer<UInt8>, into out: UnsafeMutableBufferPointer<UInt8>) -> Int? {
+        guard let length = self.decodedLength(input.count), out.count >= length else { return nil }
+        let remainder = input.count % 4
+        return Self.values.withUnsafeBufferPointer { table -> Int? in
+            var index = 0
+            var written = 0
             while index + 4 <= input.count {
                 let a = table[Int(input[index])], b = table[Int(input[index + 1])], c = table[Int(input[index + 2])], d = table[Int(input[index + 3])]
                 if (a | b | c | d) & 0xC0 != 0 { return nil }
-                let chunk = UInt32(a) << 18 | UInt32(b) << 12 | UInt32(c) << 6 | UInt32(d)
-                out.append(UInt8(chunk >> 16 & 0xFF))
-                out.append(UInt8(chunk >> 8 & 0xFF))
-                out.append(UInt8(chunk & 0xFF))
+                out[written] = a << 2 | b >> 4
+                out[written + 1] = (b & 0x0F) << 4 | c >> 2
+                out[written + 2] = (c & 0x03) << 6 | d
+                written += 3
                 index += 4
             }
             if remainder == 2 {
                 let a = table[Int(input[index])], b = table[Int(input[index + 1])]
                 if (a | b) & 0xC0 != 0 || b & 0x0F != 0 { return nil }
-                out.append(a << 2 | b >> 4)
+                out[written] = a << 2 | b >> 4
+                written += 1
             } else if remainder == 3 {
                 let a = table[Int(input[index])], b = table[Int(input[index + 1])], c = table[Int(input[index + 2])]
                 if (a | b | c) & 0xC0 != 0 || c & 0x03 != 0 { return nil }
-                out.append(a << 2 | b >> 4)
-                out.append((b & 0x0F) << 4 | c >> 2)
+                out[written] = a << 2 | b >> 4
+                out[written + 1] = (b & 0x0F) << 4 | c >> 2
+                written += 2
             }
-            return out
+            return written
         }
     }
 }

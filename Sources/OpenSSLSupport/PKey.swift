@@ -1,5 +1,6 @@
 import COpenSSL
 import Foundation
+import Synchronization
 
 /// An RSA or P-256 key (public, or a key pair) held as an OpenSSL `EVP_PKEY`.
 ///
@@ -16,6 +17,16 @@ public final class PKey: @unchecked Sendable {
     private let pointer: OpaquePointer
     public let kind: Kind
     public let hasPrivateKey: Bool
+    /// A verify context set up once (algorithm fetched, SHA-256 chosen). Verifications reuse initialised copies of it
+    /// from a small pool — an `EVP_PKEY_CTX` serves any number of `EVP_PKEY_verify` calls, one thread at a time — which
+    /// skips the provider look-ups `EVP_DigestVerifyInit` repeats on every call. The template itself is read-only.
+    private let verifyTemplate: OpaquePointer?
+    private let verifyPool = Mutex<[PooledContext]>([])
+    /// An `EVP_PKEY_CTX` parked in the pool; only one thread holds it at a time (popped under the lock).
+    private struct PooledContext: @unchecked Sendable {
+        let pointer: OpaquePointer
+    }
+    private static let maximumPooledContexts = 16
 
     private init(taking pointer: OpaquePointer) {
         self.pointer = pointer
@@ -34,9 +45,20 @@ public final class PKey: @unchecked Sendable {
         let privateName = EVP_PKEY_is_a(pointer, "RSA") == 1 ? OSSL_PKEY_PARAM_RSA_D : OSSL_PKEY_PARAM_PRIV_KEY
         self.hasPrivateKey = EVP_PKEY_get_bn_param(pointer, privateName, &secret) == 1
         BN_clear_free(secret)
+        var template = EVP_PKEY_CTX_new_from_pkey(nil, pointer, nil)
+        if EVP_PKEY_verify_init(template) != 1 || EVP_PKEY_CTX_set_signature_md(template, EVP_sha256()) != 1 {
+            EVP_PKEY_CTX_free(template)
+            template = nil
+        }
+        ERR_clear_error()
+        self.verifyTemplate = template
     }
 
-    deinit { EVP_PKEY_free(self.pointer) }
+    deinit {
+        self.verifyPool.withLock { pool in pool.forEach { EVP_PKEY_CTX_free($0.pointer) } }
+        EVP_PKEY_CTX_free(self.verifyTemplate)
+        EVP_PKEY_free(self.pointer)
+    }
 
     // MARK: Loading
 
@@ -220,6 +242,19 @@ public final class PKey: @unchecked Sendable {
 
     /// Verifies a signature made by `signSHA256`'s algorithm (DER for ECDSA).
     public func verifySHA256(_ signature: [UInt8], of data: some ContiguousBytes) -> Bool {
+        var digest = [UInt8](repeating: 0, count: 32)
+        data.withUnsafeBytes { bytes in _ = SHA256(bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), bytes.count, &digest) }
+        if let template = self.verifyTemplate, let context = self.verifyPool.withLock({ $0.popLast() })?.pointer ?? EVP_PKEY_CTX_dup(template) {
+            let ok = EVP_PKEY_verify(context, signature, signature.count, digest, digest.count)
+            if ok != 1 { ERR_clear_error() }
+            let kept = self.verifyPool.withLock { pool -> Bool in
+                guard pool.count < Self.maximumPooledContexts else { return false }
+                pool.append(PooledContext(pointer: context))
+                return true
+            }
+            if !kept { EVP_PKEY_CTX_free(context) }
+            return ok == 1
+        }
         let context = EVP_MD_CTX_new()
         defer { EVP_MD_CTX_free(context) }
         guard EVP_DigestVerifyInit_ex(context, nil, "SHA256", nil, nil, self.pointer, nil) == 1 else {

@@ -1,5 +1,7 @@
 #ifndef C_OPENSSL_SHIM_H
 #define C_OPENSSL_SHIM_H
+// HMACKey uses the SHA256_CTX state functions (deprecated in 3.0, still shipped) for its precomputed-pad fast path.
+#define OPENSSL_SUPPRESS_DEPRECATED 1
 #include <openssl/bio.h>
 #include <openssl/bn.h>
 #include <openssl/core_names.h>

@@ -1,0 +1,21 @@
+// swift-tools-version:6.1
+import Foundation
+import PackageDescription
+
+// A path dependency's identity is its folder's name, which is whatever the clone is called.
+let parent = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().lastPathComponent
+
+// Benchmarks live in their own package so that the product's build and CI never compile them.
+// Run: Benchmarks/jwt.sh (prints ops/s and the ratios against PyJWT and `openssl speed` from one run).
+let package = Package(
+    name: "voice-invoice-benchmarks",
+    platforms: [.macOS(.v15)],
+    dependencies: [.package(path: "..")],
+    targets: [
+        .executableTarget(
+            name: "jwt-bench",
+            dependencies: [.product(name: "VoiceInvoiceJWT", package: parent)],
+            swiftSettings: [.unsafeFlags(["-Ounchecked"])]
+        )
+    ]
+)
