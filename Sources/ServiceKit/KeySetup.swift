@@ -93,7 +93,10 @@ public struct KeySetup: Sendable {
     }
 
     static func key(_ pem: String, name: String, algorithm: String, problems: inout [String]) -> (any JWTAlgorithm)? {
-        let blocks = PKey.pemBlocks(pem)
+        var blocks = PKey.pemBlocks(pem)
+        // `token keygen` prints the private key followed by its public key; a file holding both is a private key.
+        let privateBlocks = blocks.filter { $0.contains("PRIVATE KEY-----") }
+        if name == "JWT_PRIVATE_KEY", privateBlocks.count == 1 { blocks = privateBlocks }
         guard blocks.count == 1 else {
             problems.append("\(name) must hold exactly one PEM key, found \(blocks.count)")
             return nil
