@@ -77,7 +77,7 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "JWTTests", dependencies: ["JWT", "OpenSSLSupport", "TestSupport"]),
         .testTarget(name: "InvoicingTests", dependencies: ["Invoicing"]),
-        .testTarget(name: "StorageTests", dependencies: ["Storage"]),
+        .testTarget(name: "StorageTests", dependencies: ["Storage", "TestSupport"]),
         .testTarget(
             name: "HTTPClientTests",
             dependencies: [

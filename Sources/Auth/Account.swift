@@ -49,7 +49,7 @@ struct AccountRepository: Sendable {
     static let collections = [
         CollectionSpec(
             name: collection,
-            indexes: [IndexSpec(name: "email", fields: ["email"], unique: true), IndexSpec(name: "google_subject", fields: ["googleSubject"], unique: true)]
+            indexes: [IndexSpec(name: "email", fields: ["email"], unique: true), IndexSpec(name: "google_subject", fields: ["googleSubject"], unique: true, sparse: true)]
         )
     ]
     let store: any DocumentStore

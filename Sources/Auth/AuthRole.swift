@@ -7,7 +7,7 @@ public enum AuthRole {
 
     /// The router, for in-process tests and for `buildApplication`.
     public static func buildRouter(store: any DocumentStore, hasher: PasswordHasher, tokens: TokenService) -> Router<AppRequestContext> {
-        let router = RoleApplication.makeRouter(role: .auth)
+        let router = RoleApplication.makeRouter(role: .auth, store: store)
         let controller = AuthController(
             accounts: AccountRepository(store: store), refreshTokens: RefreshTokenStore(store: store, lifetime: tokens.refreshTokenLifetime), hasher: hasher,
             tokens: tokens

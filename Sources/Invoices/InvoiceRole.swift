@@ -11,7 +11,7 @@ public enum InvoiceRole {
         store: any DocumentStore, tokens: TokenService, userService: ServiceClient, renderer: InvoicePDFRenderer,
         extractor: any InvoiceExtractor = RuleBasedExtractor()
     ) -> Router<AppRequestContext> {
-        let router = RoleApplication.makeRouter(role: .invoice)
+        let router = RoleApplication.makeRouter(role: .invoice, store: store)
         let controller = InvoiceController(
             invoices: InvoiceRepository(store: store), profiles: ProfileClient(client: userService), extractor: extractor, renderer: renderer,
             tokens: tokens

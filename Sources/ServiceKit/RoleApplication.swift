@@ -8,13 +8,33 @@ import ServiceLifecycle
 public enum RoleApplication {
     /// A router with the request middleware installed (so unknown routes and errors are problem+json too) and the
     /// liveness route every role answers.
-    public static func makeRouter(role: Role) -> Router<AppRequestContext> {
+    public static func makeRouter(role: Role, store: (any DocumentStore)? = nil) -> Router<AppRequestContext> {
         let router = Router(context: AppRequestContext.self)
         router.add(middleware: RequestMiddleware(role: role.rawValue))
+        // Liveness: the process answers. Never depends on the database, so a platform never restarts a healthy
+        // role because MongoDB is away.
         router.get("/healthz") { _, _ in
             try Body.json(Health(status: "ok", role: role.rawValue))
         }
+        // Readiness: the role can serve requests that need its database.
+        router.get("/readyz") { _, _ in
+            guard let store else { return try Body.json(Readiness(status: "ready", role: role.rawValue, store: nil)) }
+            do {
+                try await store.ping()
+                return try Body.json(Readiness(status: "ready", role: role.rawValue, store: store.engine))
+            } catch {
+                return try Body.json(
+                    Readiness(status: "unavailable", role: role.rawValue, store: store.engine), status: .serviceUnavailable, headers: [.retryAfter: "2"]
+                )
+            }
+        }
         return router
+    }
+
+    public struct Readiness: Codable, Sendable {
+        public var status: String
+        public var role: String
+        public var store: String?
     }
 
     public static func make(

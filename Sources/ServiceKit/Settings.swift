@@ -34,7 +34,10 @@ public struct Settings: Sendable {
     public var upstreamTimeout: Duration
     public var maxBodyBytes: Int
     public var maxUploadBytes: Int
+    /// MongoDB engine (production) when set; the embedded SQLite engine otherwise.
     public var mongoURI: String?
+    public var mongoDatabase: String?
+    public var mongoServerSelectionTimeoutMS: Int
 
     // Sign-in with Google.
     public var clientURL: String?
@@ -119,9 +122,11 @@ public struct Settings: Sendable {
         self.maxBodyBytes = integer("MAX_BODY_BYTES", default: 1024 * 1024, range: 1024...(64 * 1024 * 1024))
         self.maxUploadBytes = integer("MAX_UPLOAD_BYTES", default: 26 * 1024 * 1024, range: 1024...(512 * 1024 * 1024))
         self.mongoURI = value("MONGODB_URI")
-        if self.mongoURI != nil {
-            problems.append("MONGODB_URI is set, but this build stores data only in the embedded SQLite engine; the MongoDB engine is not implemented yet. Unset MONGODB_URI.")
+        if let uri = self.mongoURI, !(uri.hasPrefix("mongodb://") || uri.hasPrefix("mongodb+srv://")) {
+            problems.append("MONGODB_URI must start with mongodb:// or mongodb+srv://")
         }
+        self.mongoDatabase = value("MONGODB_DB")
+        self.mongoServerSelectionTimeoutMS = integer("MONGODB_SERVER_SELECTION_TIMEOUT_MS", default: 2000, range: 100...30_000)
 
         self.clientURL = url("CLIENT_URL").map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 }
         self.googleClientID = value("GOOGLE_CLIENT_ID")

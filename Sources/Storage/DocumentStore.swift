@@ -34,10 +34,14 @@ public struct IndexSpec: Sendable {
     public var name: String
     public var fields: [String]
     public var unique: Bool
-    public init(name: String, fields: [String], unique: Bool = false) {
+    /// For unique indexes on optional fields: documents without the field are not indexed (MongoDB `sparse`;
+    /// SQLite's unique indexes already let any number of NULLs through).
+    public var sparse: Bool
+    public init(name: String, fields: [String], unique: Bool = false, sparse: Bool = false) {
         self.name = name
         self.fields = fields
         self.unique = unique
+        self.sparse = sparse
     }
 }
 

@@ -37,7 +37,7 @@ public enum UserRole {
     public static let collections = ProfileRepository.collections
 
     public static func buildRouter(store: any DocumentStore, tokens: TokenService) -> Router<AppRequestContext> {
-        let router = RoleApplication.makeRouter(role: .user)
+        let router = RoleApplication.makeRouter(role: .user, store: store)
         router.addRoutes(UserController(profiles: ProfileRepository(store: store), tokens: tokens).endpoints, atPath: "/api/users")
         return router
     }

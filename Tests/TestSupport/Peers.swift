@@ -98,3 +98,15 @@ public func freeLoopbackPort() throws -> Int {
     guard bound else { throw POSIXError(.EADDRINUSE) }
     return Int(UInt16(bigEndian: address.sin_port))
 }
+
+/// The MongoDB wire-protocol peer (Tests/Peers/mongo_peer.py), started once per test process; tests isolate
+/// themselves by database name.
+public enum MongoPeer {
+    private static let shared = Result { try PeerProcess(script: "mongo_peer.py", arguments: []) }
+
+    /// A connection string to a fresh database on the shared peer.
+    public static func uri() throws -> String {
+        let peer = try self.shared.get()
+        return "mongodb://127.0.0.1:\(peer.port)/db\(UInt32.random(in: 0...UInt32.max))?directConnection=true"
+    }
+}

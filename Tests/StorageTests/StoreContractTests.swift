@@ -1,11 +1,14 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import Storage
 
-/// The store contract, on the SQLite engine. The MongoDB issue runs these same cases against its engine.
-@Suite("Document store contract: SQLite")
-struct SQLiteStoreTests {
+/// The store contract: the same cases on the SQLite engine and on the MongoDB engine (libmongoc against the
+/// wire-protocol peer in Tests/Peers/mongo_peer.py).
+@Suite("Document store contract")
+struct StoreContractTests {
+    static let engines = ["sqlite", "mongodb"]
     struct Item: StoredDocument, Equatable {
         var id: String
         var owner: String
@@ -26,9 +29,14 @@ struct SQLiteStoreTests {
         CollectionSpec(name: "counters", kind: .counters),
     ]
 
-    func makeStore() async throws -> SQLiteStore {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("store-tests-\(UUID().uuidString)")
-        let store = try SQLiteStore(path: directory.appendingPathComponent("test.sqlite").path)
+    func makeStore(_ engine: String) async throws -> any DocumentStore {
+        let store: any DocumentStore
+        if engine == "mongodb" {
+            store = try MongoStore(uri: try MongoPeer.uri(), database: nil, appName: "voice-invoice-tests")
+        } else {
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("store-tests-\(UUID().uuidString)")
+            store = try SQLiteStore(path: directory.appendingPathComponent("test.sqlite").path)
+        }
         try await store.prepare(Self.collections)
         try await store.prepare(Self.collections)  // idempotent
         return store
@@ -38,8 +46,8 @@ struct SQLiteStoreTests {
         Item(id: DocumentID.make(), owner: owner, email: "user\(n)@example.com", rank: Int64(n), createdAt: date, tags: ["t\(n)"], nested: Nested(big: Int64.max - Int64(n), note: nil))
     }
 
-    @Test func insertAndFindRoundTripsTypes() async throws {
-        let store = try await makeStore()
+    @Test(arguments: engines) func insertAndFindRoundTripsTypes(engine: String) async throws {
+        let store = try await makeStore(engine)
         let original = self.item(1)
         try await store.insert(original, into: "items")
         let found = try await store.findOne(Item.self, in: "items", where: .equal("id", .string(original.id)))
@@ -47,16 +55,16 @@ struct SQLiteStoreTests {
         #expect(try await store.findOne(Item.self, in: "items", where: .equal("id", .string("missing"))) == nil)
     }
 
-    @Test func uniqueIndexGivesDuplicateKey() async throws {
-        let store = try await makeStore()
+    @Test(arguments: engines) func uniqueIndexGivesDuplicateKey(engine: String) async throws {
+        let store = try await makeStore(engine)
         try await store.insert(self.item(1), into: "items")
         var twin = self.item(1)
         twin.id = DocumentID.make()
         await #expect { try await store.insert(twin, into: "items") } throws: { ($0 as? StoreError)?.code == .duplicateKey }
     }
 
-    @Test func concurrentCounterIncrementsAreDistinctAndConsecutive() async throws {
-        let store = try await makeStore()
+    @Test(arguments: engines) func concurrentCounterIncrementsAreDistinctAndConsecutive(engine: String) async throws {
+        let store = try await makeStore(engine)
         let values = try await withThrowingTaskGroup(of: Int64.self) { group in
             for _ in 0..<8 { group.addTask { try await store.increment(counter: "n", in: "counters") } }
             return try await group.reduce(into: []) { $0.append($1) }
@@ -65,8 +73,8 @@ struct SQLiteStoreTests {
         #expect(try await store.increment(counter: "other", in: "counters") == 1)
     }
 
-    @Test func sortedFilteredKeysetPaging() async throws {
-        let store = try await makeStore()
+    @Test(arguments: engines) func sortedFilteredKeysetPaging(engine: String) async throws {
+        let store = try await makeStore(engine)
         let base = Date.storeNow
         for n in 0..<7 { try await store.insert(self.item(n, at: base.addingTimeInterval(Double(n))), into: "items") }
         try await store.insert(self.item(99, owner: "bob", at: base.addingTimeInterval(100)), into: "items")
@@ -84,8 +92,8 @@ struct SQLiteStoreTests {
         #expect(ranked.map(\.rank) == [5, 6, 99])
     }
 
-    @Test func deleteAndReplaceAreScopedByTheFilter() async throws {
-        let store = try await makeStore()
+    @Test(arguments: engines) func deleteAndReplaceAreScopedByTheFilter(engine: String) async throws {
+        let store = try await makeStore(engine)
         let mine = self.item(1, owner: "alice")
         try await store.insert(mine, into: "items")
         #expect(try await store.delete(in: "items", where: .and([.equal("id", .string(mine.id)), .equal("owner", .string("mallory"))])) == 0)
@@ -98,8 +106,8 @@ struct SQLiteStoreTests {
     }
 
     /// Values are always bound parameters: SQL or operator-looking text is just text.
-    @Test func hostileValuesMatchNothing() async throws {
-        let store = try await makeStore()
+    @Test(arguments: engines) func hostileValuesMatchNothing(engine: String) async throws {
+        let store = try await makeStore(engine)
         try await store.insert(self.item(1), into: "items")
         for hostile in ["' OR 1=1 --", "{\"$ne\": null}", "%", "*"] {
             #expect(try await store.findOne(Item.self, in: "items", where: .equal("email", .string(hostile))) == nil)
