@@ -84,12 +84,19 @@ public final class MongoStore: DocumentStore, @unchecked Sendable {
     }
 
     private func withCollection<T: Sendable>(_ name: String, _ body: @escaping @Sendable (OpaquePointer) throws -> T) async throws -> T {
-        try await self.ensurePrepared()
-        let database = self.databaseName
-        return try await self.withClient { client in
-            let collection = mongoc_client_get_collection(client, database, name)!
-            defer { mongoc_collection_destroy(collection) }
-            return try body(collection)
+        do {
+            try await self.ensurePrepared()
+            let database = self.databaseName
+            return try await self.withClient { client in
+                let collection = mongoc_client_get_collection(client, database, name)!
+                defer { mongoc_collection_destroy(collection) }
+                return try body(collection)
+            }
+        } catch let error as StoreError where error.code == .unavailable {
+            // After an outage, assert the indexes again before the next write (idempotent, and the server that comes
+            // back may be a restored or replaced one).
+            self.prepared.withLock { if !$0.specs.isEmpty { $0.done = false } }
+            throw error
         }
     }
 

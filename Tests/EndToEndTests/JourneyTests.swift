@@ -7,8 +7,11 @@ import Testing
 /// The journey through the gateway, with the four roles as separate servers.
 @Suite("End to end through the gateway", .serialized)
 struct JourneyTests {
-    @Test func theWholeJourney() async throws {
-        try await Cluster.run { c in
+    /// The journey on the embedded SQLite engine and on MongoDB (libmongoc against the wire-protocol peer).
+    @Test(arguments: ["sqlite", "mongodb"])
+    func theWholeJourney(engine: String) async throws {
+        let common = engine == "mongodb" ? ["MONGODB_URI": try MongoPeer.uri()] : [:]
+        try await Cluster.run(common: common) { c in
             // Register; the email is normalised, the token is ours.
             let (token, registered) = try await c.register("  Ann@Example.COM ", name: "Ann")
             #expect(registered.status == 201)

@@ -81,7 +81,8 @@ def dispatch(request, name, command, database):
 
     if name == "createIndexes":
         for index in command["indexes"]:
-            collection.create_index(list(index["key"].items()), unique=bool(index.get("unique", False)), name=index["name"])
+            options = {key: index[key] for key in ("sparse", "partialFilterExpression") if key in index}
+            collection.create_index(list(index["key"].items()), unique=bool(index.get("unique", False)), name=index["name"], **options)
         return request.ok(createdCollectionAutomatically=False, numIndexesBefore=1, numIndexesAfter=1 + len(command["indexes"]))
 
     if name == "insert":
