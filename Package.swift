@@ -11,6 +11,7 @@ let package = Package(
         .executable(name: "voice-invoice", targets: ["VoiceInvoice"]),
         // For Benchmarks/, which measures the token code on its own.
         .library(name: "VoiceInvoiceJWT", targets: ["JWT", "OpenSSLSupport"]),
+        .library(name: "VoiceInvoiceStorage", targets: ["Storage", "Invoicing"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),

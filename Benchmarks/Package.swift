@@ -16,6 +16,7 @@ let package = Package(
             name: "jwt-bench",
             dependencies: [.product(name: "VoiceInvoiceJWT", package: parent)],
             swiftSettings: [.unsafeFlags(["-Ounchecked"])]
-        )
+        ),
+        .executableTarget(name: "store-bench", dependencies: [.product(name: "VoiceInvoiceStorage", package: parent)]),
     ]
 )

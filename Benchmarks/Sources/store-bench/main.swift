@@ -1,0 +1,92 @@
+import Foundation
+import Invoicing
+import Storage
+
+// Store throughput through the DocumentStore interface, as the invoice role uses it:
+// insert an invoice, get one by id (owner-scoped), and list a page of 50 newest-first among N invoices of one user.
+// Usage: store-bench sqlite N | store-bench mongodb N URI      Prints one JSON object.
+
+let arguments = CommandLine.arguments
+let engine = arguments.count > 1 ? arguments[1] : "sqlite"
+let count = arguments.count > 2 ? Int(arguments[2]) ?? 10_000 : 10_000
+
+// The invoice role's collections (InvoiceRepository.collections).
+let collections = [
+    CollectionSpec(
+        name: "invoices",
+        indexes: [IndexSpec(name: "owner_created", fields: ["ownerId", "createdAt", "id"]), IndexSpec(name: "owner_number", fields: ["ownerId", "number"], unique: true)]
+    ),
+    CollectionSpec(name: "invoice_counters", kind: .counters),
+]
+
+let store: any DocumentStore
+if engine == "mongodb" {
+    store = try MongoStore(uri: arguments[3], database: nil, appName: "voice-invoice-bench")
+} else {
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("store-bench-\(UUID().uuidString).sqlite").path
+    store = try SQLiteStore(path: path)
+}
+try await store.prepare(collections)
+
+// The invoice role declares this conformance in its own target; the benchmark does the same.
+extension Invoice: @retroactive StoredDocument {}
+
+let owner = DocumentID.make()
+let taxRate = try TaxRate(percent: "8.25")
+func invoice(_ n: Int, at date: Date) throws -> Invoice {
+    let items = [LineItem(description: "Design work \(n)", quantity: Quantity(12), unit: "hour", unitPrice: 8500, amount: 102_000)]
+    return Invoice(
+        id: DocumentID.make(), ownerId: owner, number: String(format: "INV-%06d", n), status: .draft, issueDate: CalendarDate(date), dueDate: CalendarDate(date).adding(days: 30),
+        currency: .usd, from: Party(name: "Studio"), to: Party(name: "Client \(n % 50)"), items: items, taxRate: taxRate,
+        totals: try InvoiceMath.totals(amounts: items.map(\.amount), taxRate: taxRate), notes: nil, originalTranscript: "Bill Client for 12 hours of design at 85 dollars",
+        warnings: [], createdAt: date
+    )
+}
+
+func seconds(_ duration: Duration) -> Double { Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18 }
+let clock = ContinuousClock()
+
+// Insert N invoices, one at a time, as the API does.
+var ids: [String] = []
+ids.reserveCapacity(count)
+let base = Date.storeNow.addingTimeInterval(-Double(count))
+let insertStart = clock.now
+for n in 0..<count {
+    let document = try invoice(n, at: base.addingTimeInterval(Double(n)))
+    try await store.insert(document, into: "invoices")
+    ids.append(document.id)
+}
+let insertRate = Double(count) / seconds(clock.now - insertStart)
+
+// Get by id, owner-scoped.
+let gets = min(count, engine == "mongodb" ? 500 : 5_000)
+let getStart = clock.now
+for _ in 0..<gets {
+    let id = ids.randomElement()!
+    guard try await store.findOne(Invoice.self, in: "invoices", where: .and([.equal("id", .string(id)), .equal("ownerId", .string(owner))])) != nil else { fatalError("missing") }
+}
+let getRate = Double(gets) / seconds(clock.now - getStart)
+
+// A page of 50, newest first, after a random cursor position (keyset paging as the API does it).
+let lists = engine == "mongodb" ? 30 : 500
+var latencies: [Double] = []
+let sort = [SortField("createdAt", descending: true), SortField("id", descending: true)]
+for round in 0..<lists {
+    let start = clock.now
+    var filter: Filter = .equal("ownerId", .string(owner))
+    if round % 2 == 1 {
+        let after = base.addingTimeInterval(Double(Int.random(in: 50..<count)))
+        filter = .and([filter, .less("createdAt", .date(after))])
+    }
+    let page = try await store.find(Invoice.self, in: "invoices", where: filter, sort: sort, limit: 51)
+    guard page.count >= 50 || count < 100 else { fatalError("short page \(page.count)") }
+    latencies.append(seconds(clock.now - start) * 1000)
+}
+let sorted = latencies.sorted()
+let p50 = sorted[min(sorted.count - 1, sorted.count / 2)]
+let p99 = sorted[min(sorted.count - 1, Int(Double(sorted.count) * 0.99))]
+let result: [String: Any] = [
+    "engine": engine, "invoices": count, "insertPerSecond": insertRate, "getPerSecond": getRate,
+    "listPerSecond": 1000 / (latencies.reduce(0, +) / Double(latencies.count)), "listP50Ms": p50, "listP99Ms": p99,
+]
+print(String(decoding: try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys]), as: UTF8.self))
