@@ -83,15 +83,14 @@ struct SessionController {
     /// The auth role's problem documents (401, 409, 422, …) are already what the client should see; anything else
     /// from it is the gateway's 502.
     func passThroughProblem(_ response: HTTPClientResponse, context: AppRequestContext) throws -> Response {
-        guard (400..<500).contains(response.status), response.status != 404 else {
+        // 503 (the auth role's database is away) passes through too, with its Retry-After.
+        guard (400..<500).contains(response.status) && response.status != 404 || response.status == 503 else {
             context.logger.error("auth role failed", metadata: ["status": .stringConvertible(response.status)])
             throw Problem(.badGateway, detail: "The auth service failed.")
         }
-        return Response(
-            status: HTTPResponse.Status(code: response.status),
-            headers: [.contentType: response.header("Content-Type") ?? "application/problem+json", .cacheControl: "no-store"],
-            body: .init(byteBuffer: ByteBuffer(bytes: response.body))
-        )
+        var headers: HTTPFields = [.contentType: response.header("Content-Type") ?? "application/problem+json", .cacheControl: "no-store"]
+        if let retryAfter = response.header("Retry-After") { headers[.retryAfter] = retryAfter }
+        return Response(status: HTTPResponse.Status(code: response.status), headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: response.body)))
     }
 
     func forwardJSON(_ request: Request, context: AppRequestContext, to path: String, successStatus: HTTPResponse.Status = .ok) async throws -> Response {

@@ -138,8 +138,8 @@ public final class MongoStore: DocumentStore, @unchecked Sendable {
             state.specs += collections
             state.done = false
         }
-        // Try now; if the database is away, the first operation that needs it tries again.
-        try? await self.ensurePrepared()
+        // Try now without holding up start-up; if the database is away, the first operation that needs it tries again.
+        Task { try? await self.ensurePrepared() }
     }
 
     /// Creates the collections' indexes once per process (idempotent on the server too).

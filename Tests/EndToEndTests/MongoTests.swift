@@ -43,6 +43,22 @@ struct MongoTests {
         }
     }
 
+    /// A database that is down when the roles start does not stop them from starting.
+    @Test func rolesStartWithoutTheDatabase() async throws {
+        let port = try freeLoopbackPort()
+        let start = ContinuousClock.now
+        try await Cluster.run(common: ["MONGODB_URI": "mongodb://127.0.0.1:\(port)/absent?directConnection=true"]) { c in
+            #expect(ContinuousClock.now - start < .seconds(5))
+            #expect(try await c.call("GET", c.auth + "/healthz").status == 200)
+            #expect(try await c.call("GET", c.auth + "/readyz").status == 503)
+            let attempt = ContinuousClock.now
+            let register = try await c.register("early@example.com")
+            #expect(register.reply.status == 503, "got \(register.reply.status)")
+            #expect(register.reply.header("retry-after") != nil)
+            #expect(ContinuousClock.now - attempt < .seconds(2.5))
+        }
+    }
+
     /// MongoDB operators in places where values belong are refused before they reach a query, on both engines.
     @Test(arguments: ["sqlite", "mongodb"])
     func operatorInjectionIsRejected(engine: String) async throws {
