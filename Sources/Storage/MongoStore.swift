@@ -307,8 +307,16 @@ extension BSONDocument {
     static func readValue(_ pointer: OpaquePointer) -> BSONValue { .document(self.read(pointer)) }
 }
 
-/// libmongoc's process-wide initialisation, exactly once.
+/// libmongoc's process-wide initialisation, exactly once. Its own log goes to standard error for warnings and worse
+/// only: the default handler also prints the topology monitor's chatter, which would drown the JSON request log.
 enum MongoLibrary {
-    private static let once: Void = { mongoc_init() }()
+    private static let once: Void = {
+        mongoc_init()
+        mongoc_log_set_handler({ level, domain, message, _ in
+            guard level.rawValue <= MONGOC_LOG_LEVEL_WARNING.rawValue, let message else { return }
+            let text = "libmongoc \(domain.map { String(cString: $0) } ?? ""): \(String(cString: message))\n"
+            FileHandle.standardError.write(Data(text.utf8))
+        }, nil)
+    }()
     static func initialise() { _ = Self.once }
 }
