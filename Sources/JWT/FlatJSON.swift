@@ -7,147 +7,13 @@ import Darwin
 /// A reader for the small, flat JSON objects that JWT headers and claim sets are.
 ///
 /// Written by hand because Foundation's `JSONDecoder` costs several microseconds per token — more than HMAC-SHA256
-/// itself — and every request of every role verifies a token. It validates the whole object in one pass (strict JSON:
-/// escapes, UTF-8, number grammar, nesting depth, no duplicate members — RFC 7515 §4 lets verifiers refuse those, and
-/// they would make `aud` or `sub` ambiguous), remembers where each member's value lies, and turns only the members a
-/// caller asks for into Swift values.
-public struct FlatJSON: Sendable {
-    public enum Value: Sendable, Equatable {
-        case string(String)
-        case integer(Int64)
-        case number(Double)
-        case bool(Bool)
-        case null
-        case strings([String])
-        case other
-    }
-
-    enum Kind: Sendable { case string, number, trueValue, falseValue, null, array, object }
-
-    struct Member: Sendable {
-        var keyStart: Int
-        var keyEnd: Int
-        var keyEscaped: Bool
-        var kind: Kind
-        var start: Int
-        var end: Int
-        var escaped: Bool
-    }
-
-    let bytes: [UInt8]
-    let members: [Member]
-
-    /// Parses `bytes`; nil when they are not exactly one valid JSON object.
-    public init?(_ bytes: [UInt8]) {
-        var parser = Parser(bytes: bytes)
-        guard let members = bytes.withUnsafeBufferPointer({ parser.parseTopObject($0) }) else { return nil }
-        self.bytes = bytes
-        self.members = members
-        guard !self.hasDuplicateKeys() else { return nil }
-    }
-
-    private func hasDuplicateKeys() -> Bool {
-        if self.members.contains(where: \.keyEscaped) {
-            let keys = self.members.map { self.text($0.keyStart, $0.keyEnd, escaped: $0.keyEscaped) }
-            return Set(keys).count != keys.count
-        }
-        for (index, member) in self.members.enumerated() {
-            for other in self.members[(index + 1)...] where other.keyEnd - other.keyStart == member.keyEnd - member.keyStart {
-                if self.bytes[member.keyStart..<member.keyEnd].elementsEqual(self.bytes[other.keyStart..<other.keyEnd]) { return true }
-            }
-        }
-        return false
-    }
-
-    func member(_ key: String) -> Member? {
-        var key = key
-        return key.withUTF8 { wanted in
-            self.bytes.withUnsafeBufferPointer { all in
-                for member in self.members {
-                    if member.keyEscaped {
-                        if self.text(member.keyStart, member.keyEnd, escaped: true).utf8.elementsEqual(wanted) { return member }
-                    } else if member.keyEnd - member.keyStart == wanted.count,
-                        wanted.count == 0 || memcmp(all.baseAddress! + member.keyStart, wanted.baseAddress!, wanted.count) == 0
-                    {
-                        return member
-                    }
-                }
-                return nil
-            }
-        }
-    }
-
-    /// Each member's key, materialised (short keys are small strings: no allocation), with its position.
-    func forEachKey(_ body: (String, Member) throws -> Void) rethrows {
-        for member in self.members { try body(self.text(member.keyStart, member.keyEnd, escaped: member.keyEscaped), member) }
-    }
-
-    func string(_ member: Member) -> String? {
-        member.kind == .string ? self.text(member.start, member.end, escaped: member.escaped) : nil
-    }
-
-    func integer(_ member: Member) -> Int64? {
-        switch self.number(member) {
-        case .integer(let value)?: return value
-        case .number(let value)? where value.rounded(.down) == value && abs(value) < 9e15: return Int64(value)
-        default: return nil
-        }
-    }
-
-    func strings(_ member: Member) -> [String]? {
-        switch member.kind {
-        case .string: return [self.text(member.start, member.end, escaped: member.escaped)]
-        case .array: return self.stringArray(member)
-        default: return nil
-        }
-    }
-
-    public func contains(_ key: String) -> Bool { self.member(key) != nil }
-
-    public subscript(_ key: String) -> Value? {
-        guard let member = self.member(key) else { return nil }
-        switch member.kind {
-        case .string: return .string(self.text(member.start, member.end, escaped: member.escaped))
-        case .number: return self.number(member)
-        case .trueValue: return .bool(true)
-        case .falseValue: return .bool(false)
-        case .null: return .null
-        case .array: return self.stringArray(member).map(Value.strings) ?? .other
-        case .object: return .other
-        }
-    }
-
-    public func string(_ key: String) -> String? {
-        guard let member = self.member(key), member.kind == .string else { return nil }
-        return self.text(member.start, member.end, escaped: member.escaped)
-    }
-
-    public func integer(_ key: String) -> Int64? {
-        guard let member = self.member(key) else { return nil }
-        switch self.number(member) {
-        case .integer(let value)?: return value
-        case .number(let value)? where value.rounded(.down) == value && abs(value) < 9e15: return Int64(value)
-        default: return nil
-        }
-    }
-
-    public func bool(_ key: String) -> Bool? {
-        switch self.member(key)?.kind {
-        case .trueValue?: return true
-        case .falseValue?: return false
-        default: return nil
-        }
-    }
-
-    /// A string or an array of strings (`aud`).
-    public func strings(_ key: String) -> [String]? {
-        guard let member = self.member(key) else { return nil }
-        switch member.kind {
-        case .string: return [self.text(member.start, member.end, escaped: member.escaped)]
-        case .array: return self.stringArray(member)
-        default: return nil
-        }
-    }
+/// itself — and every request of every role verifies a token. `visit` validates the whole object in one pass (strict
+/// JSON: escapes, UTF-8, number grammar, nesting depth) and hands each member to the caller as raw bytes, so only the
+/// members a caller wants become Swift values. Callers refuse duplicated registered claims (RFC 7515 §4 lets verifiers
+/// refuse duplicates, and they would make `aud` or `sub` ambiguous).
+public enum FlatJSON {
+    /// The kind of a member's value.
+    public enum Kind: Sendable { case string, number, trueValue, falseValue, null, array, object }
 
     // MARK: Visiting without storing (the token-verification hot path)
 
@@ -254,61 +120,12 @@ public struct FlatJSON: Sendable {
         }
     }
 
-    // MARK: Materialising values (the parser already validated them)
-
-    private func text(_ start: Int, _ end: Int, escaped: Bool) -> String {
-        guard escaped else { return String(decoding: self.bytes[start..<end], as: UTF8.self) }
-        return self.bytes.withUnsafeBufferPointer { buffer in
-            var parser = Parser(bytes: self.bytes)
-            parser.index = start - 1
-            return parser.unescapeString(buffer) ?? ""
-        }
-    }
-
-    private func number(_ member: Member) -> Value? {
-        guard member.kind == .number else { return nil }
-        var value: Int64 = 0
-        var negative = false
-        var isInteger = true
-        for index in member.start..<member.end {
-            let byte = self.bytes[index]
-            if byte == UInt8(ascii: "-") && index == member.start {
-                negative = true
-            } else if byte >= 0x30 && byte <= 0x39 {
-                let (times, overflow1) = value.multipliedReportingOverflow(by: 10)
-                let (plus, overflow2) = times.addingReportingOverflow(Int64(byte - 0x30))
-                if overflow1 || overflow2 { isInteger = false }
-                value = plus
-            } else {
-                isInteger = false
-            }
-        }
-        if isInteger { return .integer(negative ? -value : value) }
-        return Double(String(decoding: self.bytes[member.start..<member.end], as: UTF8.self)).map(Value.number)
-    }
-
-    private func stringArray(_ member: Member) -> [String]? {
-        self.bytes.withUnsafeBufferPointer { buffer -> [String]? in
-            var parser = Parser(bytes: self.bytes)
-            parser.index = member.start + 1
-            var strings: [String] = []
-            if parser.expect(buffer, UInt8(ascii: "]")) { return strings }
-            repeat {
-                parser.skipWhitespace(buffer)
-                guard parser.index < buffer.count, buffer[parser.index] == UInt8(ascii: "\""), let string = parser.unescapeString(buffer) else { return nil }
-                strings.append(string)
-            } while parser.expect(buffer, UInt8(ascii: ","))
-            return strings
-        }
-    }
-
     // MARK: The validating parser
 
     struct Parser {
         let count: Int
         var index = 0
 
-        init(bytes: [UInt8]) { self.count = bytes.count }
         init(count: Int) { self.count = count }
 
         mutating func skipWhitespace(_ b: UnsafeBufferPointer<UInt8>) {
@@ -325,41 +142,6 @@ public struct FlatJSON: Sendable {
             guard self.index < self.count, b[self.index] == byte else { return false }
             self.index += 1
             return true
-        }
-
-        mutating func parseTopObject(_ b: UnsafeBufferPointer<UInt8>) -> [Member]? {
-            guard self.expect(b, UInt8(ascii: "{")) else { return nil }
-            var members: [Member] = []
-            members.reserveCapacity(12)
-            if !self.expect(b, UInt8(ascii: "}")) {
-                repeat {
-                    self.skipWhitespace(b)
-                    let keyStart = self.index + 1
-                    guard let keyEscaped = self.scanString(b) else { return nil }
-                    let keyEnd = self.index - 1
-                    guard self.expect(b, UInt8(ascii: ":")) else { return nil }
-                    self.skipWhitespace(b)
-                    guard self.index < self.count else { return nil }
-                    let first = b[self.index]
-                    var member = Member(keyStart: keyStart, keyEnd: keyEnd, keyEscaped: keyEscaped, kind: .null, start: self.index, end: 0, escaped: false)
-                    switch first {
-                    case UInt8(ascii: "\""):
-                        member.kind = .string
-                        member.start = self.index + 1
-                        guard let escaped = self.scanString(b) else { return nil }
-                        member.escaped = escaped
-                        member.end = self.index - 1
-                    default:
-                        guard let kind = self.scanValue(b, depth: 1) else { return nil }
-                        member.kind = kind
-                        member.end = self.index
-                    }
-                    members.append(member)
-                } while self.expect(b, UInt8(ascii: ","))
-                guard self.expect(b, UInt8(ascii: "}")) else { return nil }
-            }
-            self.skipWhitespace(b)
-            return self.index == self.count ? members : nil
         }
 
         /// Validates any value at the cursor and returns its kind.
