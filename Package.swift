@@ -43,6 +43,8 @@ let package = Package(
         ),
         .target(name: "PDF", dependencies: ["CPangoCairo", "Invoicing", .product(name: "NIOPosix", package: "swift-nio")]),
 
+        .target(name: "AIProvider", dependencies: ["HTTPClient", "Invoicing"]),
+
         // MARK: Domain.
         .target(name: "Invoicing"),
 
@@ -62,7 +64,7 @@ let package = Package(
         .target(name: "Gateway", dependencies: ["ServiceKit"]),
         .target(name: "Auth", dependencies: ["ServiceKit"]),
         .target(name: "Users", dependencies: ["ServiceKit", "Invoicing"]),
-        .target(name: "Invoices", dependencies: ["ServiceKit", "Invoicing", "PDF"]),
+        .target(name: "Invoices", dependencies: ["ServiceKit", "Invoicing", "PDF", "AIProvider"]),
 
         // MARK: The one executable.
         .executableTarget(
@@ -86,6 +88,7 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        .testTarget(name: "AIProviderTests", dependencies: ["AIProvider", "HTTPClient", "Invoicing", "TestSupport"]),
         .testTarget(name: "PDFTests", dependencies: ["PDF", "Invoicing", "TestSupport"]),
         .testTarget(
             name: "EndToEndTests",

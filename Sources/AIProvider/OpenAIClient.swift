@@ -1,0 +1,321 @@
+import Foundation
+import HTTPClient
+import Invoicing
+
+/// Settings of the AI provider: OpenAI, or any OpenAI-compatible server (Ollama, vLLM, LocalAI) by base URL.
+public struct OpenAIConfiguration: Sendable {
+    public var apiKey: String
+    public var baseURL: String
+    public var transcribeModel: String
+    public var extractModel: String
+    public var timeout: Duration
+    /// Attempts after the first, on 429, 5xx, refused connections and timeouts.
+    public var maxRetries: Int
+    /// The longest `Retry-After` worth waiting for inside one request; beyond it the request fails at once.
+    public var maxRetryAfter: Duration
+
+    public init(
+        apiKey: String, baseURL: String = "https://api.openai.com/v1", transcribeModel: String = "gpt-4o-mini-transcribe",
+        extractModel: String = "gpt-4o-mini", timeout: Duration = .seconds(60), maxRetries: Int = 2, maxRetryAfter: Duration = .seconds(10)
+    ) {
+        self.apiKey = apiKey
+        self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
+        self.transcribeModel = transcribeModel
+        self.extractModel = extractModel
+        self.timeout = timeout
+        self.maxRetries = maxRetries
+        self.maxRetryAfter = maxRetryAfter
+    }
+}
+
+/// Why the provider gave no usable answer; the API maps these to 503 (rate limited, unavailable) or 502 (failed).
+public struct AIProviderError: Error, CustomStringConvertible, Sendable, Equatable {
+    public enum Code: Sendable, Equatable { case rateLimited, unavailable, failed, invalidResponse }
+    public let code: Code
+    public let detail: String
+    /// Seconds the provider asked us to wait, when it said.
+    public let retryAfter: Int?
+    public var description: String { "AIProviderError.\(self.code): \(self.detail)" }
+}
+
+/// The OpenAI API over libcurl (through `CurlHTTPClient`): transcription (multipart) and structured extraction
+/// (`/chat/completions` with a strict JSON schema). Retries with backoff on 429 and 5xx, honouring `Retry-After`.
+/// Never logs audio, transcripts or the key.
+public struct OpenAIClient: Sendable {
+    public let configuration: OpenAIConfiguration
+    let http: CurlHTTPClient
+
+    public init(configuration: OpenAIConfiguration, http: CurlHTTPClient) {
+        self.configuration = configuration
+        self.http = http
+    }
+
+    // MARK: Transcription
+
+    struct TranscriptionResponse: Decodable {
+        var text: String
+    }
+
+    /// `POST /audio/transcriptions`, multipart, with a prompt seeded with names the user is likely to say.
+    public func transcribe(audio: [UInt8], fileName: String, contentType: String, prompt: String?) async throws -> String {
+        var form = MultipartForm()
+        form.addFile(name: "file", fileName: fileName, contentType: contentType, data: audio)
+        form.addField(name: "model", value: self.configuration.transcribeModel)
+        form.addField(name: "response_format", value: "json")
+        if let prompt, !prompt.isEmpty { form.addField(name: "prompt", value: String(prompt.prefix(800))) }
+        let response = try await self.send(path: "/audio/transcriptions", contentType: form.contentType, body: form.finished)
+        do { return try JSONDecoder().decode(TranscriptionResponse.self, from: Data(response.body)).text } catch {
+            throw AIProviderError(code: .invalidResponse, detail: "transcription response has no text", retryAfter: nil)
+        }
+    }
+
+    // MARK: Extraction
+
+    /// What the model may see besides the transcript: the user's own vocabulary, never other users' data.
+    public struct Context: Sendable {
+        public var today: CalendarDate
+        public var defaultCurrency: Currency
+        public var knownClients: [String]
+        public var knownServices: [String]
+        public init(today: CalendarDate, defaultCurrency: Currency, knownClients: [String] = [], knownServices: [String] = []) {
+            self.today = today
+            self.defaultCurrency = defaultCurrency
+            self.knownClients = knownClients
+            self.knownServices = knownServices
+        }
+    }
+
+    /// `POST /chat/completions` with `response_format: json_schema, strict: true`. The model reports what was said;
+    /// it never computes amounts or numbers invoices (the schema has no field for either).
+    public func extract(transcript: String, context: Context) async throws -> ExtractedInvoice {
+        let request = ChatRequest(
+            model: self.configuration.extractModel,
+            messages: [
+                .init(role: "system", content: Self.instructions(context)),
+                .init(role: "user", content: transcript),
+            ],
+            responseFormat: .init(type: "json_schema", jsonSchema: .init(name: "invoice_extraction", strict: true, schema: ExtractionSchema.schema)),
+            temperature: 0
+        )
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let response = try await self.send(path: "/chat/completions", contentType: "application/json", body: Array(try encoder.encode(request)))
+        let completion: ChatResponse
+        do { completion = try JSONDecoder().decode(ChatResponse.self, from: Data(response.body)) } catch {
+            throw AIProviderError(code: .invalidResponse, detail: "chat completion is not the expected JSON", retryAfter: nil)
+        }
+        guard let message = completion.choices.first?.message else { throw AIProviderError(code: .invalidResponse, detail: "no choices", retryAfter: nil) }
+        if message.refusal != nil { throw AIProviderError(code: .invalidResponse, detail: "the model refused", retryAfter: nil) }
+        guard let content = message.content, let result = try? JSONDecoder().decode(ExtractionSchema.Result.self, from: Data(content.utf8)) else {
+            throw AIProviderError(code: .invalidResponse, detail: "the extraction does not follow the schema", retryAfter: nil)
+        }
+        return result.extracted
+    }
+
+    static func instructions(_ context: Context) -> String {
+        var lines = [
+            "You turn one spoken sentence into the facts of an invoice, exactly as they were said.",
+            "Report quantities and unit prices as decimal text as said (\"12\", \"85.50\"); never multiply, add or compute totals.",
+            "Never invent an invoice number. Report a currency only if one was said (ISO 4217 code). Dates relative to today (\(context.today)) become dueInDays.",
+            "Give the tax rate as a percentage text only if one was said. Put anything unclear in warnings.",
+            "The user's default currency is \(context.defaultCurrency.code).",
+        ]
+        if !context.knownClients.isEmpty { lines.append("Known clients: " + context.knownClients.prefix(10).joined(separator: "; ")) }
+        if !context.knownServices.isEmpty { lines.append("Known services: " + context.knownServices.prefix(15).joined(separator: "; ")) }
+        return lines.joined(separator: "\n")
+    }
+
+    // MARK: Transport with retries
+
+    func send(path: String, contentType: String, body: [UInt8]) async throws -> HTTPClientResponse {
+        var attempt = 0
+        while true {
+            let outcome: Result<HTTPClientResponse, any Error>
+            do {
+                outcome = .success(
+                    try await self.http.execute(
+                        HTTPClientRequest(
+                            method: "POST", url: self.configuration.baseURL + path,
+                            headers: [("Authorization", "Bearer \(self.configuration.apiKey)"), ("Content-Type", contentType), ("Accept", "application/json")],
+                            body: body, timeout: self.configuration.timeout
+                        )
+                    )
+                )
+            } catch {
+                outcome = .failure(error)
+            }
+            let failure: AIProviderError
+            switch outcome {
+            case .success(let response) where (200..<300).contains(response.status):
+                return response
+            case .success(let response):
+                let retryAfter = response.header("Retry-After").flatMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+                switch response.status {
+                case 429: failure = AIProviderError(code: .rateLimited, detail: "the AI provider is rate limiting", retryAfter: retryAfter)
+                case 500...599: failure = AIProviderError(code: .unavailable, detail: "the AI provider answered \(response.status)", retryAfter: retryAfter)
+                default:
+                    // 400/401/403/404: retrying cannot help (bad key, bad model, bad request).
+                    throw AIProviderError(code: .failed, detail: "the AI provider answered \(response.status)", retryAfter: nil)
+                }
+            case .failure(let error as HTTPClientError) where error.code == .connectFailed || error.code == .timedOut:
+                failure = AIProviderError(code: .unavailable, detail: "the AI provider \(error.code == .timedOut ? "timed out" : "could not be reached")", retryAfter: nil)
+            case .failure(let error):
+                throw error
+            }
+            attempt += 1
+            let wait: Duration = failure.retryAfter.map { .seconds($0) } ?? .milliseconds(250 * (1 << min(attempt, 6)))
+            guard attempt <= self.configuration.maxRetries, wait <= self.configuration.maxRetryAfter else { throw failure }
+            try await Task.sleep(for: wait)
+        }
+    }
+}
+
+// MARK: - Wire types
+
+struct ChatRequest: Encodable {
+    struct Message: Encodable {
+        var role: String
+        var content: String
+    }
+    struct ResponseFormat: Encodable {
+        struct JSONSchema: Encodable {
+            var name: String
+            var strict: Bool
+            var schema: JSONValue
+        }
+        var type: String
+        var jsonSchema: JSONSchema
+        enum CodingKeys: String, CodingKey {
+            case type
+            case jsonSchema = "json_schema"
+        }
+    }
+    var model: String
+    var messages: [Message]
+    var responseFormat: ResponseFormat
+    var temperature: Double
+    enum CodingKeys: String, CodingKey {
+        case model, messages, temperature
+        case responseFormat = "response_format"
+    }
+}
+
+struct ChatResponse: Decodable {
+    struct Choice: Decodable {
+        struct Message: Decodable {
+            var content: String?
+            var refusal: String?
+        }
+        var message: Message
+    }
+    var choices: [Choice]
+}
+
+/// A JSON value, for writing the schema.
+indirect enum JSONValue: Encodable, Sendable {
+    case string(String)
+    case bool(Bool)
+    case array([JSONValue])
+    case object([(String, JSONValue)])
+
+    func encode(to encoder: any Encoder) throws {
+        switch self {
+        case .string(let text):
+            var container = encoder.singleValueContainer()
+            try container.encode(text)
+        case .bool(let flag):
+            var container = encoder.singleValueContainer()
+            try container.encode(flag)
+        case .array(let values):
+            var container = encoder.unkeyedContainer()
+            for value in values { try container.encode(value) }
+        case .object(let members):
+            var container = encoder.container(keyedBy: Key.self)
+            for (key, value) in members { try container.encode(value, forKey: Key(key)) }
+        }
+    }
+
+    struct Key: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(_ string: String) { self.stringValue = string }
+        init?(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+}
+
+/// The strict JSON schema the model must answer with, and its decoded form.
+enum ExtractionSchema {
+    static func object(_ properties: [(String, JSONValue)]) -> JSONValue {
+        .object([
+            ("type", .string("object")), ("properties", .object(properties)), ("required", .array(properties.map { .string($0.0) })),
+            ("additionalProperties", .bool(false)),
+        ])
+    }
+    static let text = JSONValue.object([("type", .string("string"))])
+    static let optionalText = JSONValue.object([("type", .array([.string("string"), .string("null")]))])
+    static let optionalInteger = JSONValue.object([("type", .array([.string("integer"), .string("null")]))])
+
+    static let schema = object([
+        ("clientName", optionalText),
+        (
+            "items",
+            .object([
+                ("type", .string("array")),
+                (
+                    "items",
+                    object([("description", text), ("quantity", text), ("unit", optionalText), ("unitPrice", text), ("currency", optionalText)])
+                ),
+            ])
+        ),
+        ("currency", optionalText), ("dueInDays", optionalInteger), ("taxRate", optionalText), ("notes", optionalText),
+        ("warnings", .object([("type", .string("array")), ("items", text)])),
+    ])
+
+    struct Result: Decodable {
+        struct Item: Decodable {
+            var description: String
+            var quantity: String
+            var unit: String?
+            var unitPrice: String
+            var currency: String?
+        }
+        var clientName: String?
+        var items: [Item]
+        var currency: String?
+        var dueInDays: Int?
+        var taxRate: String?
+        var notes: String?
+        var warnings: [String]
+
+        var extracted: ExtractedInvoice {
+            ExtractedInvoice(
+                clientName: self.clientName,
+                items: self.items.map { .init(description: $0.description, quantity: $0.quantity, unit: $0.unit, unitPrice: $0.unitPrice, currency: $0.currency) },
+                currency: self.currency, dueInDays: self.dueInDays, taxRate: self.taxRate, notes: self.notes, warnings: self.warnings
+            )
+        }
+    }
+}
+
+/// multipart/form-data for uploads to the provider (RFC 7578). Writing one is simple enough to do here; parsing the
+/// uploads clients send us is left to a library.
+struct MultipartForm {
+    let boundary = "vi-" + UUID().uuidString
+    private(set) var body: [UInt8] = []
+
+    var contentType: String { "multipart/form-data; boundary=\(self.boundary)" }
+
+    mutating func addField(name: String, value: String) {
+        self.body += Array("--\(self.boundary)\r\nContent-Disposition: form-data; name=\"\(name)\"\r\n\r\n\(value)\r\n".utf8)
+    }
+
+    mutating func addFile(name: String, fileName: String, contentType: String, data: [UInt8]) {
+        let safeName = fileName.filter { $0 != "\"" && $0 != "\r" && $0 != "\n" }
+        self.body += Array("--\(self.boundary)\r\nContent-Disposition: form-data; name=\"\(name)\"; filename=\"\(safeName)\"\r\nContent-Type: \(contentType)\r\n\r\n".utf8)
+        self.body += data
+        self.body += Array("\r\n".utf8)
+    }
+
+    var finished: [UInt8] { self.body + Array("--\(self.boundary)--\r\n".utf8) }
+}
