@@ -71,19 +71,7 @@ public struct OpenAIClient: Sendable {
 
     // MARK: Extraction
 
-    /// What the model may see besides the transcript: the user's own vocabulary, never other users' data.
-    public struct Context: Sendable {
-        public var today: CalendarDate
-        public var defaultCurrency: Currency
-        public var knownClients: [String]
-        public var knownServices: [String]
-        public init(today: CalendarDate, defaultCurrency: Currency, knownClients: [String] = [], knownServices: [String] = []) {
-            self.today = today
-            self.defaultCurrency = defaultCurrency
-            self.knownClients = knownClients
-            self.knownServices = knownServices
-        }
-    }
+    public typealias Context = ExtractionContext
 
     /// `POST /chat/completions` with `response_format: json_schema, strict: true`. The model reports what was said;
     /// it never computes amounts or numbers invoices (the schema has no field for either).
@@ -167,6 +155,16 @@ public struct OpenAIClient: Sendable {
             guard attempt <= self.configuration.maxRetries, wait <= self.configuration.maxRetryAfter else { throw failure }
             try await Task.sleep(for: wait)
         }
+    }
+}
+
+/// The AI provider as an `InvoiceExtractor`, so the invoice role does not know which one it has.
+public struct AIExtractor: InvoiceExtractor {
+    let client: OpenAIClient
+    public init(client: OpenAIClient) { self.client = client }
+
+    public func extract(transcript: String, context: ExtractionContext) async throws -> ExtractedInvoice {
+        try await self.client.extract(transcript: transcript, context: context)
     }
 }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Invoicing
+import AIProvider
 import PDF
 import ServiceKit
 
@@ -47,8 +48,19 @@ struct InvoiceController {
         }
 
         let profile = try await self.profiles.profile(for: user, requestID: context.requestID)
-        let extracted = try await self.extractor.extract(transcript: transcript)
         let now = Date.storeNow
+        let extracted: ExtractedInvoice
+        do {
+            extracted = try await self.extractor.extract(transcript: transcript, context: ExtractionContext(today: CalendarDate(now), defaultCurrency: profile.defaultCurrency))
+        } catch let error as AIProviderError {
+            context.logger.warning("extraction failed", metadata: ["reason": .string(error.description)])
+            switch error.code {
+            case .rateLimited, .unavailable:
+                throw Problem.unavailable("The AI provider is unavailable; try again shortly.", retryAfter: error.retryAfter ?? 5)
+            case .failed, .invalidResponse:
+                throw Problem(.badGateway, detail: "The AI provider could not read this transcript.")
+            }
+        }
         // Validate before taking a number, so a failed draft does not leave a gap in the numbering.
         let probe = try self.draft(extracted, profile: profile, user: user, number: "", transcript: transcript, now: now)
         let number = try await self.invoices.nextNumber(ownerID: user.id)

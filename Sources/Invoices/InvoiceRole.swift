@@ -1,4 +1,5 @@
 import Foundation
+import AIProvider
 import Invoicing
 import PDF
 import ServiceKit
@@ -28,9 +29,25 @@ public enum InvoiceRole {
         let http = CurlHTTPClient()
         let renderer = InvoicePDFRenderer()
         guard let userURL = settings.userServiceURL.flatMap(ServiceURL.parse) else { throw SettingsError(problems: ["USER_SERVICE_URL is invalid"]) }
+        // The AI provider when a key is configured; the embedded rule-based extractor otherwise.
+        let extractor: any InvoiceExtractor =
+            if let key = settings.openAIKey {
+                AIExtractor(
+                    client: OpenAIClient(
+                        configuration: OpenAIConfiguration(
+                            apiKey: key, baseURL: settings.openAIBaseURL, transcribeModel: settings.openAITranscribeModel,
+                            extractModel: settings.openAIExtractModel, timeout: settings.openAITimeout
+                        ),
+                        http: http
+                    )
+                )
+            } else {
+                RuleBasedExtractor()
+            }
+        logger.info("extractor", metadata: ["kind": .string(settings.openAIKey == nil ? "rules" : "ai")])
         let router = buildRouter(
             store: store, tokens: try settings.tokenService(for: .invoice, http: http), userService: ServiceClient(baseURL: userURL, http: http, timeout: settings.upstreamTimeout),
-            renderer: renderer
+            renderer: renderer, extractor: extractor
         )
         return RoleApplication.make(
             role: .invoice, router: router, settings: settings, logger: logger,

@@ -45,10 +45,25 @@ public struct ExtractedInvoice: Sendable, Equatable, Codable {
     }
 }
 
-/// Turns a transcript into an `ExtractedInvoice`. The rule-based one below is the offline default; the OpenAI one
-/// (a later issue) implements the same protocol.
+/// What an extractor may know besides the transcript: the user's own vocabulary and defaults.
+public struct ExtractionContext: Sendable {
+    public var today: CalendarDate
+    public var defaultCurrency: Currency
+    public var knownClients: [String]
+    public var knownServices: [String]
+
+    public init(today: CalendarDate, defaultCurrency: Currency, knownClients: [String] = [], knownServices: [String] = []) {
+        self.today = today
+        self.defaultCurrency = defaultCurrency
+        self.knownClients = knownClients
+        self.knownServices = knownServices
+    }
+}
+
+/// Turns a transcript into an `ExtractedInvoice`. The rule-based one below is the offline default; the AI provider's
+/// (`AIExtractor`, used when `OPENAI_API_KEY` is set) implements the same protocol.
 public protocol InvoiceExtractor: Sendable {
-    func extract(transcript: String) async throws -> ExtractedInvoice
+    func extract(transcript: String, context: ExtractionContext) async throws -> ExtractedInvoice
 }
 
 /// An English rule-based extractor: "Bill Acme for twelve hours of design at 85 dollars, due in two weeks".
@@ -59,7 +74,7 @@ public protocol InvoiceExtractor: Sendable {
 public struct RuleBasedExtractor: InvoiceExtractor {
     public init() {}
 
-    public func extract(transcript: String) async throws -> ExtractedInvoice {
+    public func extract(transcript: String, context: ExtractionContext) async throws -> ExtractedInvoice {
         self.extractSync(transcript)
     }
 

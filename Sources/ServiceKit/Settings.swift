@@ -39,6 +39,13 @@ public struct Settings: Sendable {
     public var mongoDatabase: String?
     public var mongoServerSelectionTimeoutMS: Int
 
+    // The AI provider (OpenAI or any OpenAI-compatible server); the offline extractor when no key is set.
+    public var openAIKey: String?
+    public var openAIBaseURL: String
+    public var openAITranscribeModel: String
+    public var openAIExtractModel: String
+    public var openAITimeout: Duration
+
     // Sign-in with Google.
     public var clientURL: String?
     public var googleClientID: String?
@@ -127,6 +134,12 @@ public struct Settings: Sendable {
         }
         self.mongoDatabase = value("MONGODB_DB")
         self.mongoServerSelectionTimeoutMS = integer("MONGODB_SERVER_SELECTION_TIMEOUT_MS", default: 2000, range: 100...30_000)
+
+        self.openAIKey = value("OPENAI_API_KEY")
+        self.openAIBaseURL = url("OPENAI_BASE_URL", default: "https://api.openai.com/v1") ?? ""
+        self.openAITranscribeModel = value("OPENAI_TRANSCRIBE_MODEL") ?? "gpt-4o-mini-transcribe"
+        self.openAIExtractModel = value("OPENAI_EXTRACT_MODEL") ?? "gpt-4o-mini"
+        self.openAITimeout = .seconds(integer("OPENAI_TIMEOUT_SECONDS", default: 60, range: 1...600))
 
         self.clientURL = url("CLIENT_URL").map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 }
         self.googleClientID = value("GOOGLE_CLIENT_ID")

@@ -33,7 +33,7 @@ struct OpenAIClientTests {
         #expect(response.status == 200)
     }
 
-    static let context = OpenAIClient.Context(today: CalendarDate("2026-11-27")!, defaultCurrency: .usd, knownClients: ["Acme"], knownServices: ["Design"])
+    static let context = ExtractionContext(today: CalendarDate("2026-11-27")!, defaultCurrency: .usd, knownClients: ["Acme"], knownServices: ["Design"])
 
     @Test func transcribesAndExtracts() async throws {
         try await withPeer { peer, http in
