@@ -20,6 +20,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/vapor/multipart-kit.git", from: "4.7.1"),
     ],
     targets: [
         // MARK: C modules (system libraries, found through pkg-config; Debian package names in `providers`).
@@ -64,7 +65,10 @@ let package = Package(
         .target(name: "Gateway", dependencies: ["ServiceKit"]),
         .target(name: "Auth", dependencies: ["ServiceKit"]),
         .target(name: "Users", dependencies: ["ServiceKit", "Invoicing"]),
-        .target(name: "Invoices", dependencies: ["ServiceKit", "Invoicing", "PDF", "AIProvider"]),
+        .target(
+            name: "Invoices",
+            dependencies: ["ServiceKit", "Invoicing", "PDF", "AIProvider", .product(name: "MultipartKit", package: "multipart-kit")]
+        ),
 
         // MARK: The one executable.
         .executableTarget(

@@ -24,7 +24,11 @@ struct ProxyController {
     static let methods: [HTTPRequest.Method] = [.get, .post, .put, .patch, .delete, .head]
 
     func addRoutes(to router: Router<AppRequestContext>) {
-        for (prefix, base) in [("/api/auth", self.upstreams.auth), ("/api/users", self.upstreams.user), ("/api/invoices", self.upstreams.invoice)] {
+        let routes = [
+            ("/api/auth", self.upstreams.auth), ("/api/users", self.upstreams.user), ("/api/invoices", self.upstreams.invoice),
+            ("/api/transcriptions", self.upstreams.invoice),
+        ]
+        for (prefix, base) in routes {
             for method in Self.methods {
                 router.on(RouterPath(prefix), method: method) { request, context in try await self.forward(request, context: context, to: base) }
                 router.on(RouterPath(prefix + "/**"), method: method) { request, context in try await self.forward(request, context: context, to: base) }

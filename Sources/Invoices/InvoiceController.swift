@@ -19,11 +19,15 @@ struct InvoiceController {
     let extractor: any InvoiceExtractor
     let renderer: InvoicePDFRenderer
     let tokens: TokenService
+    /// The AI provider for transcription; nil without `OPENAI_API_KEY` (voice is then a 503 "not configured").
+    let transcriber: OpenAIClient?
+    let maximumAudioBytes: Int
 
     var endpoints: RouteCollection<AppRequestContext> {
         let routes = RouteCollection(context: AppRequestContext.self)
             .add(middleware: BearerAuthMiddleware(tokens: self.tokens))
         routes.post("transcript", use: self.createFromTranscript)
+        routes.post("voice", use: self.createFromVoice)
         routes.get(use: self.list)
         routes.get(":id", use: self.show)
         routes.delete(":id", use: self.delete)
@@ -39,7 +43,45 @@ struct InvoiceController {
         let user = try context.requireUser()
         // 4 bytes per character is the UTF-8 worst case, plus room for the JSON around it.
         let input = try await Body.decode(TranscriptInput.self, from: request, limit: Self.maximumTranscriptCharacters * 4 + 1024)
-        let transcript = input.transcript.trimmingCharacters(in: .whitespacesAndNewlines)
+        return try await self.createDraft(transcript: input.transcript, user: user, context: context)
+    }
+
+    /// `POST /api/invoices/voice`: multipart `audio` → transcript (the provider) → draft.
+    @Sendable func createFromVoice(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let user = try context.requireUser()
+        let transcript = try await self.transcribe(request, context: context)
+        return try await self.createDraft(transcript: transcript, user: user, context: context)
+    }
+
+    /// `POST /api/transcriptions`: multipart `audio` → {text}.
+    @Sendable func transcription(_ request: Request, context: AppRequestContext) async throws -> Response {
+        _ = try context.requireUser()
+        struct Transcription: Encodable { var text: String }
+        return try Body.json(Transcription(text: try await self.transcribe(request, context: context)))
+    }
+
+    func transcribe(_ request: Request, context: AppRequestContext) async throws -> String {
+        guard let transcriber = self.transcriber else {
+            throw Problem(.serviceUnavailable, title: "Not configured", detail: "Voice input needs an AI provider (OPENAI_API_KEY) on this server.")
+        }
+        let audio = try await AudioUpload.read(request, limit: self.maximumAudioBytes)
+        do {
+            return try await transcriber.transcribe(audio: audio.bytes, fileName: audio.fileName, contentType: audio.contentType, prompt: nil)
+        } catch let error as AIProviderError {
+            throw Self.problem(error, context: context)
+        }
+    }
+
+    static func problem(_ error: AIProviderError, context: AppRequestContext) -> Problem {
+        context.logger.warning("AI provider failed", metadata: ["reason": .string(error.description)])
+        switch error.code {
+        case .rateLimited, .unavailable: return Problem.unavailable("The AI provider is unavailable; try again shortly.", retryAfter: error.retryAfter ?? 5)
+        case .failed, .invalidResponse: return Problem(.badGateway, detail: "The AI provider could not process this input.")
+        }
+    }
+
+    func createDraft(transcript raw: String, user: AuthenticatedUser, context: AppRequestContext) async throws -> Response {
+        let transcript = raw.trimmingCharacters(in: .whitespacesAndNewlines)
         guard transcript.count <= Self.maximumTranscriptCharacters else {
             throw Problem(.contentTooLarge, detail: "A transcript may have at most \(Self.maximumTranscriptCharacters) characters.")
         }
@@ -53,13 +95,7 @@ struct InvoiceController {
         do {
             extracted = try await self.extractor.extract(transcript: transcript, context: ExtractionContext(today: CalendarDate(now), defaultCurrency: profile.defaultCurrency))
         } catch let error as AIProviderError {
-            context.logger.warning("extraction failed", metadata: ["reason": .string(error.description)])
-            switch error.code {
-            case .rateLimited, .unavailable:
-                throw Problem.unavailable("The AI provider is unavailable; try again shortly.", retryAfter: error.retryAfter ?? 5)
-            case .failed, .invalidResponse:
-                throw Problem(.badGateway, detail: "The AI provider could not read this transcript.")
-            }
+            throw Self.problem(error, context: context)
         }
         // Validate before taking a number, so a failed draft does not leave a gap in the numbering.
         let probe = try self.draft(extracted, profile: profile, user: user, number: "", transcript: transcript, now: now)

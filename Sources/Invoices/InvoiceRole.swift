@@ -10,14 +10,15 @@ public enum InvoiceRole {
 
     public static func buildRouter(
         store: any DocumentStore, tokens: TokenService, userService: ServiceClient, renderer: InvoicePDFRenderer,
-        extractor: any InvoiceExtractor = RuleBasedExtractor()
+        extractor: any InvoiceExtractor = RuleBasedExtractor(), transcriber: OpenAIClient? = nil, maximumAudioBytes: Int = 25 * 1024 * 1024
     ) -> Router<AppRequestContext> {
         let router = RoleApplication.makeRouter(role: .invoice, store: store)
         let controller = InvoiceController(
             invoices: InvoiceRepository(store: store), profiles: ProfileClient(client: userService), extractor: extractor, renderer: renderer,
-            tokens: tokens
+            tokens: tokens, transcriber: transcriber, maximumAudioBytes: maximumAudioBytes
         )
         router.addRoutes(controller.endpoints, atPath: "/api/invoices")
+        router.group("/api/transcriptions").add(middleware: BearerAuthMiddleware(tokens: tokens)).post(use: controller.transcription)
         return router
     }
 
@@ -29,25 +30,21 @@ public enum InvoiceRole {
         let http = CurlHTTPClient()
         let renderer = InvoicePDFRenderer()
         guard let userURL = settings.userServiceURL.flatMap(ServiceURL.parse) else { throw SettingsError(problems: ["USER_SERVICE_URL is invalid"]) }
-        // The AI provider when a key is configured; the embedded rule-based extractor otherwise.
-        let extractor: any InvoiceExtractor =
-            if let key = settings.openAIKey {
-                AIExtractor(
-                    client: OpenAIClient(
-                        configuration: OpenAIConfiguration(
-                            apiKey: key, baseURL: settings.openAIBaseURL, transcribeModel: settings.openAITranscribeModel,
-                            extractModel: settings.openAIExtractModel, timeout: settings.openAITimeout
-                        ),
-                        http: http
-                    )
-                )
-            } else {
-                RuleBasedExtractor()
-            }
+        // The AI provider when a key is configured; the embedded rule-based extractor (and no voice) otherwise.
+        let provider = settings.openAIKey.map { key in
+            OpenAIClient(
+                configuration: OpenAIConfiguration(
+                    apiKey: key, baseURL: settings.openAIBaseURL, transcribeModel: settings.openAITranscribeModel,
+                    extractModel: settings.openAIExtractModel, timeout: settings.openAITimeout
+                ),
+                http: http
+            )
+        }
+        let extractor: any InvoiceExtractor = provider.map { AIExtractor(client: $0) } ?? RuleBasedExtractor()
         logger.info("extractor", metadata: ["kind": .string(settings.openAIKey == nil ? "rules" : "ai")])
         let router = buildRouter(
             store: store, tokens: try settings.tokenService(for: .invoice, http: http), userService: ServiceClient(baseURL: userURL, http: http, timeout: settings.upstreamTimeout),
-            renderer: renderer, extractor: extractor
+            renderer: renderer, extractor: extractor, transcriber: provider, maximumAudioBytes: settings.maxAudioBytes
         )
         return RoleApplication.make(
             role: .invoice, router: router, settings: settings, logger: logger,
