@@ -14,18 +14,65 @@ struct InvoiceRepository: Sendable {
             name: invoices,
             indexes: [
                 IndexSpec(name: "owner_created", fields: ["ownerId", "createdAt", "id"]),
-                IndexSpec(name: "owner_number", fields: ["ownerId", "number"], unique: true),
+                // Drafts have no number: only finalized invoices take part in the uniqueness.
+                IndexSpec(name: "owner_number", fields: ["ownerId", "number"], unique: true, sparse: true),
+                IndexSpec(name: "owner_year_sequence", fields: ["ownerId", "numberYear", "numberSequence"]),
             ]
         ),
-        CollectionSpec(name: counters, kind: .counters),
     ]
     let store: any DocumentStore
 
-    /// The next invoice number of this user: "INV-0001", "INV-0002", … Gap-free per user, atomic in the store;
-    /// never chosen by a model.
-    func nextNumber(ownerID: String) async throws -> String {
-        let value = try await self.store.increment(counter: "invoice-number:\(ownerID)", in: Self.counters)
-        return "INV-" + String(format: "%04lld", value)
+    /// Finalizes a draft with the next number of its owner's year, gaplessly.
+    ///
+    /// No counter is taken ahead of time: the number is the highest finalized sequence of that year plus one, written
+    /// together with the status in one conditional replace (still a draft, same revision). The unique index on
+    /// (owner, number) turns a concurrent finalization that picked the same number into a duplicate-key error, and
+    /// this one retries with the next. Finalized invoices are never deleted (only voided), so numbers never vanish,
+    /// and a draft that is deleted never consumed one.
+    func finalize(_ draft: Invoice, prefix: String, year: Int, sender: Party, now: Date) async throws -> Invoice? {
+        for _ in 0..<50 {
+            let last = try await self.store.find(
+                Invoice.self, in: Self.invoices,
+                where: .and([.equal("ownerId", .string(draft.ownerId)), .equal("numberYear", .int(Int64(year)))]),
+                sort: [SortField("numberSequence", descending: true)], limit: 1
+            ).first
+            let sequence = (last?.numberSequence ?? 0) + 1
+            var finalized = draft
+            finalized.status = .finalized
+            finalized.number = "\(prefix)-\(year)-" + String(format: "%04lld", sequence)
+            finalized.numberYear = year
+            finalized.numberSequence = sequence
+            finalized.from = sender
+            finalized.finalizedAt = now
+            finalized.updatedAt = now
+            finalized.revision += 1
+            do {
+                let replaced = try await self.store.replaceOne(
+                    finalized, in: Self.invoices,
+                    where: .and([.equal("id", .string(draft.id)), .equal("status", .string("draft")), .equal("revision", .int(Int64(draft.revision)))])
+                )
+                return replaced ? finalized : nil
+            } catch let error as StoreError where error.code == .duplicateKey {
+                continue  // another finalization took this number first: take the next
+            }
+        }
+        throw StoreError.unavailable("could not assign an invoice number after many concurrent attempts")
+    }
+
+    /// Replaces an invoice if nobody changed it since `revision` (optimistic concurrency).
+    func save(_ invoice: Invoice, expectedRevision: Int) async throws -> Bool {
+        try await self.store.replaceOne(
+            invoice, in: Self.invoices,
+            where: .and([.equal("id", .string(invoice.id)), .equal("ownerId", .string(invoice.ownerId)), .equal("revision", .int(Int64(expectedRevision)))])
+        )
+    }
+
+    /// Deletes a draft of this owner (finalized invoices are voided, never deleted).
+    func deleteDraft(id: String, ownerID: String) async throws -> Bool {
+        guard DocumentID.isWellFormed(id) else { return false }
+        return try await self.store.delete(
+            in: Self.invoices, where: .and([.equal("id", .string(id)), .equal("ownerId", .string(ownerID)), .equal("status", .string("draft"))])
+        ) > 0
     }
 
     func insert(_ invoice: Invoice) async throws {
@@ -36,11 +83,6 @@ struct InvoiceRepository: Sendable {
     func find(id: String, ownerID: String) async throws -> Invoice? {
         guard DocumentID.isWellFormed(id) else { return nil }
         return try await self.store.findOne(Invoice.self, in: Self.invoices, where: .and([.equal("id", .string(id)), .equal("ownerId", .string(ownerID))]))
-    }
-
-    func delete(id: String, ownerID: String) async throws -> Bool {
-        guard DocumentID.isWellFormed(id) else { return false }
-        return try await self.store.delete(in: Self.invoices, where: .and([.equal("id", .string(id)), .equal("ownerId", .string(ownerID))])) > 0
     }
 
     /// Newest first, keyset-paged on (createdAt, id) so pages stay stable while invoices are added.

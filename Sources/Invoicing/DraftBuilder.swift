@@ -16,7 +16,7 @@ public struct DraftBuilder: Sendable {
 
     public func draft(
         from extracted: ExtractedInvoice, profile: BusinessProfile, today: CalendarDate,
-        id: String, ownerId: String, number: String, transcript: String?, now: Date
+        id: String, ownerId: String, number: String? = nil, transcript: String?, now: Date
     ) throws(DraftError) -> Invoice {
         guard let clientName = extracted.clientName.map(Self.clean), !clientName.isEmpty else {
             throw DraftError("No client was named; say who to bill, e.g. \"Bill Acme for …\".")

@@ -41,8 +41,27 @@ public struct BusinessProfile: Codable, Sendable, Equatable {
     public var asSender: Party { Party(name: self.companyName ?? "", address: self.address, phone: self.phone, email: self.email) }
 }
 
+/// draft → finalized → sent → paid, or void. Only drafts change freely; finalized invoices change only status and
+/// payments. "Overdue" is derived from the due date and the balance, never stored.
 public enum InvoiceStatus: String, Codable, Sendable {
-    case draft
+    case draft, finalized, sent, paid, void
+}
+
+/// A payment against a finalized invoice, in minor units of the invoice's currency.
+public struct Payment: Codable, Sendable, Equatable {
+    public var id: String
+    public var amount: Int64
+    public var date: CalendarDate
+    public var method: String
+    public var recordedAt: Date
+
+    public init(id: String, amount: Int64, date: CalendarDate, method: String, recordedAt: Date) {
+        self.id = id
+        self.amount = amount
+        self.date = date
+        self.method = method
+        self.recordedAt = recordedAt
+    }
 }
 
 /// One invoice line. `unitPrice` and `amount` are minor units of the invoice's currency.
@@ -153,7 +172,10 @@ public struct CalendarDate: Codable, Sendable, Hashable, Comparable, CustomStrin
 public struct Invoice: Codable, Sendable, Equatable {
     public var id: String
     public var ownerId: String
-    public var number: String
+    /// Assigned at finalization, gaplessly per user per year ("INV-2026-0001"); drafts have none.
+    public var number: String?
+    public var numberYear: Int?
+    public var numberSequence: Int64?
     public var status: InvoiceStatus
     public var issueDate: CalendarDate
     public var dueDate: CalendarDate
@@ -168,11 +190,17 @@ public struct Invoice: Codable, Sendable, Equatable {
     public var notes: String?
     public var originalTranscript: String?
     public var warnings: [String]
+    public var payments: [Payment] = []
+    public var amountPaid: Int64 = 0
+    public var balance: Int64 = 0
+    /// Bumped on every change; the ETag is derived from it.
+    public var revision: Int = 1
+    public var finalizedAt: Date?
     public var createdAt: Date
     public var updatedAt: Date
 
     public init(
-        id: String, ownerId: String, number: String, status: InvoiceStatus, issueDate: CalendarDate, dueDate: CalendarDate,
+        id: String, ownerId: String, number: String?, status: InvoiceStatus, issueDate: CalendarDate, dueDate: CalendarDate,
         currency: Currency, from: Party, to: Party, items: [LineItem], taxRate: TaxRate, totals: Totals,
         notes: String?, originalTranscript: String?, warnings: [String], createdAt: Date
     ) {
@@ -193,8 +221,26 @@ public struct Invoice: Codable, Sendable, Equatable {
         self.notes = notes
         self.originalTranscript = originalTranscript
         self.warnings = warnings
+        self.balance = totals.total
         self.createdAt = createdAt
         self.updatedAt = createdAt
+    }
+
+    /// Finalized or sent, money still owed, and the due date passed (in the zone `today` was computed in).
+    public func isOverdue(today: CalendarDate) -> Bool {
+        (self.status == .finalized || self.status == .sent) && self.balance > 0 && self.dueDate < today
+    }
+
+    /// Recomputes line amounts and totals from the items and tax rate (after an edit).
+    public mutating func recompute() throws(MoneyError) {
+        for index in self.items.indices {
+            self.items[index].amount = try InvoiceMath.lineAmount(quantity: self.items[index].quantity, unitPrice: self.items[index].unitPrice)
+        }
+        let totals = try InvoiceMath.totals(amounts: self.items.map(\.amount), taxRate: self.taxRate)
+        self.subtotal = totals.subtotal
+        self.tax = totals.tax
+        self.total = totals.total
+        self.balance = totals.total - self.amountPaid
     }
 
     public func money(_ minorUnits: Int64) -> Money { Money(minorUnits: minorUnits, currency: self.currency) }

@@ -60,7 +60,7 @@ private struct InvoiceLayout {
             return CAIRO_STATUS_SUCCESS
         }, sinkPointer, Self.width, Self.height)
         defer { cairo_surface_destroy(surface) }
-        cairo_pdf_surface_set_metadata(surface, CAIRO_PDF_METADATA_TITLE, "Invoice \(self.invoice.number)")
+        cairo_pdf_surface_set_metadata(surface, CAIRO_PDF_METADATA_TITLE, "Invoice \(self.displayNumber)")
         cairo_pdf_surface_set_metadata(surface, CAIRO_PDF_METADATA_CREATOR, "VoiceInvoice")
         let cr = cairo_create(surface)
         defer { cairo_destroy(cr) }
@@ -83,6 +83,9 @@ private struct InvoiceLayout {
         guard status == CAIRO_STATUS_SUCCESS else { throw PDFRenderError(description: String(cString: cairo_status_to_string(status))) }
         return sink.bytes
     }
+
+    /// Drafts have no number yet.
+    var displayNumber: String { self.invoice.number ?? "DRAFT" }
 
     // MARK: Pagination: measure every row first so the footer can say "page N of M".
 
@@ -129,7 +132,7 @@ private struct InvoiceLayout {
         }
         var ry = Self.margin
         ry += self.text(cr, "INVOICE", x: right - 220, y: ry, width: 220, size: 22, bold: true, align: PANGO_ALIGN_RIGHT)
-        ry += self.text(cr, self.invoice.number, x: right - 220, y: ry + 2, width: 220, size: 11, align: PANGO_ALIGN_RIGHT)
+        ry += self.text(cr, self.displayNumber, x: right - 220, y: ry + 2, width: 220, size: 11, align: PANGO_ALIGN_RIGHT)
         ry += 6
         ry += self.text(cr, "Issue date  \(self.invoice.issueDate)", x: right - 220, y: ry, width: 220, size: 9, gray: 0.35, align: PANGO_ALIGN_RIGHT)
         ry += self.text(cr, "Due date  \(self.invoice.dueDate)", x: right - 220, y: ry + 2, width: 220, size: 9, gray: 0.35, align: PANGO_ALIGN_RIGHT)
@@ -223,7 +226,7 @@ private struct InvoiceLayout {
     }
 
     func drawFooter(_ cr: OpaquePointer, page: Int, of count: Int) {
-        let line = "Invoice \(self.invoice.number) · Page \(page) of \(count)"
+        let line = "Invoice \(self.displayNumber) · Page \(page) of \(count)"
         _ = self.text(cr, line, x: Self.margin, y: Self.height - Self.margin + 10, width: Self.width - 2 * Self.margin, size: 8, gray: 0.5, align: PANGO_ALIGN_CENTER)
     }
 

@@ -154,8 +154,11 @@ public final class MongoStore: DocumentStore, @unchecked Sendable {
                         ("key", .document(index.fields.map { (Self.field($0), .int32(1)) })), ("name", .string(index.name)),
                     ]
                     if index.unique { fields.append(("unique", .bool(true))) }
-                    // Unique indexes on optional fields skip documents without the field (many accounts have no Google link).
-                    if index.sparse { fields.append(("sparse", .bool(true))) }
+                    // Unique indexes on optional fields only cover documents that have every field (many accounts have
+                    // no Google link, drafts have no number): a partial index, as MongoDB recommends over `sparse`.
+                    if index.sparse {
+                        fields.append(("partialFilterExpression", .document(index.fields.map { (Self.field($0), .document([("$exists", .bool(true))])) })))
+                    }
                     return .document(fields)
                 }
                 let command = BSONDocument([("createIndexes", .string(spec.name)), ("indexes", .array(indexes))])

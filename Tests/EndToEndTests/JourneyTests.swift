@@ -62,7 +62,8 @@ struct JourneyTests {
             let invoice = created.json
             let id = try #require(invoice["id"] as? String)
             #expect(created.header("location") == "/api/invoices/\(id)")
-            #expect(invoice["number"] as? String == "INV-0001")
+            #expect(invoice["number"] == nil)  // drafts have no number
+            #expect(invoice["status"] as? String == "draft")
             #expect((invoice["to"] as? [String: Any])?["name"] as? String == "Acme Corp")
             #expect((invoice["from"] as? [String: Any])?["name"] as? String == "Ann Design Studio")
             #expect(invoice["subtotal"] as? Int == 162_000)
@@ -72,7 +73,7 @@ struct JourneyTests {
             #expect((invoice["items"] as? [[String: Any]])?.map { $0["amount"] as? Int } == [102_000, 60_000])
 
             let second = try await c.call("POST", c.gateway + "/api/invoices/transcript", token: token, json: ["transcript": "Invoice Globex for a website for 2000 dollars"])
-            #expect(second.json["number"] as? String == "INV-0002")
+            #expect(second.json["number"] == nil)
             let secondID = try #require(second.json["id"] as? String)
 
             // List: mine, newest first, paged.
@@ -85,20 +86,56 @@ struct JourneyTests {
             #expect((page2.json["items"] as? [[String: Any]])?.first?["id"] as? String == id)
             #expect(page2.json["nextCursor"] == nil || page2.json["nextCursor"] is NSNull)
 
-            // Get one.
+            // Get one, with its ETag.
             let fetched = try await c.call("GET", c.gateway + "/api/invoices/\(id)", token: token)
             #expect(fetched.status == 200)
             #expect(fetched.json["total"] as? Int == 178_200)
+            let etag = try #require(fetched.header("etag"))
+
+            // Edit the draft: a stale If-Match is refused, the current one works, the server recomputes.
+            let edit: [String: Any] = ["items": [["description": "Design", "quantity": 10, "unitPrice": "85"], ["description": "Logos", "quantity": 3, "unitPrice": 200]]]
+            #expect(try await c.call("PATCH", c.gateway + "/api/invoices/\(id)", token: token, json: edit, headers: [("If-Match", "\"\(id)-0\"")]).status == 412)
+            let edited = try await c.call("PATCH", c.gateway + "/api/invoices/\(id)", token: token, json: edit, headers: [("If-Match", etag)])
+            #expect(edited.status == 200, "\(edited.text)")
+            #expect(edited.json["subtotal"] as? Int == 145_000)
+            #expect(edited.json["total"] as? Int == 159_500)
+            #expect(edited.header("etag") != etag)
+            #expect(try await c.call("PATCH", c.gateway + "/api/invoices/\(id)", token: token, json: edit, headers: [("If-Match", etag)]).status == 412)
+
+            // Finalize: the number is assigned now; a finalized invoice cannot be edited or deleted.
+            let finalized = try await c.call("POST", c.gateway + "/api/invoices/\(id)/finalize", token: token)
+            #expect(finalized.status == 200)
+            let year = Calendar(identifier: .gregorian).component(.year, from: Date())
+            let number = "INV-\(year)-0001"
+            #expect(finalized.json["number"] as? String == number)
+            #expect(finalized.json["status"] as? String == "finalized")
+            #expect(try await c.call("PATCH", c.gateway + "/api/invoices/\(id)", token: token, json: edit).status == 409)
+            #expect(try await c.call("DELETE", c.gateway + "/api/invoices/\(id)", token: token).status == 409)
+            #expect(try await c.call("POST", c.gateway + "/api/invoices/\(id)/finalize", token: token).status == 409)
+
+            // Send, pay part, pay the rest.
+            #expect(try await c.call("POST", c.gateway + "/api/invoices/\(id)/send", token: token).json["status"] as? String == "sent")
+            let partly = try await c.call("POST", c.gateway + "/api/invoices/\(id)/payments", token: token, json: ["amount": "500.00", "date": "2026-11-27", "method": "bank transfer"])
+            #expect(partly.status == 200)
+            #expect(partly.json["balance"] as? Int == 109_500)
+            #expect(partly.json["status"] as? String == "sent")
+            #expect(try await c.call("POST", c.gateway + "/api/invoices/\(id)/payments", token: token, json: ["amount": "2000"]).status == 422)
+            #expect(try await c.call("POST", c.gateway + "/api/invoices/\(id)/payments", token: token, json: ["amount": "0.001"]).status == 422)
+            let paid = try await c.call("POST", c.gateway + "/api/invoices/\(id)/payments", token: token, json: ["amount": 1095, "method": "card"])
+            #expect(paid.json["balance"] as? Int == 0)
+            #expect(paid.json["status"] as? String == "paid")
+            #expect(try await c.call("POST", c.gateway + "/api/invoices/\(id)/void", token: token).status == 409)
 
             // PDF through the gateway.
             let pdf = try await c.call("GET", c.gateway + "/api/invoices/\(id)/pdf", token: token)
             #expect(pdf.status == 200)
             #expect(pdf.header("content-type") == "application/pdf")
-            #expect(pdf.header("content-disposition") == "attachment; filename=\"invoice-INV-0001.pdf\"")
+            #expect(pdf.header("content-disposition") == "attachment; filename=\"invoice-\(number).pdf\"")
             #expect(pdf.body.starts(with: Array("%PDF".utf8)))
             let text = try pdfText(pdf.body)
             #expect(text.contains("Acme Corp"))
-            #expect(text.contains("$1,782.00"))
+            #expect(text.contains("$1,595.00"))
+            #expect(text.contains(number))
 
             // Another user sees none of it.
             let (other, _) = try await c.register("mallory@example.com", name: "Mallory")
@@ -111,9 +148,9 @@ struct JourneyTests {
             #expect(malformed.status == 404)
             #expect(malformed.header("content-type") == "application/problem+json")
 
-            // Delete.
-            #expect(try await c.call("DELETE", c.gateway + "/api/invoices/\(id)", token: token).status == 204)
-            #expect(try await c.call("GET", c.gateway + "/api/invoices/\(id)", token: token).status == 404)
+            // Delete a draft.
+            #expect(try await c.call("DELETE", c.gateway + "/api/invoices/\(secondID)", token: token).status == 204)
+            #expect(try await c.call("GET", c.gateway + "/api/invoices/\(secondID)", token: token).status == 404)
         }
     }
 
