@@ -22,10 +22,13 @@ struct InvoiceController {
     /// The AI provider for transcription; nil without `OPENAI_API_KEY` (voice is then a 503 "not configured").
     let transcriber: OpenAIClient?
     let maximumAudioBytes: Int
+    /// For idempotency records (the role's own store).
+    let store: any DocumentStore
 
     var endpoints: RouteCollection<AppRequestContext> {
         let routes = RouteCollection(context: AppRequestContext.self)
             .add(middleware: BearerAuthMiddleware(tokens: self.tokens))
+            .add(middleware: IdempotencyMiddleware(store: self.store, maximumBodyBytes: self.maximumAudioBytes + 64 * 1024))
         routes.post("transcript", use: self.createFromTranscript)
         routes.post("voice", use: self.createFromVoice)
         routes.get(use: self.list)

@@ -6,7 +6,7 @@ import ServiceKit
 
 /// Builds the invoice role.
 public enum InvoiceRole {
-    public static let collections = InvoiceRepository.collections
+    public static let collections = InvoiceRepository.collections + IdempotencyMiddleware.collections
 
     public static func buildRouter(
         store: any DocumentStore, tokens: TokenService, userService: ServiceClient, renderer: InvoicePDFRenderer,
@@ -15,7 +15,7 @@ public enum InvoiceRole {
         let router = RoleApplication.makeRouter(role: .invoice, store: store)
         let controller = InvoiceController(
             invoices: InvoiceRepository(store: store), profiles: ProfileClient(client: userService), extractor: extractor, renderer: renderer,
-            tokens: tokens, transcriber: transcriber, maximumAudioBytes: maximumAudioBytes
+            tokens: tokens, transcriber: transcriber, maximumAudioBytes: maximumAudioBytes, store: store
         )
         router.addRoutes(controller.endpoints, atPath: "/api/invoices")
         router.group("/api/transcriptions").add(middleware: BearerAuthMiddleware(tokens: tokens)).post(use: controller.transcription)
