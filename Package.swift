@@ -67,7 +67,7 @@ let package = Package(
         .target(name: "Users", dependencies: ["ServiceKit", "Invoicing"]),
         .target(
             name: "Invoices",
-            dependencies: ["ServiceKit", "Invoicing", "PDF", "AIProvider", .product(name: "MultipartKit", package: "multipart-kit")]
+            dependencies: ["ServiceKit", "Invoicing", "PDF", "AIProvider", "OpenSSLSupport", .product(name: "MultipartKit", package: "multipart-kit")]
         ),
 
         // MARK: The one executable.

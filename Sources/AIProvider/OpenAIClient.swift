@@ -71,11 +71,9 @@ public struct OpenAIClient: Sendable {
 
     // MARK: Extraction
 
-    public typealias Context = ExtractionContext
-
     /// `POST /chat/completions` with `response_format: json_schema, strict: true`. The model reports what was said;
     /// it never computes amounts or numbers invoices (the schema has no field for either).
-    public func extract(transcript: String, context: Context) async throws -> ExtractedInvoice {
+    public func extract(transcript: String, context: ExtractionContext) async throws -> ExtractedInvoice {
         let request = ChatRequest(
             model: self.configuration.extractModel,
             messages: [
@@ -100,7 +98,7 @@ public struct OpenAIClient: Sendable {
         return result.extracted
     }
 
-    static func instructions(_ context: Context) -> String {
+    static func instructions(_ context: ExtractionContext) -> String {
         var lines = [
             "You turn one spoken sentence into the facts of an invoice, exactly as they were said.",
             "Report quantities and unit prices as decimal text as said (\"12\", \"85.50\"); never multiply, add or compute totals.",

@@ -28,21 +28,6 @@ public struct AccountView: Codable, Sendable, Equatable {
     public var createdAt: Date
 }
 
-enum Email {
-    /// Trims and lower-cases, then checks the shape (one @, a dotted domain, no spaces, at most 254 characters).
-    /// Lower-casing the local part is a deliberate choice: no mainstream provider distinguishes case, and two
-    /// accounts differing only in case are always a mistake.
-    static func normalise(_ raw: String) -> String? {
-        let email = raw.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
-        guard email.count <= 254, !email.contains(where: { $0.isWhitespace || $0.isNewline }) else { return nil }
-        let parts = email.split(separator: "@", omittingEmptySubsequences: false)
-        guard parts.count == 2, !parts[0].isEmpty, parts[0].count <= 64 else { return nil }
-        let labels = parts[1].split(separator: ".", omittingEmptySubsequences: false)
-        guard labels.count >= 2, labels.allSatisfy({ !$0.isEmpty && !$0.hasPrefix("-") && !$0.hasSuffix("-") }) else { return nil }
-        return email
-    }
-}
-
 /// The auth role's account storage, written against the store interface.
 struct AccountRepository: Sendable {
     static let collection = "accounts"

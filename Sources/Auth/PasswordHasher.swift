@@ -24,15 +24,16 @@ public final class PasswordHasher: Sendable {
 
     private let threadPool: NIOThreadPool
     private let parameters: Parameters
-    /// A real hash of a random password, verified against when the email is unknown, so that unknown email and
-    /// wrong password take the same time.
+    /// A stored-hash string with the current parameters and random salt and digest, verified against when the email
+    /// is unknown, so that unknown email and wrong password cost the same derivation. It needs no derivation to make
+    /// (nothing can match it), so building the hasher does no key derivation on the caller's thread.
     private let decoy: String
 
     public init(parameters: Parameters = .standard, threads: Int = 2) {
         self.parameters = parameters
         self.threadPool = NIOThreadPool(numberOfThreads: threads)
         self.threadPool.start()
-        self.decoy = Self.hashBlocking(Base64URL.encode(OpenSSL.randomBytes(16)), parameters: parameters)
+        self.decoy = "$scrypt$ln=\(parameters.logN),r=\(parameters.r),p=\(parameters.p)$\(Base64URL.encode(OpenSSL.randomBytes(16)))$\(Base64URL.encode(OpenSSL.randomBytes(32)))"
     }
 
     public func shutdown() async throws { try await self.threadPool.shutdownGracefully() }

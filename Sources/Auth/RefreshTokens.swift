@@ -52,7 +52,7 @@ struct RefreshTokenStore: Sendable {
     let lifetime: TimeInterval
 
     static func hash(_ token: String) -> String {
-        OpenSSL.sha256(Array(token.utf8)).map { String(format: "%02x", $0) }.joined()
+        OpenSSL.sha256Hex(Array(token.utf8))
     }
 
     static func randomToken() -> String { Base64URL.encode(OpenSSL.randomBytes(32)) }

@@ -25,7 +25,7 @@ public enum GatewayRole {
         let http = CurlHTTPClient()
         let keys = try KeySetup(settings: settings, role: .gateway)
         let router = buildRouter(
-            settings: settings, upstreams: try Upstreams(settings: settings), tokens: try settings.tokenService(for: .gateway, http: http),
+            settings: settings, upstreams: try Upstreams(settings: settings), tokens: settings.tokenService(keys: keys, http: http),
             publishedKeys: keys.publishedKeys, http: http, timeout: settings.upstreamTimeout
         )
         return RoleApplication.make(

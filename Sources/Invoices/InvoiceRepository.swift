@@ -1,5 +1,6 @@
 import Foundation
 import Invoicing
+import OpenSSLSupport
 import ServiceKit
 
 /// A stored invoice: the domain value plus the store's id.
@@ -113,21 +114,12 @@ struct InvoiceRepository: Sendable {
         }
 
         init?(_ text: String) {
-            guard let data = Data(base64Encoded: Self.toStandard(text)), let decoded = String(data: data, encoding: .utf8) else { return nil }
+            guard let bytes = Base64URL.decode(text), let decoded = String(bytes: bytes, encoding: .utf8) else { return nil }
             let parts = decoded.split(separator: "|")
             guard parts.count == 2, let date = StoreDates.date(String(parts[0])), DocumentID.isWellFormed(String(parts[1])) else { return nil }
             self.init(createdAt: date, id: String(parts[1]))
         }
 
-        var encoded: String {
-            Data("\(StoreDates.string(self.createdAt))|\(self.id)".utf8).base64EncodedString()
-                .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
-        }
-
-        static func toStandard(_ text: String) -> String {
-            var standard = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-            while standard.count % 4 != 0 { standard += "=" }
-            return standard
-        }
+        var encoded: String { Base64URL.encode(Array("\(StoreDates.string(self.createdAt))|\(self.id)".utf8)) }
     }
 }

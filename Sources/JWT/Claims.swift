@@ -142,18 +142,6 @@ public struct GoogleIDTokenClaims: RegisteredClaims, Equatable {
             self.emailVerified = (try? c.decodeIfPresent(String.self, forKey: .emailVerified)).flatMap { $0 }.map { $0 == "true" }
         }
     }
-
-    public init(iss: String?, sub: String?, aud: Audience?, exp: Int64?, iat: Int64?, email: String?, emailVerified: Bool?, name: String?, nonce: String?) {
-        self.iss = iss
-        self.sub = sub
-        self.aud = aud
-        self.exp = exp
-        self.iat = iat
-        self.email = email
-        self.emailVerified = emailVerified
-        self.name = name
-        self.nonce = nonce
-    }
 }
 
 /// What a verifier insists on. Each token kind has its own rules (`access`, `service`, `oauthState`, `googleIDToken`),

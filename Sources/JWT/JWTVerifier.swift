@@ -11,7 +11,9 @@ public final class JWTVerifier: Sendable {
     public typealias Fetch = @Sendable () async throws -> JWKSet
 
     private struct State {
-        var remote = JWTKeyCollection()
+        /// Local keys plus the last fetched set, merged once per fetch (building keys from JWKs is far too costly to
+        /// repeat per request).
+        var merged: JWTKeyCollection?
         var fetchedAt: ContinuousClock.Instant?
         var lastAttempt: ContinuousClock.Instant?
         /// The fetch in flight, which concurrent callers wait for instead of starting their own.
@@ -51,10 +53,7 @@ public final class JWTVerifier: Sendable {
 
     /// Local keys plus the latest remote ones.
     public func keys() -> JWTKeyCollection {
-        let remote = self.state.withLock { $0.remote }
-        var all = self.local
-        try? all.add(jwks: remote.jwks)
-        return all
+        self.state.withLock { $0.merged } ?? self.local
     }
 
     /// Fetches the remote set unless one was attempted within `minimumRefetchInterval` (or `force`); waits for a fetch
@@ -67,13 +66,14 @@ public final class JWTVerifier: Sendable {
             if let inflight = state.inflight { return inflight }
             if !force, let last = state.lastAttempt, now - last < self.minimumRefetchInterval { return nil }
             state.lastAttempt = now
+            let local = self.local
             let task = Task { () -> Bool in
                 let set = try? await fetch()
-                var collection = JWTKeyCollection()
-                let usable = set.map { (try? collection.add(jwks: $0)) != nil } ?? false
+                var merged = local
+                let usable = set.map { (try? merged.add(jwks: $0)) != nil } ?? false
                 self.state.withLock { state in
                     if usable {
-                        state.remote = collection
+                        state.merged = merged
                         state.fetchedAt = ContinuousClock.now
                     }
                     state.inflight = nil

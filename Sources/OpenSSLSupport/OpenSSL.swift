@@ -42,6 +42,11 @@ public enum OpenSSL {
         return out
     }
 
+    /// SHA-256 as 64 lowercase hex characters (for lookup keys derived from secrets: refresh tokens, codes, idempotency keys).
+    public static func sha256Hex(_ data: some ContiguousBytes) -> String {
+        self.sha256(data).map { String(format: "%02x", $0) }.joined()
+    }
+
     /// Cryptographically secure random bytes from OpenSSL's DRBG.
     public static func randomBytes(_ count: Int) -> [UInt8] {
         var out = [UInt8](repeating: 0, count: count)

@@ -45,8 +45,8 @@ public struct IdempotencyMiddleware: RouterMiddleware {
         let body = try await Body.collect(request, limit: self.maximumBodyBytes)
         var request = request
         request.body = .init(buffer: body)
-        let id = Self.hex(OpenSSL.sha256(Array("\(user.id)\n\(key)".utf8)))
-        let hash = Self.hex(OpenSSL.sha256(Array("\(request.method.rawValue) \(request.uri.path)\n".utf8) + Array(buffer: body)))
+        let id = OpenSSL.sha256Hex(Array("\(user.id)\n\(key)".utf8))
+        let hash = OpenSSL.sha256Hex(Array("\(request.method.rawValue) \(request.uri.path)\n".utf8) + Array(buffer: body))
 
         if let existing = try await self.store.findOne(Record.self, in: Self.collection, where: .equal("id", .string(id))) {
             if existing.createdAt.addingTimeInterval(Self.lifetime) < Date() {
@@ -109,8 +109,6 @@ public struct IdempotencyMiddleware: RouterMiddleware {
         let bytes = Data(base64Encoded: record.body ?? "") ?? Data()
         return Response(status: HTTPResponse.Status(code: status), headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
     }
-
-    static func hex(_ bytes: [UInt8]) -> String { bytes.map { String(format: "%02x", $0) }.joined() }
 
     final class Collector: @unchecked Sendable {
         // Written by one response-body writer, read after it finished: no concurrent access.

@@ -32,7 +32,6 @@ public struct Settings: Sendable {
     public var userServiceURL: String?
     public var invoiceServiceURL: String?
     public var upstreamTimeout: Duration
-    public var maxBodyBytes: Int
     public var maxUploadBytes: Int
     /// MongoDB engine (production) when set; the embedded SQLite engine otherwise.
     public var mongoURI: String?
@@ -127,7 +126,6 @@ public struct Settings: Sendable {
             if let text, ServiceURL.parse(text) == nil { problems.append("\(name) is not a host, host:port or http(s) URL: \"\(text)\"") }
         }
         self.upstreamTimeout = .seconds(integer("UPSTREAM_TIMEOUT_SECONDS", default: 30, range: 1...600))
-        self.maxBodyBytes = integer("MAX_BODY_BYTES", default: 1024 * 1024, range: 1024...(64 * 1024 * 1024))
         self.maxUploadBytes = integer("MAX_UPLOAD_BYTES", default: 26 * 1024 * 1024, range: 1024...(512 * 1024 * 1024))
         self.mongoURI = value("MONGODB_URI")
         if let uri = self.mongoURI, !(uri.hasPrefix("mongodb://") || uri.hasPrefix("mongodb+srv://")) {

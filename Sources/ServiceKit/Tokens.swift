@@ -102,8 +102,12 @@ public struct TokenService: Sendable {
 extension Settings {
     /// The token service of `role`: the gateway signs; every role verifies, fetching `JWKS_URL` through `http` if set.
     public func tokenService(for role: Role, http: CurlHTTPClient, now: @escaping @Sendable () -> Date = { Date() }) throws -> TokenService {
-        let keys = try KeySetup(settings: self, role: role)
-        return TokenService(
+        self.tokenService(keys: try KeySetup(settings: self, role: role), http: http, now: now)
+    }
+
+    /// The same, from keys already read (the gateway also publishes them).
+    public func tokenService(keys: KeySetup, http: CurlHTTPClient, now: @escaping @Sendable () -> Date = { Date() }) -> TokenService {
+        TokenService(
             signer: keys.signingKeys, verifier: keys.verifier(http: http), issuer: self.jwtIssuer, audience: self.jwtAudience,
             accessTokenLifetime: self.accessTokenTTL, refreshTokenLifetime: self.refreshTokenTTL, now: now
         )

@@ -61,19 +61,7 @@ final class BSONDocument: @unchecked Sendable {
         Self.append(fields, to: self.pointer)
     }
 
-    /// Takes over a `bson_t` created elsewhere (it will be destroyed here).
-    init(taking pointer: OpaquePointer) {
-        self.pointer = pointer
-    }
-
-    /// Copies a borrowed document (cursor documents belong to the cursor).
-    init(copying pointer: OpaquePointer) {
-        self.pointer = bson_copy(pointer)!
-    }
-
     deinit { bson_destroy(self.pointer) }
-
-    func withPointer<T>(_ body: (OpaquePointer) throws -> T) rethrows -> T { try body(self.pointer) }
 
     var value: BSONValue { .document(Self.read(self.pointer)) }
 

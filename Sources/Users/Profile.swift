@@ -82,7 +82,7 @@ struct ProfilePatch: Decodable {
         if let value = text(self.address, "address", max: 500) { profile.address = value }
         if let value = text(self.phone, "phone", max: 50) { profile.phone = value }
         if let value = text(self.email, "email", max: 254) {
-            if let email = value, !Self.looksLikeEmail(email) {
+            if let email = value, Email.normalise(email) == nil {
                 problems.append(.init(field: "email", message: "is not a valid email address"))
             } else {
                 profile.email = value
@@ -108,11 +108,6 @@ struct ProfilePatch: Decodable {
         }
         if !problems.isEmpty { throw Problem.unprocessable("The profile update is invalid.", errors: problems) }
         return profile
-    }
-
-    static func looksLikeEmail(_ text: String) -> Bool {
-        let parts = text.split(separator: "@", omittingEmptySubsequences: false)
-        return parts.count == 2 && !parts[0].isEmpty && parts[1].contains(".") && !text.contains(where: \.isWhitespace)
     }
 }
 

@@ -28,7 +28,7 @@ struct Version: ParsableCommand {
         print("voice-invoice 0.1.0")
         print(OpenSSL.version)
         print(CurlHTTPClient.libraryVersion)
-        print("libmongoc \(MongoDriver.version)")
+        print("libmongoc \(MongoStore.driverVersion)")
         print(InvoicePDFRenderer.libraryVersions)
         print("SQLite \(SQLiteStore.libraryVersion)")
     }
@@ -72,7 +72,7 @@ struct Serve: AsyncParsableCommand {
         let level = settings.logLevel
         LoggingSystem.bootstrap { label in JSONLogHandler(label: label, level: level) }
         let logger = Logger(label: "voice-invoice")
-        logger.info("starting", metadata: ["role": .string(self.role.rawValue), "openssl": .string(OpenSSL.version), "libmongoc": .string(MongoDriver.version)])
+        logger.info("starting", metadata: ["role": .string(self.role.rawValue), "openssl": .string(OpenSSL.version), "libmongoc": .string(MongoStore.driverVersion)])
 
         do {
             let services = try await self.role == .all ? Self.allRoles(settings, environment: environment, logger: logger) : [Self.oneRole(self.role, settings, logger: logger)]
