@@ -95,15 +95,17 @@ public struct OpenAIClient: Sendable {
         guard let content = message.content, let result = try? JSONDecoder().decode(ExtractionSchema.Result.self, from: Data(content.utf8)) else {
             throw AIProviderError(code: .invalidResponse, detail: "the extraction does not follow the schema", retryAfter: nil)
         }
-        return result.extracted
+        return result
     }
 
     static func instructions(_ context: ExtractionContext) -> String {
         var lines = [
             "You turn one spoken sentence into the facts of an invoice, exactly as they were said.",
             "Report quantities and unit prices as decimal text as said (\"12\", \"85.50\"); never multiply, add or compute totals.",
-            "Never invent an invoice number. Report a currency only if one was said (ISO 4217 code). Dates relative to today (\(context.today)) become dueInDays.",
-            "Give the tax rate as a percentage text only if one was said. Put anything unclear in warnings.",
+            "Never invent an invoice number. Report a currency only if one was said (ISO 4217 code).",
+            "Report dates as they were said (\"next Friday\", \"March 3rd\", \"end of the month\"): the server resolves them. Payment terms said as a number of days (\"net 30\", \"in two weeks\") go in dueInDays.",
+            "Give tax rates and discounts as percentage text only if they were said; a rate said for one line goes on that line.",
+            "Put anything unclear in warnings with the field it concerns, and give your confidence per part from 0 to 1 (null if not said).",
             "The user's default currency is \(context.defaultCurrency.code).",
         ]
         if !context.knownClients.isEmpty { lines.append("Known clients: " + context.knownClients.prefix(10).joined(separator: "; ")) }
@@ -252,6 +254,8 @@ enum ExtractionSchema {
     static let optionalText = JSONValue.object([("type", .array([.string("string"), .string("null")]))])
     static let optionalInteger = JSONValue.object([("type", .array([.string("integer"), .string("null")]))])
 
+    static let optionalNumber = JSONValue.object([("type", .array([.string("number"), .string("null")]))])
+
     static let schema = object([
         ("clientName", optionalText),
         (
@@ -260,38 +264,25 @@ enum ExtractionSchema {
                 ("type", .string("array")),
                 (
                     "items",
-                    object([("description", text), ("quantity", text), ("unit", optionalText), ("unitPrice", text), ("currency", optionalText)])
+                    object([
+                        ("description", text), ("quantity", text), ("unit", optionalText), ("unitPrice", text), ("currency", optionalText),
+                        ("discountPercent", optionalText), ("taxRate", optionalText),
+                    ])
                 ),
             ])
         ),
-        ("currency", optionalText), ("dueInDays", optionalInteger), ("taxRate", optionalText), ("notes", optionalText),
-        ("warnings", .object([("type", .string("array")), ("items", text)])),
+        ("currency", optionalText), ("issueDate", optionalText), ("dueDate", optionalText), ("dueInDays", optionalInteger),
+        ("taxRate", optionalText), ("discountPercent", optionalText), ("poNumber", optionalText), ("notes", optionalText),
+        ("warnings", .object([("type", .string("array")), ("items", object([("field", optionalText), ("message", text)]))])),
+        (
+            "confidence",
+            object([("clientName", optionalNumber), ("items", optionalNumber), ("dates", optionalNumber), ("taxRate", optionalNumber), ("currency", optionalNumber)])
+        ),
     ])
 
-    struct Result: Decodable {
-        struct Item: Decodable {
-            var description: String
-            var quantity: String
-            var unit: String?
-            var unitPrice: String
-            var currency: String?
-        }
-        var clientName: String?
-        var items: [Item]
-        var currency: String?
-        var dueInDays: Int?
-        var taxRate: String?
-        var notes: String?
-        var warnings: [String]
-
-        var extracted: ExtractedInvoice {
-            ExtractedInvoice(
-                clientName: self.clientName,
-                items: self.items.map { .init(description: $0.description, quantity: $0.quantity, unit: $0.unit, unitPrice: $0.unitPrice, currency: $0.currency) },
-                currency: self.currency, dueInDays: self.dueInDays, taxRate: self.taxRate, notes: self.notes, warnings: self.warnings
-            )
-        }
-    }
+    /// The model's answer has exactly the fields of `ExtractedInvoice` (the schema above is written to match it), so
+    /// it decodes straight into it; anything else fails decoding and becomes a 502.
+    typealias Result = ExtractedInvoice
 }
 
 /// multipart/form-data for uploads to the provider (RFC 7578). Writing one is simple enough to do here; parsing the

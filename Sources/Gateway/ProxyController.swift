@@ -1,7 +1,7 @@
 import Foundation
 import ServiceKit
 
-/// The reverse proxy: `/api/auth/*` → auth, `/api/users/*` → user, `/api/invoices/*` → invoice.
+/// The reverse proxy: `/api/auth/*` → auth, `/api/users/*` → user, `/api/invoices/*`, `/api/transcriptions`, `/api/clients/*`, `/api/catalog/*` → invoice.
 ///
 /// Forwards method, path, query, body and the headers the API uses; adds `X-Request-Id` and `X-Forwarded-*`.
 /// The outbound side is the curl multi client, so a slow upstream never blocks an event loop. An upstream that
@@ -26,7 +26,7 @@ struct ProxyController {
     func addRoutes(to router: Router<AppRequestContext>) {
         let routes = [
             ("/api/auth", self.upstreams.auth), ("/api/users", self.upstreams.user), ("/api/invoices", self.upstreams.invoice),
-            ("/api/transcriptions", self.upstreams.invoice),
+            ("/api/transcriptions", self.upstreams.invoice), ("/api/clients", self.upstreams.invoice), ("/api/catalog", self.upstreams.invoice),
         ]
         for (prefix, base) in routes {
             for method in Self.methods {

@@ -4,17 +4,22 @@ import AIProvider
 import PDF
 import ServiceKit
 
-/// The invoice role's whole surface (bearer access token on every route; every query is scoped to the token's user):
+/// The invoice role's whole surface (bearer access token on every route; every query is scoped to the token's user;
+/// someone else's id is a 404 like a missing one):
 ///
-/// - `POST /api/invoices/transcript` {transcript} → 201 draft invoice
-/// - `GET /api/invoices?limit=&cursor=` → {items, nextCursor}, newest first
-/// - `GET /api/invoices/{id}`, `DELETE /api/invoices/{id}`
-/// - `GET /api/invoices/{id}/pdf` → application/pdf
+/// - `POST /api/invoices` (manual), `/transcript` {transcript}, `/voice` (multipart `audio`) → 201 draft
+/// - `GET /api/invoices?status=&clientId=&from=&to=&q=&limit=&cursor=` → {items, nextCursor}, newest first
+/// - `GET /api/invoices/export?format=csv|json` (same filters)
+/// - `GET|PATCH|DELETE /api/invoices/{id}` (PATCH and DELETE: drafts only; `If-Match` → 412 when stale)
+/// - `POST /api/invoices/{id}/regenerate` {transcript} (drafts), `/finalize`, `/send`, `/payments`, `/void`
+/// - `GET /api/invoices/{id}/pdf` → application/pdf (`ETag`; `If-None-Match` → 304)
+/// - `POST /api/transcriptions` (multipart `audio`) → {text}
 struct InvoiceController {
     static let maximumTranscriptCharacters = 10_000
-    static let maximumPageSize = 100
+    static let maximumExportRows = 10_000
 
     let invoices: InvoiceRepository
+    let memory: BusinessMemory
     let profiles: ProfileClient
     let extractor: any InvoiceExtractor
     let renderer: InvoicePDFRenderer
@@ -29,12 +34,15 @@ struct InvoiceController {
         let routes = RouteCollection(context: AppRequestContext.self)
             .add(middleware: BearerAuthMiddleware(tokens: self.tokens))
             .add(middleware: IdempotencyMiddleware(store: self.store, maximumBodyBytes: self.maximumAudioBytes + 64 * 1024))
+        routes.post(use: self.createManual)
         routes.post("transcript", use: self.createFromTranscript)
         routes.post("voice", use: self.createFromVoice)
         routes.get(use: self.list)
+        routes.get("export", use: self.export)
         routes.get(":id", use: self.show)
         routes.delete(":id", use: self.delete)
         routes.patch(":id", use: self.update)
+        routes.post(":id/regenerate", use: self.regenerate)
         routes.post(":id/finalize", use: self.finalize)
         routes.post(":id/send", use: self.send)
         routes.post(":id/payments", use: self.pay)
@@ -51,30 +59,33 @@ struct InvoiceController {
         let user = try context.requireUser()
         // 4 bytes per character is the UTF-8 worst case, plus room for the JSON around it.
         let input = try await Body.decode(TranscriptInput.self, from: request, limit: Self.maximumTranscriptCharacters * 4 + 1024)
-        return try await self.createDraft(transcript: input.transcript, user: user, context: context)
+        return try await self.createDraft(transcript: input.transcript, source: .transcript, user: user, context: context)
     }
 
-    /// `POST /api/invoices/voice`: multipart `audio` → transcript (the provider) → draft.
     @Sendable func createFromVoice(_ request: Request, context: AppRequestContext) async throws -> Response {
         let user = try context.requireUser()
-        let transcript = try await self.transcribe(request, context: context)
-        return try await self.createDraft(transcript: transcript, user: user, context: context)
+        let transcript = try await self.transcribe(request, user: user, context: context)
+        return try await self.createDraft(transcript: transcript, source: .voice, user: user, context: context)
     }
 
     /// `POST /api/transcriptions`: multipart `audio` → {text}.
     @Sendable func transcription(_ request: Request, context: AppRequestContext) async throws -> Response {
-        _ = try context.requireUser()
+        let user = try context.requireUser()
         struct Transcription: Encodable { var text: String }
-        return try Body.json(Transcription(text: try await self.transcribe(request, context: context)))
+        return try Body.json(Transcription(text: try await self.transcribe(request, user: user, context: context)))
     }
 
-    func transcribe(_ request: Request, context: AppRequestContext) async throws -> String {
+    /// The upload → the provider, with the user's client and service names as the transcription prompt (so
+    /// "Acme" is not heard as "Acne").
+    func transcribe(_ request: Request, user: AuthenticatedUser, context: AppRequestContext) async throws -> String {
         guard let transcriber = self.transcriber else {
             throw Problem(.serviceUnavailable, title: "Not configured", detail: "Voice input needs an AI provider (OPENAI_API_KEY) on this server.")
         }
         let audio = try await AudioUpload.read(request, limit: self.maximumAudioBytes)
+        let vocabulary = try await self.memory.vocabulary(ownerID: user.id)
+        let prompt = (vocabulary.clients + vocabulary.services).joined(separator: ", ")
         do {
-            return try await transcriber.transcribe(audio: audio.bytes, fileName: audio.fileName, contentType: audio.contentType, prompt: nil)
+            return try await transcriber.transcribe(audio: audio.bytes, fileName: audio.fileName, contentType: audio.contentType, prompt: prompt)
         } catch let error as AIProviderError {
             throw Self.problem(error, context: context)
         }
@@ -88,7 +99,10 @@ struct InvoiceController {
         }
     }
 
-    func createDraft(transcript raw: String, user: AuthenticatedUser, context: AppRequestContext) async throws -> Response {
+    /// Transcript → extraction (with the user's vocabulary) → a validated draft; `replacing` regenerates that draft.
+    func createDraft(
+        transcript raw: String, source: InvoiceSource, user: AuthenticatedUser, context: AppRequestContext, replacing: Invoice? = nil
+    ) async throws -> Response {
         let transcript = raw.trimmingCharacters(in: .whitespacesAndNewlines)
         guard transcript.count <= Self.maximumTranscriptCharacters else {
             throw Problem(.contentTooLarge, detail: "A transcript may have at most \(Self.maximumTranscriptCharacters) characters.")
@@ -99,28 +113,140 @@ struct InvoiceController {
 
         let profile = try await self.profiles.profile(for: user, requestID: context.requestID)
         let now = Date.storeNow
+        let today = profile.today(at: now)
+        let vocabulary = try await self.memory.vocabulary(ownerID: user.id)
         let extracted: ExtractedInvoice
         do {
-            extracted = try await self.extractor.extract(transcript: transcript, context: ExtractionContext(today: CalendarDate(now), defaultCurrency: profile.defaultCurrency))
+            extracted = try await self.extractor.extract(
+                transcript: transcript,
+                context: ExtractionContext(today: today, defaultCurrency: profile.defaultCurrency, knownClients: vocabulary.clients, knownServices: vocabulary.services)
+            )
         } catch let error as AIProviderError {
             throw Self.problem(error, context: context)
         }
+        return try await self.save(extracted, source: source, transcript: transcript, profile: profile, now: now, user: user, context: context, replacing: replacing)
+    }
+
+    /// The one way a draft is made, whatever produced `extracted` (rules, a model, or a manual form): matched against
+    /// the address book, checked against usual rates, built by `DraftBuilder`, stored, and remembered.
+    func save(
+        _ extracted: ExtractedInvoice, source: InvoiceSource, transcript: String?, profile: BusinessProfile, now: Date, user: AuthenticatedUser,
+        context: AppRequestContext, replacing: Invoice? = nil, client explicit: Client? = nil, adjust: (inout Invoice) throws -> Void = { _ in }
+    ) async throws -> Response {
+        var matched = explicit
+        if matched == nil, let name = extracted.clientName { matched = try await self.memory.clients.match(name: name, ownerID: user.id) }
+        let draftContext = DraftContext(
+            id: replacing?.id ?? DocumentID.make(), ownerId: user.id, profile: profile, today: profile.today(at: now), now: now,
+            source: replacing?.source ?? source, transcript: transcript, client: matched?.known,
+            usualRates: try await self.memory.usualRates(ownerID: user.id, client: matched)
+        )
+        var invoice: Invoice
+        do { invoice = try DraftBuilder().draft(from: extracted, context: draftContext) } catch {
+            throw Problem.unprocessable(error.description, errors: [.init(field: error.field, message: error.description)])
+        }
+        try adjust(&invoice)
+        if let replacing {
+            // A regenerated draft keeps its identity and history of revisions; nothing else of the old one.
+            invoice.createdAt = replacing.createdAt
+            invoice.revision = replacing.revision + 1
+            if invoice.clientId == nil { invoice.clientId = try await self.memory.client(for: invoice, matched: nil)?.id }
+            guard try await self.invoices.save(invoice, expectedRevision: replacing.revision) else {
+                throw Problem(.preconditionFailed, detail: "The invoice changed while it was regenerated; fetch it again.")
+            }
+            return try Self.respond(invoice)
+        }
         // A draft has no number: numbers are assigned at finalization, so a draft that is deleted leaves no gap.
-        let invoice = try self.draft(extracted, profile: profile, user: user, transcript: transcript, now: now)
+        if invoice.clientId == nil { invoice.clientId = try await self.memory.client(for: invoice, matched: nil)?.id }
         try await self.invoices.insert(invoice)
-        context.logger.info("invoice drafted", metadata: ["invoiceId": .string(invoice.id), "items": .stringConvertible(invoice.items.count)])
+        await self.memory.remember(invoice, logger: context.logger)
+        context.logger.info("invoice drafted", metadata: ["invoiceId": .string(invoice.id), "items": .stringConvertible(invoice.items.count), "source": .string(invoice.source.rawValue)])
         return try Self.respond(invoice, status: .created, headers: [.location: "/api/invoices/\(invoice.id)"])
     }
 
-    func draft(_ extracted: ExtractedInvoice, profile: BusinessProfile, user: AuthenticatedUser, transcript: String, now: Date) throws -> Invoice {
-        do {
-            return try DraftBuilder().draft(
-                from: extracted, profile: profile, today: CalendarDate(now), id: DocumentID.make(), ownerId: user.id,
-                transcript: transcript, now: now
+    // MARK: Manual creation and regeneration
+
+    struct PartyInput: Decodable {
+        var name: String
+        var address: String?
+        var phone: String?
+        var email: String?
+    }
+
+    /// A line as a form sends it; numbers as JSON numbers or decimal text.
+    struct ItemInput: Decodable {
+        var description: String
+        var quantity: DecimalText
+        var unit: String?
+        /// In the currency's major unit ("85", "85.50").
+        var unitPrice: DecimalText
+        var discountPercent: DecimalText?
+        var taxRate: DecimalText?
+
+        var extracted: ExtractedInvoice.Item {
+            .init(
+                description: self.description, quantity: self.quantity.text, unit: self.unit, unitPrice: self.unitPrice.text, currency: nil,
+                discountPercent: self.discountPercent?.text, taxRate: self.taxRate?.text
             )
-        } catch {
-            throw Problem.unprocessable(error.description, errors: [.init(field: "transcript", message: error.description)])
         }
+    }
+
+    struct ManualInput: Decodable {
+        var clientId: String?
+        var client: PartyInput?
+        var items: [ItemInput]
+        var currency: Currency?
+        var issueDate: CalendarDate?
+        var dueDate: CalendarDate?
+        var taxRate: DecimalText?
+        var discountPercent: DecimalText?
+        var notes: String?
+        var terms: String?
+        var poNumber: String?
+    }
+
+    /// `POST /api/invoices`: a draft from a form, through the same validation and maths as a spoken one.
+    @Sendable func createManual(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let user = try context.requireUser()
+        let input = try await Body.decode(ManualInput.self, from: request, limit: 256 * 1024)
+        var client: Client?
+        if let id = input.clientId {
+            guard let found = try await self.memory.clients.find(id: id, ownerID: user.id) else {
+                throw Problem.unprocessable("clientId is not in your address book.", errors: [.init(field: "clientId", message: "unknown client")])
+            }
+            client = found
+        }
+        guard let name = client?.name ?? input.client?.name else {
+            throw Problem.unprocessable("Name the client: clientId or client.name.", errors: [.init(field: "client.name", message: "is required")])
+        }
+        if let issue = input.issueDate, let due = input.dueDate, due < issue {
+            throw Problem.unprocessable("dueDate cannot be before issueDate.", errors: [.init(field: "dueDate", message: "is before issueDate")])
+        }
+        let extracted = ExtractedInvoice(
+            clientName: name, items: input.items.map(\.extracted), currency: input.currency?.code, issueDate: input.issueDate?.description,
+            dueDate: input.dueDate?.description, taxRate: input.taxRate?.text, discountPercent: input.discountPercent?.text, poNumber: input.poNumber,
+            notes: input.notes
+        )
+        let profile = try await self.profiles.profile(for: user, requestID: context.requestID)
+        return try await self.save(extracted, source: .manual, transcript: nil, profile: profile, now: .storeNow, user: user, context: context, client: client) { invoice in
+            // Details typed for a client not in the book are printed as typed.
+            if client == nil, let party = input.client {
+                invoice.to = Party(
+                    name: DraftBuilder.clean(party.name), address: party.address.map { String($0.prefix(500)) },
+                    phone: party.phone.map { String($0.prefix(50)) }, email: party.email.map { String($0.prefix(254)) }
+                )
+            }
+            if let terms = input.terms { invoice.terms = terms.isEmpty ? nil : String(terms.prefix(DraftBuilder.maximumNotesLength)) }
+        }
+    }
+
+    /// `POST /api/invoices/{id}/regenerate` {transcript}: drafts only; the draft is rebuilt from the new words.
+    @Sendable func regenerate(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let user = try context.requireUser()
+        let invoice = try await self.load(request, context: context, user: user)
+        try Self.checkPrecondition(request, invoice)
+        guard invoice.status == .draft else { throw Problem.conflict("Only drafts can be regenerated; this invoice is \(invoice.status.rawValue).") }
+        let input = try await Body.decode(TranscriptInput.self, from: request, limit: Self.maximumTranscriptCharacters * 4 + 1024)
+        return try await self.createDraft(transcript: input.transcript, source: invoice.source, user: user, context: context, replacing: invoice)
     }
 
     struct Page: Encodable {
@@ -128,22 +254,50 @@ struct InvoiceController {
         var nextCursor: String?
     }
 
+    /// The list filters: `status` (a status or `overdue`), `clientId`, `from`/`to` (issue dates, inclusive), `q`
+    /// (number, client, PO and descriptions; case- and accent-insensitive).
+    func filter(_ request: Request, user: AuthenticatedUser) throws -> Filter {
+        let query = request.uri.queryParameters
+        var filters: [Filter] = [.equal("ownerId", .string(user.id))]
+        if let status = query["status"].map(String.init) {
+            if status == "overdue" {
+                let today = CalendarDate(Date())
+                filters += [
+                    .or([.equal("status", .string("finalized")), .equal("status", .string("sent"))]), .less("dueDate", .string(today.description)),
+                    .greater("balance", .int(0)),
+                ]
+            } else {
+                guard InvoiceStatus(rawValue: status) != nil else {
+                    throw Problem.badRequest("status must be one of \((InvoiceStatus.allCases.map(\.rawValue) + ["overdue"]).joined(separator: ", ")).")
+                }
+                filters.append(.equal("status", .string(status)))
+            }
+        }
+        if let client = query["clientId"].map(String.init) { filters.append(.equal("clientId", .string(client))) }
+        for (name, bound) in [("from", -1), ("to", 1)] {
+            guard let text = query[Substring(name)].map(String.init) else { continue }
+            guard let date = CalendarDate(text) else { throw Problem.badRequest("\(name) must be a date as YYYY-MM-DD.") }
+            // Dates are stored as YYYY-MM-DD text, whose order is date order in both engines.
+            filters.append(bound < 0 ? .greater("issueDate", .string(date.adding(days: -1).description)) : .less("issueDate", .string(date.adding(days: 1).description)))
+        }
+        if let text = query["q"].map(String.init) {
+            guard text.count <= 100 else { throw Problem.badRequest("q may have at most 100 characters.") }
+            let folded = SearchText.fold(text)
+            if !folded.isEmpty { filters.append(.contains("searchText", folded)) }
+        }
+        return .and(filters)
+    }
+
     @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> Response {
         let user = try context.requireUser()
-        var limit = 20
-        if let text = request.uri.queryParameters["limit"] {
-            guard let value = Int(String(text)), (1...Self.maximumPageSize).contains(value) else {
-                throw Problem.badRequest("limit must be an integer from 1 to \(Self.maximumPageSize).")
-            }
-            limit = value
-        }
+        let limit = try Query.limit(request, default: 20)
         var cursor: InvoiceRepository.Cursor?
         if let text = request.uri.queryParameters["cursor"] {
             guard let parsed = InvoiceRepository.Cursor(String(text)) else { throw Problem.badRequest("cursor is not one this API returned.") }
             cursor = parsed
         }
         // One extra row tells whether another page exists without a count query.
-        var items = try await self.invoices.list(ownerID: user.id, after: cursor, limit: limit + 1)
+        var items = try await self.invoices.list(where: try self.filter(request, user: user), after: cursor, limit: limit + 1)
         var next: String?
         if items.count > limit {
             items.removeLast()
@@ -151,6 +305,32 @@ struct InvoiceController {
         }
         let today = CalendarDate(Date())
         return try Body.json(Page(items: items.map { InvoiceView(invoice: $0, today: today) }, nextCursor: next))
+    }
+
+    /// `GET /api/invoices/export?format=csv|json` with the list's filters; at most `maximumExportRows` (422 beyond:
+    /// narrow the dates).
+    @Sendable func export(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let user = try context.requireUser()
+        let format = request.uri.queryParameters["format"].map(String.init) ?? "csv"
+        guard format == "csv" || format == "json" else { throw Problem.badRequest("format must be csv or json.") }
+        let filter = try self.filter(request, user: user)
+        var rows: [Invoice] = []
+        var cursor: InvoiceRepository.Cursor?
+        while true {
+            let page = try await self.invoices.list(where: filter, after: cursor, limit: 500)
+            rows += page
+            guard rows.count <= Self.maximumExportRows else {
+                throw Problem.unprocessable("An export may have at most \(Self.maximumExportRows) invoices; narrow it with from/to.")
+            }
+            guard page.count == 500, let last = page.last else { break }
+            cursor = InvoiceRepository.Cursor(createdAt: last.createdAt, id: last.id)
+        }
+        let today = CalendarDate(Date())
+        let headers: HTTPFields = [.contentDisposition: "attachment; filename=\"invoices.\(format)\"", .cacheControl: "private, no-store"]
+        if format == "json" { return try Body.json(rows.map { InvoiceView(invoice: $0, today: today) }, headers: headers) }
+        var response = Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: InvoiceCSV.render(rows, today: today))))
+        response.headers[.contentType] = "text/csv; charset=utf-8"
+        return response
     }
 
     @Sendable func show(_ request: Request, context: AppRequestContext) async throws -> Response {
@@ -195,21 +375,18 @@ struct InvoiceController {
         }
     }
 
-    struct ItemInput: Decodable {
-        var description: String
-        var quantity: Quantity
-        var unit: String?
-        /// Decimal text or number in the currency's major unit ("85", "85.50").
-        var unitPrice: DecimalText
-    }
-
     struct PatchInput: Decodable {
         var clientName: String?
+        var clientId: String?
         var items: [ItemInput]?
-        var notes: String?
+        var currency: Currency?
+        var issueDate: CalendarDate?
         var dueDate: CalendarDate?
         var taxRate: TaxRate?
-        var currency: Currency?
+        var discountPercent: DecimalText?
+        var notes: PatchField<String> = .absent
+        var terms: PatchField<String> = .absent
+        var poNumber: PatchField<String> = .absent
     }
 
     /// `PATCH /api/invoices/{id}`: drafts only; every amount is recomputed by the server.
@@ -220,29 +397,65 @@ struct InvoiceController {
         guard invoice.status == .draft else { throw Problem.conflict("Only drafts can be edited; this invoice is \(invoice.status.rawValue).") }
         let patch = try await Body.decode(PatchInput.self, from: request, limit: 256 * 1024)
         let expected = invoice.revision
-        if let name = patch.clientName?.trimmingCharacters(in: .whitespacesAndNewlines) {
-            guard !name.isEmpty, name.count <= 500 else { throw Problem.unprocessable("clientName must be 1 to 500 characters.") }
+        let builder = DraftBuilder()
+        func unprocessable(_ error: DraftError) -> Problem { Problem.unprocessable(error.description, errors: [.init(field: error.field, message: error.description)]) }
+
+        if let id = patch.clientId {
+            guard let client = try await self.memory.clients.find(id: id, ownerID: user.id) else {
+                throw Problem.unprocessable("clientId is not in your address book.", errors: [.init(field: "clientId", message: "unknown client")])
+            }
+            invoice.clientId = client.id
+            invoice.to = client.party
+        }
+        if let name = patch.clientName.map(DraftBuilder.clean) {
+            guard !name.isEmpty, name.count <= 200 else { throw Problem.unprocessable("clientName must be 1 to 200 characters.", errors: [.init(field: "clientName", message: "1 to 200 characters")]) }
             invoice.to.name = name
+        }
+        if let currency = patch.currency, currency != invoice.currency, patch.items == nil {
+            // Prices keep their value as written ("85.50"), re-read in the new currency; 0-decimal currencies refuse cents.
+            let old = invoice.currency
+            do {
+                invoice.items = try invoice.items.map { item in
+                    var item = item
+                    item.unitPrice = try Money(parsing: Money(minorUnits: item.unitPrice, currency: old).decimalString, currency: currency).minorUnits
+                    return item
+                }
+            } catch {
+                throw Problem.unprocessable("The prices do not fit \(currency.code); send the items with the new currency.", errors: [.init(field: "currency", message: "prices do not fit")])
+            }
         }
         if let currency = patch.currency { invoice.currency = currency }
         if let items = patch.items {
-            guard !items.isEmpty, items.count <= DraftBuilder.maximumItems else { throw Problem.unprocessable("An invoice needs 1 to \(DraftBuilder.maximumItems) items.") }
-            invoice.items = try items.map { item in
-                guard item.quantity.thousandths > 0 else { throw Problem.unprocessable("Quantities must be positive.") }
-                let price: Money
-                do { price = try Money(parsing: item.unitPrice.text, currency: invoice.currency) } catch {
-                    throw Problem.unprocessable("\(item.unitPrice.text) is not a valid \(invoice.currency.code) amount.")
-                }
-                guard price.minorUnits >= 0 else { throw Problem.unprocessable("Prices must not be negative.") }
-                return LineItem(description: String(item.description.prefix(500)), quantity: item.quantity, unit: item.unit, unitPrice: price.minorUnits, amount: 0)
+            guard !items.isEmpty, items.count <= DraftBuilder.maximumItems else {
+                throw Problem.unprocessable("An invoice needs 1 to \(DraftBuilder.maximumItems) items.", errors: [.init(field: "items", message: "1 to \(DraftBuilder.maximumItems) items")])
             }
+            do {
+                invoice.items = try items.enumerated().map { index, item throws(DraftError) in try builder.lineItem(item.extracted, field: "items[\(index)]", currency: invoice.currency) }
+            } catch { throw unprocessable(error) }
         }
-        if let notes = patch.notes { invoice.notes = notes.isEmpty ? nil : String(notes.prefix(2000)) }
-        if let due = patch.dueDate {
-            guard due >= invoice.issueDate else { throw Problem.unprocessable("dueDate cannot be before the issue date.") }
-            invoice.dueDate = due
+        if let issue = patch.issueDate { invoice.issueDate = issue }
+        if let due = patch.dueDate { invoice.dueDate = due }
+        guard invoice.dueDate >= invoice.issueDate else {
+            throw Problem.unprocessable("dueDate cannot be before the issue date.", errors: [.init(field: "dueDate", message: "is before issueDate")])
         }
         if let rate = patch.taxRate { invoice.taxRate = rate }
+        if let discount = patch.discountPercent {
+            do { invoice.discountRate = try TaxRate(percent: discount.text) } catch {
+                throw Problem.unprocessable("discountPercent must be between 0 and 100 with at most 2 decimals.", errors: [.init(field: "discountPercent", message: "0 to 100")])
+            }
+        }
+        func text(_ field: PatchField<String>, max: Int) -> String?? {
+            switch field {
+            case .absent: return .none
+            case .null: return .some(nil)
+            case .value(let text):
+                let trimmed = String(text.trimmingCharacters(in: .whitespacesAndNewlines).prefix(max))
+                return .some(trimmed.isEmpty ? nil : trimmed)
+            }
+        }
+        if let notes = text(patch.notes, max: DraftBuilder.maximumNotesLength) { invoice.notes = notes }
+        if let terms = text(patch.terms, max: DraftBuilder.maximumNotesLength) { invoice.terms = terms }
+        if let po = text(patch.poNumber, max: 50) { invoice.poNumber = po }
         do { try invoice.recompute() } catch { throw Problem.unprocessable("The amounts are too large.") }
         invoice.revision += 1
         invoice.updatedAt = .storeNow
@@ -260,7 +473,7 @@ struct InvoiceController {
         guard invoice.status == .draft else { throw Problem.conflict("Only drafts can be finalized; this invoice is \(invoice.status.rawValue).") }
         let profile = try await self.profiles.profile(for: user, requestID: context.requestID)
         let now = Date.storeNow
-        guard let finalized = try await self.invoices.finalize(invoice, prefix: "INV", year: CalendarDate(now).year, sender: profile.asSender, now: now) else {
+        guard let finalized = try await self.invoices.finalize(invoice, profile: profile, year: profile.today(at: now).year, now: now) else {
             throw Problem.conflict("The invoice changed while it was being finalized; fetch it again.")
         }
         context.logger.info("invoice finalized", metadata: ["invoiceId": .string(finalized.id), "number": .string(finalized.number ?? "")])
@@ -330,20 +543,27 @@ struct InvoiceController {
         }
     }
 
+    /// `GET /api/invoices/{id}/pdf`: the PDF depends on the stored invoice alone (paper size included), so one
+    /// revision always gives the same bytes and the ETag can be answered without rendering.
     @Sendable func pdf(_ request: Request, context: AppRequestContext) async throws -> Response {
         let user = try context.requireUser()
-        guard let invoice = try await self.invoices.find(id: try context.parameters.require("id"), ownerID: user.id) else {
-            throw Problem.notFound("No invoice with this id.")
+        let invoice = try await self.load(request, context: context, user: user)
+        let etag = "\"\(invoice.id)-\(invoice.revision)-pdf\""
+        if let condition = request.headers[.ifNoneMatch],
+            condition.split(separator: ",").contains(where: { let tag = $0.trimmingCharacters(in: .whitespaces); return tag == "*" || tag.replacingOccurrences(of: "W/", with: "") == etag })
+        {
+            return Response(status: .notModified, headers: [.eTag: etag, .cacheControl: "private, no-cache"])
         }
         let bytes = try await self.renderer.render(invoice)
-        let fileName = "invoice-\(invoice.number ?? "draft-" + invoice.id.prefix(8)).pdf".filter { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "." }
+        let fileName = "invoice-\(invoice.number ?? "draft-" + invoice.id.prefix(8)).pdf".filter { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == ".") }
         return Response(
             status: .ok,
             headers: [
                 .contentType: "application/pdf",
                 .contentDisposition: "attachment; filename=\"\(fileName)\"",
-                .cacheControl: "private, no-store",
-                .eTag: Self.etag(invoice),
+                // Private: the invoice is the user's; no-cache: revalidate with If-None-Match, answered cheaply above.
+                .cacheControl: "private, no-cache",
+                .eTag: etag,
             ],
             body: .init(byteBuffer: ByteBuffer(bytes: bytes))
         )

@@ -17,7 +17,11 @@ struct InvoiceRepository: Sendable {
                 IndexSpec(name: "owner_created", fields: ["ownerId", "createdAt", "id"]),
                 // Drafts have no number: only finalized invoices take part in the uniqueness.
                 IndexSpec(name: "owner_number", fields: ["ownerId", "number"], unique: true, sparse: true),
-                IndexSpec(name: "owner_year_sequence", fields: ["ownerId", "numberYear", "numberSequence"]),
+                // The sequence is per year whatever the prefix, so a prefix changed mid-year cannot reuse a sequence.
+                IndexSpec(name: "owner_year_sequence", fields: ["ownerId", "numberYear", "numberSequence"], unique: true, sparse: true),
+                IndexSpec(name: "owner_status_due", fields: ["ownerId", "status", "dueDate"]),
+                IndexSpec(name: "owner_client", fields: ["ownerId", "clientId", "createdAt"]),
+                IndexSpec(name: "owner_issue", fields: ["ownerId", "issueDate"]),
             ]
         ),
     ]
@@ -30,7 +34,7 @@ struct InvoiceRepository: Sendable {
     /// (owner, number) turns a concurrent finalization that picked the same number into a duplicate-key error, and
     /// this one retries with the next. Finalized invoices are never deleted (only voided), so numbers never vanish,
     /// and a draft that is deleted never consumed one.
-    func finalize(_ draft: Invoice, prefix: String, year: Int, sender: Party, now: Date) async throws -> Invoice? {
+    func finalize(_ draft: Invoice, profile: BusinessProfile, year: Int, now: Date) async throws -> Invoice? {
         for _ in 0..<50 {
             let last = try await self.store.find(
                 Invoice.self, in: Self.invoices,
@@ -40,10 +44,14 @@ struct InvoiceRepository: Sendable {
             let sequence = (last?.numberSequence ?? 0) + 1
             var finalized = draft
             finalized.status = .finalized
-            finalized.number = "\(prefix)-\(year)-" + String(format: "%04lld", sequence)
+            finalized.number = "\(profile.invoicePrefix)-\(year)-" + String(format: "%04lld", sequence)
             finalized.numberYear = year
             finalized.numberSequence = sequence
-            finalized.from = sender
+            // The sender and the paper as of today: the finalized invoice is what was sent, frozen.
+            finalized.from = profile.asSender
+            finalized.paperSize = profile.paperSize
+            if finalized.terms == nil { finalized.terms = profile.defaultTerms }
+            try finalized.recompute()  // the search text now includes the number
             finalized.finalizedAt = now
             finalized.updatedAt = now
             finalized.revision += 1
@@ -86,9 +94,10 @@ struct InvoiceRepository: Sendable {
         return try await self.store.findOne(Invoice.self, in: Self.invoices, where: .and([.equal("id", .string(id)), .equal("ownerId", .string(ownerID))]))
     }
 
-    /// Newest first, keyset-paged on (createdAt, id) so pages stay stable while invoices are added.
-    func list(ownerID: String, after cursor: Cursor?, limit: Int) async throws -> [Invoice] {
-        var filter: Filter = .equal("ownerId", .string(ownerID))
+    /// Newest first, keyset-paged on (createdAt, id) so pages stay stable while invoices are added. `filter` must
+    /// pin the owner (the controller's filters always do).
+    func list(where filter: Filter, after cursor: Cursor?, limit: Int) async throws -> [Invoice] {
+        var filter = filter
         if let cursor {
             filter = .and([
                 filter,

@@ -6,18 +6,21 @@ import ServiceKit
 
 /// Builds the invoice role.
 public enum InvoiceRole {
-    public static let collections = InvoiceRepository.collections + IdempotencyMiddleware.collections
+    public static let collections = InvoiceRepository.collections + ClientRepository.collections + CatalogRepository.collections + IdempotencyMiddleware.collections
 
     public static func buildRouter(
         store: any DocumentStore, tokens: TokenService, userService: ServiceClient, renderer: InvoicePDFRenderer,
         extractor: any InvoiceExtractor = RuleBasedExtractor(), transcriber: OpenAIClient? = nil, maximumAudioBytes: Int = 25 * 1024 * 1024
     ) -> Router<AppRequestContext> {
         let router = RoleApplication.makeRouter(role: .invoice, store: store)
+        let memory = BusinessMemory(clients: ClientRepository(store: store), catalog: CatalogRepository(store: store))
         let controller = InvoiceController(
-            invoices: InvoiceRepository(store: store), profiles: ProfileClient(client: userService), extractor: extractor, renderer: renderer,
+            invoices: InvoiceRepository(store: store), memory: memory, profiles: ProfileClient(client: userService), extractor: extractor, renderer: renderer,
             tokens: tokens, transcriber: transcriber, maximumAudioBytes: maximumAudioBytes, store: store
         )
         router.addRoutes(controller.endpoints, atPath: "/api/invoices")
+        router.addRoutes(ClientController(clients: memory.clients, tokens: tokens, store: store).endpoints, atPath: "/api/clients")
+        router.addRoutes(CatalogController(catalog: memory.catalog, tokens: tokens).endpoints, atPath: "/api/catalog")
         router.group("/api/transcriptions").add(middleware: BearerAuthMiddleware(tokens: tokens)).post(use: controller.transcription)
         return router
     }

@@ -1,7 +1,7 @@
 import Foundation
 
-/// What an extractor heard, as it was said: no money maths, no invoice numbers. The server turns this into an
-/// invoice (`DraftBuilder`), so neither the rules below nor a language model ever sets an amount.
+/// What an extractor heard, as it was said: no money maths, no invoice numbers, dates as words. The server turns this
+/// into an invoice (`DraftBuilder`), so neither the rules below nor a language model ever sets an amount or a date.
 public struct ExtractedInvoice: Sendable, Equatable, Codable {
     public struct Item: Sendable, Equatable, Codable {
         public var description: String
@@ -12,12 +12,34 @@ public struct ExtractedInvoice: Sendable, Equatable, Codable {
         public var unitPrice: String
         /// ISO code of a currency named next to this price, if any.
         public var currency: String?
+        /// Percentage text off this line ("10"), if one was said.
+        public var discountPercent: String?
+        /// This line's own tax rate as percentage text, if one was said for it alone.
+        public var taxRate: String?
 
-        public init(description: String, quantity: String, unit: String?, unitPrice: String, currency: String?) {
+        public init(description: String, quantity: String, unit: String?, unitPrice: String, currency: String?, discountPercent: String? = nil, taxRate: String? = nil) {
             self.description = description
             self.quantity = quantity
             self.unit = unit
             self.unitPrice = unitPrice
+            self.currency = currency
+            self.discountPercent = discountPercent
+            self.taxRate = taxRate
+        }
+    }
+
+    /// How sure the extractor is of each part, 0…1 (nil: not said, a default will be used).
+    public struct Confidence: Sendable, Equatable, Codable {
+        public var clientName: Double?
+        public var items: Double?
+        public var dates: Double?
+        public var taxRate: Double?
+        public var currency: Double?
+        public init(clientName: Double? = nil, items: Double? = nil, dates: Double? = nil, taxRate: Double? = nil, currency: Double? = nil) {
+            self.clientName = clientName
+            self.items = items
+            self.dates = dates
+            self.taxRate = taxRate
             self.currency = currency
         }
     }
@@ -25,23 +47,38 @@ public struct ExtractedInvoice: Sendable, Equatable, Codable {
     public var clientName: String?
     public var items: [Item]
     public var currency: String?
+    /// The issue date as said ("yesterday", "March 3rd", "2026-03-03"); nil means today.
+    public var issueDate: String?
+    /// The due date as said ("next Friday", "end of the month", "December 15"); resolved in the user's time zone.
+    public var dueDate: String?
+    /// Payment terms as said in days ("due in two weeks" → 14, "net 30" → 30).
     public var dueInDays: Int?
     /// Percentage text, e.g. "8.25".
     public var taxRate: String?
+    /// Percentage text off the whole invoice, e.g. "10".
+    public var discountPercent: String?
+    public var poNumber: String?
     public var notes: String?
-    public var warnings: [String]
+    public var warnings: [InvoiceWarning]
+    public var confidence: Confidence
 
     public init(
-        clientName: String? = nil, items: [Item] = [], currency: String? = nil, dueInDays: Int? = nil, taxRate: String? = nil,
-        notes: String? = nil, warnings: [String] = []
+        clientName: String? = nil, items: [Item] = [], currency: String? = nil, issueDate: String? = nil, dueDate: String? = nil,
+        dueInDays: Int? = nil, taxRate: String? = nil, discountPercent: String? = nil, poNumber: String? = nil, notes: String? = nil,
+        warnings: [InvoiceWarning] = [], confidence: Confidence = Confidence()
     ) {
         self.clientName = clientName
         self.items = items
         self.currency = currency
+        self.issueDate = issueDate
+        self.dueDate = dueDate
         self.dueInDays = dueInDays
         self.taxRate = taxRate
+        self.discountPercent = discountPercent
+        self.poNumber = poNumber
         self.notes = notes
         self.warnings = warnings
+        self.confidence = confidence
     }
 }
 
@@ -75,10 +112,10 @@ public struct RuleBasedExtractor: InvoiceExtractor {
     public init() {}
 
     public func extract(transcript: String, context: ExtractionContext) async throws -> ExtractedInvoice {
-        self.extractSync(transcript)
+        self.extractSync(transcript, context: context)
     }
 
-    public func extractSync(_ transcript: String) -> ExtractedInvoice {
+    public func extractSync(_ transcript: String, context: ExtractionContext = ExtractionContext(today: CalendarDate(Date()), defaultCurrency: .usd)) -> ExtractedInvoice {
         var text = NumberWords.normalize(transcript)
         var result = ExtractedInvoice()
 
@@ -88,7 +125,10 @@ public struct RuleBasedExtractor: InvoiceExtractor {
             text = String(text[..<match.range.lowerBound])
         }
 
-        if let match = Self.dueIn.firstMatch(in: text) {
+        if let match = Self.dueOn.firstMatch(in: text) {
+            result.dueDate = match.group(1)
+            text.removeSubrange(match.range)
+        } else if let match = Self.dueIn.firstMatch(in: text) {
             let count = match.group(1).map { $0.lowercased().hasPrefix("a") ? 1 : Int($0) ?? 0 } ?? 0
             let unit = match.group(2)?.lowercased() ?? "day"
             let factor = unit.hasPrefix("week") ? 7 : unit.hasPrefix("month") ? 30 : 1
@@ -107,6 +147,15 @@ public struct RuleBasedExtractor: InvoiceExtractor {
             text.removeSubrange(match.range)
         }
 
+        if let match = Self.discount.firstMatch(in: text) ?? Self.discountBefore.firstMatch(in: text) {
+            result.discountPercent = match.group(1)
+            text.removeSubrange(match.range)
+        }
+        if let match = Self.purchaseOrder.firstMatch(in: text) {
+            result.poNumber = match.group(1)
+            text.removeSubrange(match.range)
+        }
+
         var body = Substring(text)
         if let match = Self.client.firstMatch(in: text) {
             let name = match.group(1)?.trimmingCharacters(in: .whitespacesAndNewlines.union(CharacterSet(charactersIn: ",.:;'")))
@@ -120,15 +169,24 @@ public struct RuleBasedExtractor: InvoiceExtractor {
         let currencies = result.items.compactMap(\.currency)
         result.currency = currencies.first
         if Set(currencies).count > 1 {
-            result.warnings.append("Several currencies were mentioned (\(Set(currencies).sorted().joined(separator: ", "))); the invoice uses \(currencies[0]).")
+            result.warnings.append(InvoiceWarning(field: "currency", "Several currencies were mentioned (\(Set(currencies).sorted().joined(separator: ", "))); the invoice uses \(currencies[0])."))
         }
-        if result.clientName == nil { result.warnings.append("No client was named (say \"bill <client> for …\").") }
+        if result.clientName == nil { result.warnings.append(InvoiceWarning(field: "clientName", "No client was named (say \"bill <client> for …\").")) }
+        // Rules either match or do not: what they matched is as sure as the phrasing; a known client is surer.
+        let known = Set(context.knownClients.map(SearchText.fold))
+        result.confidence = .init(
+            clientName: result.clientName.map { known.contains(SearchText.fold($0)) ? 0.95 : 0.8 },
+            items: result.items.isEmpty ? nil : (result.warnings.contains { $0.field == "items" } ? 0.6 : 0.9),
+            dates: (result.dueDate ?? result.dueInDays.map(String.init)) == nil ? nil : 0.9,
+            taxRate: result.taxRate == nil ? nil : 0.95,
+            currency: result.currency == nil ? nil : 0.95
+        )
         return result
     }
 
     /// Splits the body into chunks at commas, semicolons, "and" and "plus", re-joining a chunk that has no price
     /// with the next one ("design and development at 85" stays one item).
-    static func items(in body: String, warnings: inout [String]) -> [ExtractedInvoice.Item] {
+    static func items(in body: String, warnings: inout [InvoiceWarning]) -> [ExtractedInvoice.Item] {
         let separators = Self.separator.matches(in: body)
         var chunks: [(text: String, separator: String)] = []
         var start = body.startIndex
@@ -151,7 +209,7 @@ public struct RuleBasedExtractor: InvoiceExtractor {
         }
         let leftover = pending.trimmingCharacters(in: .whitespacesAndNewlines.union(.punctuationCharacters))
         if !leftover.isEmpty, !items.isEmpty || leftover.count > 3 {
-            warnings.append("Could not understand \"\(leftover)\" as an item with a price.")
+            warnings.append(InvoiceWarning(field: "items", "Could not understand \"\(leftover)\" as an item with a price."))
         }
         return items
     }
@@ -199,6 +257,16 @@ public struct RuleBasedExtractor: InvoiceExtractor {
 
     static let client = Pattern(#"\b(?:bill|invoice|charge)\s+(?:to\s+)?(.+?)(?:\s+for\b|\s*[,:;]|(?=\s+\d)|$)"#)
     static let dueIn = Pattern(#",?\s*(?:payment\s+)?due\s+(?:with)?in\s+(\d+|an?)\s+(days?|weeks?|months?)"#)
+    static let months = "(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
+    static let weekdays = "(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
+    static let dueOn = Pattern(
+        #",?\s*(?:payment\s+)?due\s+(?:on\s+|by\s+)?((?:next|this)\s+(?:"# + weekdays + #"|week|month)|"# + weekdays
+            + #"|(?:the\s+)?end\s+of\s+(?:the\s+|this\s+|next\s+)?month|tomorrow|\d{4}-\d{2}-\d{2}|"# + months
+            + #"\.?\s+\d{1,2}(?:st|nd|rd|th)?(?:,?\s+\d{4})?|(?:the\s+)?\d{1,2}(?:st|nd|rd|th)?\s+(?:of\s+)?"# + months + #"(?:,?\s+\d{4})?)\b"#
+    )
+    static let discount = Pattern(#",?\s*(?:\b(?:with|and|less|minus|plus|apply)\s+(?:an?\s+)?)?(\d+(?:\.\d+)?)\s*(?:%|percent\b|per\s+cent\b)\s*(?:off|discount)\b(?:\s+(?:on\s+)?(?:the\s+)?(?:total|invoice|everything))?"#)
+    static let discountBefore = Pattern(#",?\s*(?:\b(?:with|and|less|minus|plus|apply)\s+)?(?:an?\s+)?discount\s+of\s+(\d+(?:\.\d+)?)\s*(?:%|percent\b|per\s+cent\b)"#)
+    static let purchaseOrder = Pattern(#",?\s*\b(?:on\s+|for\s+|under\s+)?(?:po|p\.o\.|purchase\s+order)(?:\s+(?:number|no\.?|#))?\s*#?\s*([A-Za-z-]{0,10}\d[A-Za-z0-9-]{0,30})\b"#)
     static let net = Pattern(#",?\s*\bnet\s*(\d{1,3})\b"#)
     static let noTax = Pattern(#",?\s*\b(?:no|without|zero)\s+(?:sales\s+)?(?:tax|vat|gst)\b"#)
     static let taxAfter = Pattern(#",?\s*(?:\b(?:plus|with|add|and)\s+)?(\d+(?:\.\d+)?)\s*(?:%|percent\b|per\s+cent\b)\s*(?:sales\s+)?(?:tax|vat|gst)\b"#)

@@ -15,6 +15,8 @@ public indirect enum Filter: Sendable {
     case equal(String, FieldValue)
     case less(String, FieldValue)
     case greater(String, FieldValue)
+    /// The string field contains `text` literally (case-sensitive; store a folded copy of what should be searched).
+    case contains(String, String)
     case and([Filter])
     case or([Filter])
 

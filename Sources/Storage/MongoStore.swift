@@ -265,6 +265,15 @@ public final class MongoStore: DocumentStore, @unchecked Sendable {
         return self.field(name)
     }
 
+    static func escapeRegex(_ text: String) -> String {
+        var escaped = ""
+        for character in text {
+            if "\\^$.|?*+()[]{}/".contains(character) { escaped.append("\\") }
+            escaped.append(character)
+        }
+        return escaped
+    }
+
     static func value(_ value: FieldValue) -> BSONValue {
         switch value {
         case .string(let text): .string(text)
@@ -280,6 +289,9 @@ public final class MongoStore: DocumentStore, @unchecked Sendable {
         case .equal(let field, let value): return [(try Self.checkedField(field), Self.value(value))]
         case .less(let field, let value): return [(try Self.checkedField(field), .document([("$lt", Self.value(value))]))]
         case .greater(let field, let value): return [(try Self.checkedField(field), .document([("$gt", Self.value(value))]))]
+        case .contains(let field, let text):
+            // A literal substring: every regex metacharacter is escaped, so a search can never be a pattern.
+            return [(try Self.checkedField(field), .document([("$regex", .string(Self.escapeRegex(text)))]))]
         case .and(let filters):
             if filters.isEmpty { return [] }
             return [("$and", .array(try filters.map { .document(try Self.query($0)) }))]

@@ -166,6 +166,9 @@ public final class SQLiteStore: DocumentStore, @unchecked Sendable {
         case .greater(let field, let value):
             values.append(value)
             return "\(try column(field)) > ?"
+        case .contains(let field, let text):
+            values.append(.string(text))
+            return "instr(\(try column(field)), ?) > 0"
         case .and(let filters):
             if filters.isEmpty { return "1" }
             return "(" + (try filters.map { try sql($0, values: &values) }.joined(separator: " AND ")) + ")"

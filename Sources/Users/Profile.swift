@@ -19,6 +19,10 @@ public struct ProfileView: Codable, Sendable, Equatable {
     public var defaultCurrency: Currency
     public var defaultPaymentTermsDays: Int
     public var taxRate: TaxRate
+    public var invoicePrefix: String
+    public var paperSize: PaperSize
+    public var timeZone: String
+    public var defaultTerms: String?
     public var updatedAt: Date?
 
     init(userID: String, profile: BusinessProfile, updatedAt: Date?) {
@@ -30,25 +34,11 @@ public struct ProfileView: Codable, Sendable, Equatable {
         self.defaultCurrency = profile.defaultCurrency
         self.defaultPaymentTermsDays = profile.defaultPaymentTermsDays
         self.taxRate = profile.taxRate
+        self.invoicePrefix = profile.invoicePrefix
+        self.paperSize = profile.paperSize
+        self.timeZone = profile.timeZone
+        self.defaultTerms = profile.defaultTerms
         self.updatedAt = updatedAt
-    }
-}
-
-/// A field of a PATCH body: absent (leave it), null (clear it) or a value (set it).
-enum PatchField<Value: Decodable>: Decodable {
-    case absent
-    case null
-    case value(Value)
-
-    init(from decoder: any Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        self = container.decodeNil() ? .null : .value(try container.decode(Value.self))
-    }
-}
-
-extension KeyedDecodingContainer {
-    func decode<Value>(_ type: PatchField<Value>.Type, forKey key: Key) throws -> PatchField<Value> {
-        try self.decodeIfPresent(type, forKey: key) ?? .absent
     }
 }
 
@@ -60,6 +50,10 @@ struct ProfilePatch: Decodable {
     var defaultCurrency: PatchField<Currency> = .absent
     var defaultPaymentTermsDays: PatchField<Int> = .absent
     var taxRate: PatchField<TaxRate> = .absent
+    var invoicePrefix: PatchField<String> = .absent
+    var paperSize: PatchField<PaperSize> = .absent
+    var timeZone: PatchField<String> = .absent
+    var defaultTerms: PatchField<String> = .absent
 
     /// Applies the patch, collecting every field problem rather than stopping at the first.
     func apply(to profile: BusinessProfile) throws -> BusinessProfile {
@@ -106,6 +100,29 @@ struct ProfilePatch: Decodable {
         case .null: problems.append(.init(field: "taxRate", message: "cannot be null"))
         case .value(let rate): profile.taxRate = rate
         }
+        switch self.invoicePrefix {
+        case .absent: break
+        case .null: profile.invoicePrefix = BusinessProfile.defaultInvoicePrefix
+        case .value(let prefix):
+            // The prefix becomes part of invoice numbers and file names: letters, digits and "-" only.
+            if BusinessProfile.isValidPrefix(prefix) { profile.invoicePrefix = prefix } else {
+                problems.append(.init(field: "invoicePrefix", message: "must be 1 to 12 letters, digits or \"-\""))
+            }
+        }
+        switch self.paperSize {
+        case .absent: break
+        case .null: profile.paperSize = .a4
+        case .value(let size): profile.paperSize = size
+        }
+        switch self.timeZone {
+        case .absent: break
+        case .null: profile.timeZone = "UTC"
+        case .value(let name):
+            if name.count <= 64, TimeZone(identifier: name) != nil { profile.timeZone = name } else {
+                problems.append(.init(field: "timeZone", message: "must be an IANA time zone such as Europe/Paris"))
+            }
+        }
+        if let value = text(self.defaultTerms, "defaultTerms", max: 2000) { profile.defaultTerms = value }
         if !problems.isEmpty { throw Problem.unprocessable("The profile update is invalid.", errors: problems) }
         return profile
     }

@@ -55,6 +55,24 @@ struct StoreContractTests {
         #expect(try await store.findOne(Item.self, in: "items", where: .equal("id", .string("missing"))) == nil)
     }
 
+    @Test(arguments: engines) func containsIsALiteralSubstring(engine: String) async throws {
+        let store = try await makeStore(engine)
+        var a = self.item(1)
+        a.email = "design.work+a@example.com"
+        var b = self.item(2)
+        b.email = "designxwork@example.com"
+        try await store.insert(a, into: "items")
+        try await store.insert(b, into: "items")
+        func emails(_ text: String) async throws -> [String] {
+            try await store.find(Item.self, in: "items", where: .contains("email", text), sort: [SortField("rank")], limit: 10).map(\.email)
+        }
+        #expect(try await emails("design") == [a.email, b.email])
+        // "." and "+" are text, not a pattern: "design.work" must not match "designxwork".
+        #expect(try await emails("design.work+") == [a.email])
+        #expect(try await emails(".*") == [])
+        #expect(try await emails("DESIGN") == [])
+    }
+
     @Test(arguments: engines) func uniqueIndexGivesDuplicateKey(engine: String) async throws {
         let store = try await makeStore(engine)
         try await store.insert(self.item(1), into: "items")

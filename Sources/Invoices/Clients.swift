@@ -1,0 +1,356 @@
+import Foundation
+import Invoicing
+import OpenSSLSupport
+import ServiceKit
+
+/// An address-book entry: who a user bills, under which names, with which defaults. It is also the "frequent clients"
+/// memory: an invoice for a name the book does not know adds the client, and every invoice bumps `invoiceCount` and
+/// `lastInvoicedAt` and remembers the rates charged.
+struct Client: StoredDocument, Equatable {
+    var id: String
+    var ownerId: String
+    var name: String
+    var aliases: [String]
+    /// `SearchText.fold` of the name, unique per owner.
+    var nameKey: String
+    /// Folded name and aliases: what a spoken name is matched against.
+    var matchKeys: [String]
+    var email: String?
+    var address: String?
+    var phone: String?
+    var currency: Currency?
+    var paymentTermsDays: Int?
+    var taxRate: TaxRate?
+    /// The rates last charged to this client, most recent first (at most `maximumRates`).
+    var rates: [ServiceRate]
+    var invoiceCount: Int
+    var lastInvoicedAt: Date?
+    var createdAt: Date
+    var updatedAt: Date
+
+    static let maximumRates = 50
+
+    struct ServiceRate: Codable, Sendable, Equatable {
+        /// Folded description.
+        var service: String
+        var description: String
+        var unitPrice: Int64
+        var currency: Currency
+    }
+
+    var party: Party { Party(name: self.name, address: self.address, phone: self.phone, email: self.email) }
+
+    var known: KnownClient {
+        KnownClient(id: self.id, party: self.party, currency: self.currency, paymentTermsDays: self.paymentTermsDays, taxRate: self.taxRate)
+    }
+
+    mutating func refreshKeys() {
+        self.nameKey = SearchText.fold(self.name)
+        var keys = [self.nameKey]
+        for alias in self.aliases.map(SearchText.fold) where !keys.contains(alias) { keys.append(alias) }
+        self.matchKeys = keys
+    }
+}
+
+/// The address book's storage. Matching loads the owner's book (bounded by `maximumClients`) and compares folded
+/// names in memory: the same code on both engines, and a book of a few hundred names is one small query.
+struct ClientRepository: Sendable {
+    static let collection = "clients"
+    static let maximumClients = 1000
+    static let collections = [
+        CollectionSpec(
+            name: collection,
+            indexes: [
+                IndexSpec(name: "owner_name", fields: ["ownerId", "nameKey"], unique: true),
+                IndexSpec(name: "owner_recent", fields: ["ownerId", "lastInvoicedAt"]),
+            ]
+        )
+    ]
+    let store: any DocumentStore
+
+    func all(ownerID: String) async throws -> [Client] {
+        try await self.store.find(
+            Client.self, in: Self.collection, where: .equal("ownerId", .string(ownerID)), sort: [SortField("nameKey")], limit: Self.maximumClients
+        )
+    }
+
+    /// The client a spoken or typed name means: case-, accent-, punctuation- and alias-insensitive.
+    func match(name: String, ownerID: String) async throws -> Client? {
+        let key = SearchText.fold(name)
+        guard !key.isEmpty else { return nil }
+        return try await self.all(ownerID: ownerID).first { $0.matchKeys.contains(key) }
+    }
+
+    func find(id: String, ownerID: String) async throws -> Client? {
+        guard DocumentID.isWellFormed(id) else { return nil }
+        return try await self.store.findOne(Client.self, in: Self.collection, where: .and([.equal("id", .string(id)), .equal("ownerId", .string(ownerID))]))
+    }
+
+    func page(ownerID: String, after nameKey: String?, limit: Int) async throws -> [Client] {
+        var filter: Filter = .equal("ownerId", .string(ownerID))
+        if let nameKey { filter = .and([filter, .greater("nameKey", .string(nameKey))]) }
+        return try await self.store.find(Client.self, in: Self.collection, where: filter, sort: [SortField("nameKey")], limit: limit)
+    }
+
+    /// Most recently invoiced first: the "frequent clients" given to extraction as context.
+    func recent(ownerID: String, limit: Int) async throws -> [Client] {
+        try await self.store.find(
+            Client.self, in: Self.collection, where: .and([.equal("ownerId", .string(ownerID)), .greater("invoiceCount", .int(0))]),
+            sort: [SortField("lastInvoicedAt", descending: true)], limit: limit
+        )
+    }
+
+    func insert(_ client: Client) async throws {
+        do { try await self.store.insert(client, into: Self.collection) } catch let error as StoreError where error.code == .duplicateKey {
+            throw Problem.conflict("A client named \"\(client.name)\" is already in the address book.")
+        }
+    }
+
+    func save(_ client: Client) async throws -> Bool {
+        do {
+            return try await self.store.replaceOne(
+                client, in: Self.collection, where: .and([.equal("id", .string(client.id)), .equal("ownerId", .string(client.ownerId))])
+            )
+        } catch let error as StoreError where error.code == .duplicateKey {
+            throw Problem.conflict("A client named \"\(client.name)\" is already in the address book.")
+        }
+    }
+
+    func delete(id: String, ownerID: String) async throws -> Bool {
+        guard DocumentID.isWellFormed(id) else { return false }
+        return try await self.store.delete(in: Self.collection, where: .and([.equal("id", .string(id)), .equal("ownerId", .string(ownerID))])) > 0
+    }
+}
+
+/// `/api/clients`: the address book (bearer token; every query scoped to its user).
+///
+/// - `GET /api/clients?limit=&cursor=` → {items, nextCursor} by name; `GET /api/clients?sort=recent` → the frequent ones
+/// - `POST /api/clients` {name, aliases?, email?, address?, phone?, currency?, paymentTermsDays?, taxRate?} → 201
+/// - `GET|PATCH|DELETE /api/clients/{id}` (PATCH: absent leaves a field, null clears it)
+struct ClientController {
+    let clients: ClientRepository
+    let tokens: TokenService
+    let store: any DocumentStore
+
+    var endpoints: RouteCollection<AppRequestContext> {
+        let routes = RouteCollection(context: AppRequestContext.self)
+            .add(middleware: BearerAuthMiddleware(tokens: self.tokens))
+            .add(middleware: IdempotencyMiddleware(store: self.store, maximumBodyBytes: 64 * 1024))
+        routes.get(use: self.list)
+        routes.post(use: self.create)
+        routes.get(":id", use: self.show)
+        routes.patch(":id", use: self.update)
+        routes.delete(":id", use: self.delete)
+        return routes
+    }
+
+    struct Page: Encodable {
+        var items: [ClientView]
+        var nextCursor: String?
+    }
+
+    @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let user = try context.requireUser()
+        let limit = try Query.limit(request, default: 50)
+        if request.uri.queryParameters["sort"] == "recent" {
+            return try Body.json(Page(items: try await self.clients.recent(ownerID: user.id, limit: limit).map(ClientView.init), nextCursor: nil))
+        }
+        var after: String?
+        if let cursor = request.uri.queryParameters["cursor"] {
+            guard let bytes = Base64URL.decode(String(cursor)), let key = String(bytes: bytes, encoding: .utf8) else {
+                throw Problem.badRequest("cursor is not one this API returned.")
+            }
+            after = key
+        }
+        var items = try await self.clients.page(ownerID: user.id, after: after, limit: limit + 1)
+        var next: String?
+        if items.count > limit {
+            items.removeLast()
+            next = items.last.map { Base64URL.encode(Array($0.nameKey.utf8)) }
+        }
+        return try Body.json(Page(items: items.map(ClientView.init), nextCursor: next))
+    }
+
+    struct ClientInput: Decodable {
+        var name: PatchField<String> = .absent
+        var aliases: PatchField<[String]> = .absent
+        var email: PatchField<String> = .absent
+        var address: PatchField<String> = .absent
+        var phone: PatchField<String> = .absent
+        var currency: PatchField<Currency> = .absent
+        var paymentTermsDays: PatchField<Int> = .absent
+        var taxRate: PatchField<TaxRate> = .absent
+
+        /// Applies the fields, collecting every problem; `creating` requires a name.
+        func apply(to client: inout Client, creating: Bool) throws {
+            var problems: [Problem.FieldProblem] = []
+            func text(_ field: PatchField<String>, _ name: String, max: Int) -> String?? {
+                switch field {
+                case .absent: return .none
+                case .null: return .some(nil)
+                case .value(let raw):
+                    let value = DraftBuilder.clean(raw)
+                    guard value.count <= max else {
+                        problems.append(.init(field: name, message: "must be at most \(max) characters"))
+                        return .none
+                    }
+                    return .some(value.isEmpty ? nil : value)
+                }
+            }
+            switch self.name {
+            case .value(let raw):
+                let name = DraftBuilder.clean(raw)
+                if name.isEmpty || name.count > 200 || SearchText.fold(name).isEmpty {
+                    problems.append(.init(field: "name", message: "must be 1 to 200 characters with a letter or digit"))
+                } else {
+                    client.name = name
+                }
+            case .null: problems.append(.init(field: "name", message: "cannot be null"))
+            case .absent: if creating { problems.append(.init(field: "name", message: "is required")) }
+            }
+            switch self.aliases {
+            case .value(let aliases):
+                let cleaned = aliases.map(DraftBuilder.clean).filter { !SearchText.fold($0).isEmpty }
+                if cleaned.count > 20 || cleaned.contains(where: { $0.count > 200 }) {
+                    problems.append(.init(field: "aliases", message: "at most 20 aliases of at most 200 characters"))
+                } else {
+                    client.aliases = cleaned
+                }
+            case .null: client.aliases = []
+            case .absent: break
+            }
+            if let value = text(self.email, "email", max: 254) {
+                if let email = value, Email.normalise(email) == nil {
+                    problems.append(.init(field: "email", message: "is not a valid email address"))
+                } else {
+                    client.email = value
+                }
+            }
+            if let value = text(self.address, "address", max: 500) { client.address = value }
+            if let value = text(self.phone, "phone", max: 50) { client.phone = value }
+            if case .value(let currency) = self.currency { client.currency = currency } else if self.currency.isNull { client.currency = nil }
+            switch self.paymentTermsDays {
+            case .value(let days):
+                if (0...3650).contains(days) { client.paymentTermsDays = days } else {
+                    problems.append(.init(field: "paymentTermsDays", message: "must be between 0 and 3650"))
+                }
+            case .null: client.paymentTermsDays = nil
+            case .absent: break
+            }
+            if case .value(let rate) = self.taxRate { client.taxRate = rate } else if self.taxRate.isNull { client.taxRate = nil }
+            if !problems.isEmpty { throw Problem.unprocessable("The client is invalid.", errors: problems) }
+            client.refreshKeys()
+        }
+    }
+
+    /// Names and aliases must stay unambiguous: one spoken name, one client.
+    func checkUnambiguous(_ client: Client, ownerID: String) async throws {
+        for other in try await self.clients.all(ownerID: ownerID) where other.id != client.id {
+            if let clash = client.matchKeys.first(where: other.matchKeys.contains) {
+                throw Problem.conflict("\"\(clash)\" already names the client \"\(other.name)\".")
+            }
+        }
+    }
+
+    @Sendable func create(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let user = try context.requireUser()
+        let input = try await Body.decode(ClientInput.self, from: request, limit: 64 * 1024)
+        let now = Date.storeNow
+        var client = Client.new(ownerID: user.id, name: "", now: now)
+        try input.apply(to: &client, creating: true)
+        let existing = try await self.clients.all(ownerID: user.id)
+        guard existing.count < ClientRepository.maximumClients else {
+            throw Problem.conflict("The address book is full (\(ClientRepository.maximumClients) clients); delete some first.")
+        }
+        try await self.checkUnambiguous(client, ownerID: user.id)
+        try await self.clients.insert(client)
+        return try Body.json(ClientView(client), status: .created, headers: [.location: "/api/clients/\(client.id)"])
+    }
+
+    func load(_ context: AppRequestContext, user: AuthenticatedUser) async throws -> Client {
+        guard let client = try await self.clients.find(id: try context.parameters.require("id"), ownerID: user.id) else {
+            throw Problem.notFound("No client with this id.")
+        }
+        return client
+    }
+
+    @Sendable func show(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let user = try context.requireUser()
+        return try Body.json(ClientView(try await self.load(context, user: user)))
+    }
+
+    @Sendable func update(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let user = try context.requireUser()
+        var client = try await self.load(context, user: user)
+        let input = try await Body.decode(ClientInput.self, from: request, limit: 64 * 1024)
+        try input.apply(to: &client, creating: false)
+        client.updatedAt = .storeNow
+        try await self.checkUnambiguous(client, ownerID: user.id)
+        guard try await self.clients.save(client) else { throw Problem.notFound("No client with this id.") }
+        return try Body.json(ClientView(client))
+    }
+
+    /// Removes the entry (and what was remembered about it); invoices keep their own copy of the client.
+    @Sendable func delete(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let user = try context.requireUser()
+        guard try await self.clients.delete(id: try context.parameters.require("id"), ownerID: user.id) else { throw Problem.notFound("No client with this id.") }
+        return Response(status: .noContent)
+    }
+}
+
+extension Client {
+    static func new(ownerID: String, name: String, now: Date) -> Client {
+        var client = Client(
+            id: DocumentID.make(), ownerId: ownerID, name: name, aliases: [], nameKey: "", matchKeys: [], rates: [], invoiceCount: 0,
+            lastInvoicedAt: nil, createdAt: now, updatedAt: now
+        )
+        client.refreshKeys()
+        return client
+    }
+}
+
+/// The client as the API shows it (without the internal match keys).
+struct ClientView: Encodable {
+    var id: String
+    var name: String
+    var aliases: [String]
+    var email: String?
+    var address: String?
+    var phone: String?
+    var currency: Currency?
+    var paymentTermsDays: Int?
+    var taxRate: TaxRate?
+    var invoiceCount: Int
+    var lastInvoicedAt: Date?
+    var createdAt: Date
+    var updatedAt: Date
+
+    init(_ client: Client) {
+        self.id = client.id
+        self.name = client.name
+        self.aliases = client.aliases
+        self.email = client.email
+        self.address = client.address
+        self.phone = client.phone
+        self.currency = client.currency
+        self.paymentTermsDays = client.paymentTermsDays
+        self.taxRate = client.taxRate
+        self.invoiceCount = client.invoiceCount
+        self.lastInvoicedAt = client.lastInvoicedAt
+        self.createdAt = client.createdAt
+        self.updatedAt = client.updatedAt
+    }
+}
+
+/// Query-string helpers shared by the invoice role's lists.
+enum Query {
+    static let maximumPageSize = 100
+
+    static func limit(_ request: Request, default value: Int) throws -> Int {
+        guard let text = request.uri.queryParameters["limit"] else { return value }
+        guard let limit = Int(String(text)), (1...Self.maximumPageSize).contains(limit) else {
+            throw Problem.badRequest("limit must be an integer from 1 to \(Self.maximumPageSize).")
+        }
+        return limit
+    }
+}

@@ -1,0 +1,24 @@
+import Foundation
+
+/// A field of a PATCH body: absent (leave it), null (clear it) or a value (set it).
+public enum PatchField<Value: Decodable>: Decodable {
+    case absent
+    case null
+    case value(Value)
+
+    /// The value when set, nil when absent or null; `isNull` tells the two apart.
+    public var value: Value? { if case .value(let value) = self { value } else { nil } }
+    public var isNull: Bool { if case .null = self { true } else { false } }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        self = container.decodeNil() ? .null : .value(try container.decode(Value.self))
+    }
+}
+
+extension KeyedDecodingContainer {
+    public func decode<Value>(_ type: PatchField<Value>.Type, forKey key: Key) throws -> PatchField<Value> {
+        try self.decodeIfPresent(type, forKey: key) ?? .absent
+    }
+}
+
