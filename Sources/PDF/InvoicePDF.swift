@@ -40,16 +40,31 @@ private final class ByteSink {
     var bytes: [UInt8] = []
 }
 
-/// A4 page geometry and the drawing of one invoice.
+/// Page geometry (A4 or Letter, from the invoice) and the drawing of one invoice.
+///
+/// Deterministic by construction: everything drawn comes from the stored invoice (nothing from the clock), and the
+/// PDF's creation date is the invoice's last change, so one revision always renders to the same bytes.
 private struct InvoiceLayout {
     let invoice: Invoice
-    static let width = 595.28
-    static let height = 841.89
+    let width: Double
+    let height: Double
     static let margin = 50.0
-    static let family = "Noto Sans, DejaVu Sans, sans-serif"
+    static let family = "Noto Sans, Noto Sans CJK SC, DejaVu Sans, sans-serif"
 
-    // Items table columns: description, quantity, unit price, amount (right-aligned numbers).
-    static let columnWidths = [245.0, 75.0, 85.0, 90.28]
+    init(invoice: Invoice) {
+        self.invoice = invoice
+        switch invoice.paperSize {
+        case .a4: (self.width, self.height) = (595.28, 841.89)
+        case .letter: (self.width, self.height) = (612, 792)
+        }
+    }
+
+    /// Items table columns: description, quantity, unit price, amount (right-aligned numbers); the description takes
+    /// what the paper leaves.
+    var columnWidths: [Double] {
+        let numbers = [75.0, 85.0, 95.0]
+        return [self.width - 2 * Self.margin - numbers.reduce(0, +)] + numbers
+    }
 
     func render() throws -> [UInt8] {
         let sink = ByteSink()
@@ -58,16 +73,21 @@ private struct InvoiceLayout {
             guard let closure, let data else { return CAIRO_STATUS_WRITE_ERROR }
             Unmanaged<ByteSink>.fromOpaque(closure).takeUnretainedValue().bytes.append(contentsOf: UnsafeBufferPointer(start: data, count: Int(length)))
             return CAIRO_STATUS_SUCCESS
-        }, sinkPointer, Self.width, Self.height)
+        }, sinkPointer, self.width, self.height)
         defer { cairo_surface_destroy(surface) }
         cairo_pdf_surface_set_metadata(surface, CAIRO_PDF_METADATA_TITLE, "Invoice \(self.displayNumber)")
         cairo_pdf_surface_set_metadata(surface, CAIRO_PDF_METADATA_CREATOR, "VoiceInvoice")
+        // Without this cairo stamps the wall clock, and two renderings of one revision would differ.
+        let stamp = self.invoice.updatedAt.formatted(Date.ISO8601FormatStyle())
+        cairo_pdf_surface_set_metadata(surface, CAIRO_PDF_METADATA_CREATE_DATE, stamp)
+        cairo_pdf_surface_set_metadata(surface, CAIRO_PDF_METADATA_MOD_DATE, stamp)
         let cr = cairo_create(surface)
         defer { cairo_destroy(cr) }
         guard let cr else { throw PDFRenderError(description: "cairo_create failed") }
 
         let pages = self.paginate(cr)
         for (index, rows) in pages.enumerated() {
+            self.drawWatermark(cr)
             var y = Self.margin
             if index == 0 {
                 y = self.drawHeader(cr)
@@ -91,7 +111,7 @@ private struct InvoiceLayout {
 
     func paginate(_ cr: OpaquePointer) -> [[Int]] {
         let headerBottom = self.measureHeader(cr)
-        let footerTop = Self.height - Self.margin - 20
+        let footerTop = self.height - Self.margin - 20
         let totalsHeight = self.totalsHeight(cr) + 12
         var pages: [[Int]] = [[]]
         var y = headerBottom + 24  // table header
@@ -123,7 +143,7 @@ private struct InvoiceLayout {
     @discardableResult
     func drawHeader(_ cr: OpaquePointer) -> Double {
         let left = Self.margin
-        let right = Self.width - Self.margin
+        let right = self.width - Self.margin
         let from = self.invoice.from
         var y = Self.margin
         y += self.text(cr, from.name.isEmpty ? " " : from.name, x: left, y: y, width: 280, size: 14, bold: true)
@@ -136,6 +156,9 @@ private struct InvoiceLayout {
         ry += 6
         ry += self.text(cr, "Issue date  \(self.invoice.issueDate)", x: right - 220, y: ry, width: 220, size: 9, gray: 0.35, align: PANGO_ALIGN_RIGHT)
         ry += self.text(cr, "Due date  \(self.invoice.dueDate)", x: right - 220, y: ry + 2, width: 220, size: 9, gray: 0.35, align: PANGO_ALIGN_RIGHT)
+        if let po = self.invoice.poNumber {
+            ry += self.text(cr, "PO  \(po)", x: right - 220, y: ry + 2, width: 220, size: 9, gray: 0.35, align: PANGO_ALIGN_RIGHT)
+        }
 
         y = max(y, ry) + 28
         y += self.text(cr, "BILL TO", x: left, y: y, width: 280, size: 8, bold: true, gray: 0.45)
@@ -149,26 +172,34 @@ private struct InvoiceLayout {
 
     func drawTableHeader(_ cr: OpaquePointer, y: Double) -> Double {
         cairo_set_source_rgb(cr, 0.93, 0.94, 0.96)
-        cairo_rectangle(cr, Self.margin, y, Self.width - 2 * Self.margin, 22)
+        cairo_rectangle(cr, Self.margin, y, self.width - 2 * Self.margin, 22)
         cairo_fill(cr)
         let titles = ["Description", "Quantity", "Unit price", "Amount"]
         var x = Self.margin
         for (index, title) in titles.enumerated() {
             let align = index == 0 ? PANGO_ALIGN_LEFT : PANGO_ALIGN_RIGHT
-            _ = self.text(cr, title, x: x + 6, y: y + 5, width: Self.columnWidths[index] - 12, size: 9, bold: true, gray: 0.25, align: align)
-            x += Self.columnWidths[index]
+            _ = self.text(cr, title, x: x + 6, y: y + 5, width: self.columnWidths[index] - 12, size: 9, bold: true, gray: 0.25, align: align)
+            x += self.columnWidths[index]
         }
         return y + 24
+    }
+
+    /// The description with what applies to this line alone ("10% off", its own tax rate).
+    func describe(_ item: LineItem) -> String {
+        var extras: [String] = []
+        if item.discountRate.basisPoints > 0 { extras.append("\(item.discountRate)% off") }
+        if let rate = item.taxRate, rate != self.invoice.taxRate { extras.append("tax \(rate)%") }
+        return extras.isEmpty ? item.description : item.description + " (" + extras.joined(separator: ", ") + ")"
     }
 
     func cells(_ item: LineItem) -> [String] {
         var quantity = item.quantity.description
         if let unit = item.unit, unit != "unit" { quantity += " " + (item.quantity.thousandths == 1000 ? unit : unit + "s") }
-        return [item.description, quantity, self.invoice.money(item.unitPrice).formatted, self.invoice.money(item.amount).formatted]
+        return [self.describe(item), quantity, self.invoice.money(item.unitPrice).formatted, self.invoice.money(item.amount).formatted]
     }
 
     func rowHeight(_ cr: OpaquePointer, item: LineItem) -> Double {
-        self.measure(cr, item.description, width: Self.columnWidths[0] - 12, size: 10) + 12
+        self.measure(cr, self.describe(item), width: self.columnWidths[0] - 12, size: 10) + 12
     }
 
     func drawRow(_ cr: OpaquePointer, item: LineItem, y: Double) -> Double {
@@ -176,58 +207,100 @@ private struct InvoiceLayout {
         var height = 0.0
         for (index, cell) in self.cells(item).enumerated() {
             let align = index == 0 ? PANGO_ALIGN_LEFT : PANGO_ALIGN_RIGHT
-            height = max(height, self.text(cr, cell, x: x + 6, y: y + 6, width: Self.columnWidths[index] - 12, size: 10, align: align))
-            x += Self.columnWidths[index]
+            height = max(height, self.text(cr, cell, x: x + 6, y: y + 6, width: self.columnWidths[index] - 12, size: 10, align: align))
+            x += self.columnWidths[index]
         }
         let bottom = y + height + 12
         cairo_set_source_rgb(cr, 0.85, 0.86, 0.88)
         cairo_set_line_width(cr, 0.6)
         cairo_move_to(cr, Self.margin, bottom - 0.5)
-        cairo_line_to(cr, Self.width - Self.margin, bottom - 0.5)
+        cairo_line_to(cr, self.width - Self.margin, bottom - 0.5)
         cairo_stroke(cr)
         return bottom
     }
 
+    /// Label, amount, emphasis: subtotal, discount, tax per rate, total, then payments and the balance.
     var totalsLines: [(String, String, Bool)] {
-        [
-            ("Subtotal", self.invoice.money(self.invoice.subtotal).formatted, false),
-            ("Tax (\(self.invoice.taxRate)%)", self.invoice.money(self.invoice.tax).formatted, false),
-            ("Total due (\(self.invoice.currency.code))", self.invoice.money(self.invoice.total).formatted, true),
-        ]
+        let money = { (value: Int64) in self.invoice.money(value).formatted }
+        var lines: [(String, String, Bool)] = [("Subtotal", money(self.invoice.subtotal), false)]
+        if self.invoice.discount > 0 { lines.append(("Discount (\(self.invoice.discountRate)%)", "−" + money(self.invoice.discount), false)) }
+        for tax in self.invoice.taxBreakdown where tax.rate.basisPoints > 0 || self.invoice.taxBreakdown.count > 1 {
+            lines.append(("Tax \(tax.rate)% on \(money(tax.taxable))", money(tax.tax), false))
+        }
+        if self.invoice.taxBreakdown.allSatisfy({ $0.rate.basisPoints == 0 }) && self.invoice.taxBreakdown.count <= 1 { lines.append(("Tax", money(0), false)) }
+        lines.append(("Total (\(self.invoice.currency.code))", money(self.invoice.total), true))
+        for payment in self.invoice.payments {
+            lines.append(("Paid \(payment.date) · \(payment.method)", "−" + money(payment.amount), false))
+        }
+        if !self.invoice.payments.isEmpty || self.invoice.status != .draft {
+            lines.append(("Balance due", money(self.invoice.balance), true))
+        }
+        return lines
+    }
+
+    /// Notes and terms, printed under the totals.
+    var closingBlocks: [(String, String)] {
+        [("NOTES", self.invoice.notes), ("TERMS", self.invoice.terms)].compactMap { title, text in text.map { (title, $0) } }
     }
 
     func totalsHeight(_ cr: OpaquePointer) -> Double {
-        var height = Double(self.totalsLines.count) * 20 + 10
-        if let notes = self.invoice.notes { height += 30 + self.measure(cr, notes, width: Self.width - 2 * Self.margin, size: 9) }
+        var height = Double(self.totalsLines.count) * 20 + Double(self.totalsLines.filter(\.2).count) * 6 + 10
+        for (_, text) in self.closingBlocks { height += 30 + self.measure(cr, text, width: self.width - 2 * Self.margin, size: 9) }
         return height
     }
 
     func drawTotals(_ cr: OpaquePointer, y start: Double) {
         var y = start
-        let labelX = Self.width - Self.margin - 260
+        let labelX = self.width - Self.margin - 340
         for (label, value, strong) in self.totalsLines {
             if strong {
                 cairo_set_source_rgb(cr, 0.2, 0.2, 0.25)
                 cairo_set_line_width(cr, 1)
                 cairo_move_to(cr, labelX, y + 2)
-                cairo_line_to(cr, Self.width - Self.margin, y + 2)
+                cairo_line_to(cr, self.width - Self.margin, y + 2)
                 cairo_stroke(cr)
                 y += 6
             }
-            _ = self.text(cr, label, x: labelX, y: y, width: 150, size: strong ? 11 : 10, bold: strong, gray: strong ? 0 : 0.3)
-            _ = self.text(cr, value, x: labelX + 150, y: y, width: 104, size: strong ? 11 : 10, bold: strong, align: PANGO_ALIGN_RIGHT)
+            _ = self.text(cr, label, x: labelX, y: y, width: 230, size: strong ? 11 : 10, bold: strong, gray: strong ? 0 : 0.3)
+            _ = self.text(cr, value, x: labelX + 230, y: y, width: 110, size: strong ? 11 : 10, bold: strong, align: PANGO_ALIGN_RIGHT)
             y += 20
         }
-        if let notes = self.invoice.notes {
+        for (title, body) in self.closingBlocks {
             y += 16
-            y += self.text(cr, "NOTES", x: Self.margin, y: y, width: 200, size: 8, bold: true, gray: 0.45)
-            _ = self.text(cr, notes, x: Self.margin, y: y + 3, width: Self.width - 2 * Self.margin, size: 9, gray: 0.2)
+            y += self.text(cr, title, x: Self.margin, y: y, width: 200, size: 8, bold: true, gray: 0.45)
+            y += self.text(cr, body, x: Self.margin, y: y + 3, width: self.width - 2 * Self.margin, size: 9, gray: 0.2)
         }
+    }
+
+    /// A large diagonal "DRAFT" (or "VOID") behind the content, so a draft can never pass for a sent invoice.
+    func drawWatermark(_ cr: OpaquePointer) {
+        let word: String
+        switch self.invoice.status {
+        case .draft: word = "DRAFT"
+        case .void: word = "VOID"
+        default: return
+        }
+        cairo_save(cr)
+        cairo_translate(cr, self.width / 2, self.height / 2)
+        cairo_rotate(cr, -.pi / 5)
+        let layout = pango_cairo_create_layout(cr)
+        defer { g_object_unref(UnsafeMutableRawPointer(layout)) }
+        let font = pango_font_description_from_string("\(Self.family) Bold 110")
+        defer { pango_font_description_free(font) }
+        pango_layout_set_font_description(layout, font)
+        pango_layout_set_text(layout, word, -1)
+        var w: Int32 = 0
+        var h: Int32 = 0
+        pango_layout_get_pixel_size(layout, &w, &h)
+        cairo_set_source_rgba(cr, 0.85, 0.1, 0.1, 0.12)
+        cairo_move_to(cr, -Double(w) / 2, -Double(h) / 2)
+        pango_cairo_show_layout(cr, layout)
+        cairo_restore(cr)
     }
 
     func drawFooter(_ cr: OpaquePointer, page: Int, of count: Int) {
         let line = "Invoice \(self.displayNumber) · Page \(page) of \(count)"
-        _ = self.text(cr, line, x: Self.margin, y: Self.height - Self.margin + 10, width: Self.width - 2 * Self.margin, size: 8, gray: 0.5, align: PANGO_ALIGN_CENTER)
+        _ = self.text(cr, line, x: Self.margin, y: self.height - Self.margin + 10, width: self.width - 2 * Self.margin, size: 8, gray: 0.5, align: PANGO_ALIGN_CENTER)
     }
 
     // MARK: Text through pango.

@@ -45,14 +45,17 @@ struct OpenAIClientTests {
             try await script(peer, http, [
                 "extraction": [
                     "clientName": "Globex", "items": [["description": "Logos", "quantity": "3", "unit": NSNull(), "unitPrice": "200", "currency": "EUR"]],
-                    "currency": "EUR", "dueInDays": NSNull(), "taxRate": "19", "notes": NSNull(), "warnings": ["check the rate"],
+                    "currency": "EUR", "dueInDays": NSNull(), "taxRate": "19", "notes": NSNull(), "warnings": [["field": "taxRate", "message": "check the rate"]],
+                    "confidence": ["clientName": 0.9, "items": 0.8, "dates": NSNull(), "taxRate": 0.4, "currency": 1],
                 ]
             ])
             let extracted = try await client(peer, http).extract(transcript: text, context: Self.context)
             #expect(extracted.clientName == "Globex")
             #expect(extracted.items == [.init(description: "Logos", quantity: "3", unit: nil, unitPrice: "200", currency: "EUR")])
             #expect(extracted.taxRate == "19")
-            #expect(extracted.warnings == ["check the rate"])
+            #expect(extracted.warnings == [InvoiceWarning(field: "taxRate", "check the rate")])
+            #expect(extracted.confidence.taxRate == 0.4)
+            #expect(extracted.confidence.dates == nil)
 
             let seen = try JSONSerialization.jsonObject(with: Data(try await http.execute(HTTPClientRequest(url: peer.baseURL + "/test/requests")).body)) as? [[String: Any]]
             #expect(seen?.first?["path"] as? String == "transcriptions")

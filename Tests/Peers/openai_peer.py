@@ -8,7 +8,7 @@ It checks the shape of what VoiceInvoice sends, the way the real API would refus
 Test controls (not OpenAI's):
   POST /test/script   {"transcript": str?, "extraction": obj?, "failures": [{"status": 429, "retryAfter": 1}, ...],
                        "delay": seconds?}   the next answers; failures are used up one request each
-  GET  /test/requests the requests received so far (path, model, has_prompt), newest last
+  GET  /test/requests the requests received so far (path, model, has_prompt, prompt), newest last
 
 Usage: python openai_peer.py --api-key KEY   (prints "PORT <n>"; stops when stdin closes)
 """
@@ -29,6 +29,32 @@ LOCK = threading.Lock()
 def default_extraction():
     return {"clientName": "Acme", "items": [{"description": "Design", "quantity": "12", "unit": "hour", "unitPrice": "85", "currency": "USD"}],
             "currency": "USD", "dueInDays": 14, "taxRate": None, "notes": None, "warnings": []}
+
+
+def conform(value, schema):
+    """What strict structured outputs guarantee: the answer has every property of the schema and no other. A scripted
+    extraction may leave properties out (they become null, [] or a conforming object); a property the schema does
+    not have is a broken test script and raises."""
+    kind = schema.get("type")
+    kinds = kind if isinstance(kind, list) else [kind]
+    if value is None:
+        if "null" in kinds:
+            return None
+        if "array" in kinds:
+            return []
+        if "object" in kinds:
+            value = {}
+        else:
+            raise ValueError(f"missing required non-null value for {schema}")
+    if "object" in kinds and isinstance(value, dict):
+        properties = schema.get("properties", {})
+        extra = set(value) - set(properties)
+        if extra:
+            raise ValueError(f"not in the schema: {sorted(extra)}")
+        return {key: conform(value.get(key), sub) for key, sub in properties.items()}
+    if "array" in kinds and isinstance(value, list):
+        return [conform(item, schema.get("items", {})) for item in value]
+    return value
 
 
 def closed(schema):
@@ -108,7 +134,8 @@ class Handler(BaseHTTPRequestHandler):
         if not fields.get("model"):
             return self.error(400, "model is required")
         with LOCK:
-            STATE["requests"].append({"path": "transcriptions", "model": fields["model"], "has_prompt": bool(fields.get("prompt")), "bytes": len(files["file"])})
+            STATE["requests"].append({"path": "transcriptions", "model": fields["model"], "has_prompt": bool(fields.get("prompt")),
+                                      "prompt": fields.get("prompt", ""), "bytes": len(files["file"])})
             return self.reply(200, {"text": STATE["transcript"]})
 
     def completion(self, body):
@@ -120,8 +147,12 @@ class Handler(BaseHTTPRequestHandler):
         if response_format.get("type") != "json_schema" or response_format["json_schema"].get("strict") is not True or not closed(schema):
             return self.error(400, "response_format must be a strict, closed json_schema")
         with LOCK:
-            STATE["requests"].append({"path": "chat/completions", "model": request["model"], "has_prompt": True})
-            extraction = STATE["extraction"] or default_extraction()
+            system = next((m.get("content", "") for m in request["messages"] if m.get("role") == "system"), "")
+            STATE["requests"].append({"path": "chat/completions", "model": request["model"], "has_prompt": True, "prompt": system})
+            try:
+                extraction = conform(STATE["extraction"] or default_extraction(), schema)
+            except ValueError as error:
+                return self.error(500, f"test script does not fit the schema: {error}")
         return self.reply(200, {"id": "chatcmpl-peer", "object": "chat.completion", "model": request["model"],
                                 "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": json.dumps(extraction), "refusal": None}}]})
 
