@@ -8,8 +8,8 @@ packages=(
   pkg-config libssl-dev libcurl4-openssl-dev libmongoc-dev libbson-dev libcairo2-dev libpango1.0-dev libsqlite3-dev
   # run: fonts for the PDFs (Noto covers most scripts, Noto CJK Chinese/Japanese/Korean, DejaVu is the fallback), CA certificates for HTTPS upstreams
   fonts-noto-core fonts-noto-cjk fonts-dejavu-core ca-certificates
-  # tests: pdftotext reads generated PDFs back; curl for the README walkthrough; venv for the Python test peers
-  poppler-utils curl python3 python3-venv
+  # tests: pdftotext reads generated PDFs back; curl for the README walkthrough; venv for the Python test peers; espeak-ng speaks the test utterances
+  poppler-utils curl python3 python3-venv espeak-ng
 )
 
 missing=()

@@ -18,7 +18,10 @@ public enum PatchField<Value: Decodable>: Decodable {
 
 extension KeyedDecodingContainer {
     public func decode<Value>(_ type: PatchField<Value>.Type, forKey key: Key) throws -> PatchField<Value> {
-        try self.decodeIfPresent(type, forKey: key) ?? .absent
+        // Not decodeIfPresent: it reports an explicit null as absent, and null must clear the field.
+        guard self.contains(key) else { return .absent }
+        if try self.decodeNil(forKey: key) { return .null }
+        return .value(try self.decode(Value.self, forKey: key))
     }
 }
 

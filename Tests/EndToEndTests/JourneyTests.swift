@@ -52,6 +52,13 @@ struct JourneyTests {
             let profile = try await c.call("GET", c.gateway + "/api/users/me", token: token)
             #expect(profile.json["companyName"] as? String == "Ann Design Studio")
             #expect(profile.json["defaultPaymentTermsDays"] as? Int == 30)
+            // Absent leaves a field, null clears it.
+            #expect(try await c.call("PATCH", c.gateway + "/api/users/me", token: token, json: ["phone": "555-0100"]).json["phone"] as? String == "555-0100")
+            let cleared = try await c.call("PATCH", c.gateway + "/api/users/me", token: token, json: ["phone": NSNull(), "invoicePrefix": "bad prefix!", "timeZone": "Mars/Olympus"])
+            #expect(cleared.status == 422)
+            #expect((cleared.json["errors"] as? [[String: Any]])?.compactMap { $0["field"] as? String }.sorted() == ["invoicePrefix", "timeZone"])
+            let clearedPhone = try await c.call("PATCH", c.gateway + "/api/users/me", token: token, json: ["phone": NSNull()])
+            #expect(clearedPhone.json["phone"] == nil && clearedPhone.json["companyName"] as? String == "Ann Design Studio")
 
             // A transcript becomes a draft; the server computed every amount.
             let created = try await c.call(
