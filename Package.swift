@@ -12,6 +12,8 @@ let package = Package(
         // For Benchmarks/, which measures the token code on its own.
         .library(name: "VoiceInvoiceJWT", targets: ["JWT", "OpenSSLSupport"]),
         .library(name: "VoiceInvoiceStorage", targets: ["Storage", "Invoicing"]),
+        .library(name: "VoiceInvoicePDF", targets: ["PDF", "Invoicing"]),
+        .library(name: "VoiceInvoiceHTTPClient", targets: ["HTTPClient"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),

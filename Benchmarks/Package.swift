@@ -18,5 +18,6 @@ let package = Package(
             swiftSettings: [.unsafeFlags(["-Ounchecked"])]
         ),
         .executableTarget(name: "store-bench", dependencies: [.product(name: "VoiceInvoiceStorage", package: parent)]),
+        .executableTarget(name: "invoice-bench", dependencies: [.product(name: "VoiceInvoicePDF", package: parent)]),
     ]
 )

@@ -22,17 +22,72 @@ public final class InvoicePDFRenderer: Sendable {
 
     /// The PDF's bytes.
     public func render(_ invoice: Invoice) async throws -> [UInt8] {
-        try await self.threadPool.runIfActive { try InvoiceLayout(invoice: invoice).render() }
+        try await self.threadPool.runIfActive { try Self.renderBlocking(invoice) }
     }
 
     /// Synchronous rendering, for benchmarks and callers that already are on a worker thread.
     public static func renderBlocking(_ invoice: Invoice) throws -> [UInt8] {
-        try InvoiceLayout(invoice: invoice).render()
+        var layout = InvoiceLayout(invoice: invoice)
+        return try layout.render()
     }
 }
 
 public struct PDFRenderError: Error, CustomStringConvertible {
     public let description: String
+}
+
+/// The text machinery of one rendering: one PangoContext, the font descriptions it switches between, and every
+/// layout by what it lays out. Pagination measures each block before drawing it; keeping the layout means each string
+/// is shaped once (shaping is most of pango's cost), and `dry` measures without drawing. Lives for one `render`, on
+/// one thread.
+private final class Pen {
+    struct Key: Hashable {
+        var text: String
+        var font: String
+        var width: Int32
+        var align: UInt32
+    }
+
+    let context: OpaquePointer
+    var fonts: [String: OpaquePointer] = [:]
+    var layouts: [Key: OpaquePointer] = [:]
+    var dry = false
+
+    /// No ligatures: an "fi" ligature has no WinAnsi code, and one such glyph makes cairo embed a second (CID) subset
+    /// of the whole font, which costs more than the rest of a one-page invoice. Text extraction is unaffected.
+    let attributes: OpaquePointer
+
+    init(_ cr: OpaquePointer) {
+        self.context = pango_cairo_create_context(cr)
+        self.attributes = pango_attr_list_new()
+        pango_attr_list_insert(self.attributes, pango_attr_font_features_new("liga 0, clig 0"))
+    }
+
+    deinit {
+        for layout in self.layouts.values { g_object_unref(UnsafeMutableRawPointer(layout)) }
+        for font in self.fonts.values { pango_font_description_free(font) }
+        pango_attr_list_unref(self.attributes)
+        g_object_unref(UnsafeMutableRawPointer(self.context))
+    }
+
+    func layout(_ text: String, font name: String, width: Double, align: PangoAlignment) -> OpaquePointer {
+        let key = Key(text: text, font: name, width: Int32(width * Double(PANGO_SCALE)), align: align.rawValue)
+        if let layout = self.layouts[key] { return layout }
+        let font: OpaquePointer
+        if let known = self.fonts[name] { font = known } else {
+            font = pango_font_description_from_string(name)!
+            self.fonts[name] = font
+        }
+        let layout = pango_layout_new(self.context)!
+        pango_layout_set_font_description(layout, font)
+        pango_layout_set_width(layout, key.width)
+        pango_layout_set_wrap(layout, PANGO_WRAP_WORD_CHAR)
+        pango_layout_set_alignment(layout, align)
+        pango_layout_set_attributes(layout, self.attributes)
+        pango_layout_set_text(layout, text, -1)
+        self.layouts[key] = layout
+        return layout
+    }
 }
 
 /// Collects what cairo writes; passed to the C stream callback as an unmanaged pointer that never outlives `render`.
@@ -46,6 +101,8 @@ private final class ByteSink {
 /// PDF's creation date is the invoice's last change, so one revision always renders to the same bytes.
 private struct InvoiceLayout {
     let invoice: Invoice
+    /// Set by `render`; every text call goes through it.
+    var pen: Pen!
     let width: Double
     let height: Double
     static let margin = 50.0
@@ -66,7 +123,7 @@ private struct InvoiceLayout {
         return [self.width - 2 * Self.margin - numbers.reduce(0, +)] + numbers
     }
 
-    func render() throws -> [UInt8] {
+    mutating func render() throws -> [UInt8] {
         let sink = ByteSink()
         let sinkPointer = Unmanaged.passUnretained(sink).toOpaque()
         let surface = cairo_pdf_surface_create_for_stream({ closure, data, length in
@@ -84,6 +141,8 @@ private struct InvoiceLayout {
         let cr = cairo_create(surface)
         defer { cairo_destroy(cr) }
         guard let cr else { throw PDFRenderError(description: "cairo_create failed") }
+        self.pen = Pen(cr)
+        defer { self.pen = nil }
 
         let pages = self.paginate(cr)
         for (index, rows) in pages.enumerated() {
@@ -131,12 +190,9 @@ private struct InvoiceLayout {
     // MARK: Blocks.
 
     func measureHeader(_ cr: OpaquePointer) -> Double {
-        cairo_save(cr)
-        cairo_push_group(cr)
-        let y = self.drawHeader(cr)
-        cairo_pattern_destroy(cairo_pop_group(cr))
-        cairo_restore(cr)
-        return y
+        self.pen.dry = true
+        defer { self.pen.dry = false }
+        return self.drawHeader(cr)
     }
 
     /// Sender (left), title and number (right), then the bill-to block; returns the y below them.
@@ -324,19 +380,11 @@ private struct InvoiceLayout {
     private func withLayout(
         _ cr: OpaquePointer, _ string: String, width: Double, size: Double, bold: Bool, align: PangoAlignment, draw: (OpaquePointer) -> Void
     ) -> Double {
-        let layout = pango_cairo_create_layout(cr)
-        defer { g_object_unref(UnsafeMutableRawPointer(layout)) }
-        let font = pango_font_description_from_string("\(Self.family) \(bold ? "Bold " : "")\(size)")
-        defer { pango_font_description_free(font) }
-        pango_layout_set_font_description(layout, font)
-        pango_layout_set_width(layout, Int32(width * Double(PANGO_SCALE)))
-        pango_layout_set_wrap(layout, PANGO_WRAP_WORD_CHAR)
-        pango_layout_set_alignment(layout, align)
-        pango_layout_set_text(layout, string, -1)
+        let layout = self.pen.layout(string, font: "\(Self.family) \(bold ? "Bold " : "")\(size)", width: width, align: align)
         var textWidth: Int32 = 0
         var textHeight: Int32 = 0
         pango_layout_get_pixel_size(layout, &textWidth, &textHeight)
-        draw(layout!)
+        if !self.pen.dry { draw(layout) }
         return Double(textHeight)
     }
 }
