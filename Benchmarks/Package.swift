@@ -10,7 +10,7 @@ let parent = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletin
 let package = Package(
     name: "voice-invoice-benchmarks",
     platforms: [.macOS(.v15)],
-    dependencies: [.package(path: "..")],
+    dependencies: [.package(path: ".."), .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1")],
     targets: [
         .executableTarget(
             name: "jwt-bench",
@@ -19,5 +19,9 @@ let package = Package(
         ),
         .executableTarget(name: "store-bench", dependencies: [.product(name: "VoiceInvoiceStorage", package: parent)]),
         .executableTarget(name: "invoice-bench", dependencies: [.product(name: "VoiceInvoicePDF", package: parent)]),
+        .executableTarget(
+            name: "voice-bench",
+            dependencies: [.product(name: "VoiceInvoiceHTTPClient", package: parent), .product(name: "Hummingbird", package: "hummingbird")]
+        ),
     ]
 )

@@ -10,7 +10,7 @@ if [ ! -x .venv-bench/bin/python ]; then
   python3 -m venv .venv-bench
   .venv-bench/bin/pip install --quiet --disable-pip-version-check "reportlab==4.*"
 fi
-swift build -c release --product invoice-bench >/dev/null
+swift build -c release --product invoice-bench >/dev/null 2>&1
 ours=$(.build/release/invoice-bench "$seconds")
 theirs=$(.venv-bench/bin/python reportlab_invoice.py "$seconds" "Studio Omega")
 theirs_greek=$(.venv-bench/bin/python reportlab_invoice.py "$seconds" "Studio Ωmega")

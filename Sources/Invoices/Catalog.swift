@@ -135,34 +135,50 @@ struct BusinessMemory: Sendable {
     let clients: ClientRepository
     let catalog: CatalogRepository
 
-    /// Known client names (frequent first, with aliases) and services, for the prompt and the transcription hint.
-    func vocabulary(ownerID: String) async throws -> (clients: [String], services: [String]) {
-        let clients = try await self.clients.recent(ownerID: ownerID, limit: 10)
-        let services = try await self.catalog.recent(ownerID: ownerID, limit: 15)
-        return (clients.flatMap { [$0.name] + $0.aliases }, services.map(\.description))
+    /// What is known of a user, read once per request: the whole address book (bounded) and the catalog.
+    struct Snapshot: Sendable {
+        var clients: [Client]
+        var catalog: [CatalogEntry]
+
+        /// Known client names (most recently invoiced first, with aliases) and services, for the prompts.
+        var vocabulary: (clients: [String], services: [String]) {
+            let recent = self.clients.filter { $0.invoiceCount > 0 }.sorted { ($0.lastInvoicedAt ?? .distantPast) > ($1.lastInvoicedAt ?? .distantPast) }
+            return (recent.prefix(10).flatMap { [$0.name] + $0.aliases }, self.catalog.prefix(15).map(\.description))
+        }
+
+        /// The client a spoken or typed name means: case-, accent-, punctuation- and alias-insensitive.
+        func match(_ name: String) -> Client? {
+            let key = SearchText.fold(name)
+            return key.isEmpty ? nil : self.clients.first { $0.matchKeys.contains(key) }
+        }
+
+        /// The usual rate per folded service: this client's own history first, then what any client was charged.
+        func usualRates(for client: Client?) -> [String: Money] {
+            var rates: [String: Money] = [:]
+            for entry in self.catalog.reversed() { rates[SearchText.fold(entry.description)] = Money(minorUnits: entry.unitPrice, currency: entry.currency) }
+            for rate in client?.rates.reversed() ?? [] { rates[rate.service] = Money(minorUnits: rate.unitPrice, currency: rate.currency) }
+            return rates
+        }
     }
 
-    /// The usual rate per folded service: this client's own history first, then what any client was charged.
-    func usualRates(ownerID: String, client: Client?) async throws -> [String: Money] {
-        var rates: [String: Money] = [:]
-        for entry in try await self.catalog.recent(ownerID: ownerID, limit: CatalogRepository.maximumEntries).reversed() {
-            rates[SearchText.fold(entry.description)] = Money(minorUnits: entry.unitPrice, currency: entry.currency)
-        }
-        for rate in client?.rates.reversed() ?? [] { rates[rate.service] = Money(minorUnits: rate.unitPrice, currency: rate.currency) }
-        return rates
+    func snapshot(ownerID: String) async throws -> Snapshot {
+        Snapshot(
+            clients: try await self.clients.all(ownerID: ownerID),
+            catalog: try await self.catalog.recent(ownerID: ownerID, limit: CatalogRepository.maximumEntries)
+        )
     }
 
     /// The address-book entry for a new invoice's client: the matched one, or a new entry with just the name (the
     /// original's "frequent clients" grew the same way). Nil when the book is full.
-    func client(for invoice: Invoice, matched: Client?) async throws -> Client? {
-        if let matched { return matched }
-        if let raced = try await self.clients.match(name: invoice.to.name, ownerID: invoice.ownerId) { return raced }
-        guard try await self.clients.all(ownerID: invoice.ownerId).count < ClientRepository.maximumClients else { return nil }
+    func client(for invoice: Invoice, in snapshot: Snapshot) async throws -> Client? {
+        if let known = snapshot.match(invoice.to.name) { return known }
+        guard snapshot.clients.count < ClientRepository.maximumClients else { return nil }
         let client = Client.new(ownerID: invoice.ownerId, name: invoice.to.name, now: invoice.createdAt)
         do {
             try await self.clients.insert(client)
             return client
         } catch {
+            // Someone added the same name meanwhile: use theirs.
             return try await self.clients.match(name: invoice.to.name, ownerID: invoice.ownerId)
         }
     }

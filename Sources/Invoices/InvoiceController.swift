@@ -82,7 +82,7 @@ struct InvoiceController {
             throw Problem(.serviceUnavailable, title: "Not configured", detail: "Voice input needs an AI provider (OPENAI_API_KEY) on this server.")
         }
         let audio = try await AudioUpload.read(request, limit: self.maximumAudioBytes)
-        let vocabulary = try await self.memory.vocabulary(ownerID: user.id)
+        let vocabulary = try await self.memory.snapshot(ownerID: user.id).vocabulary
         let prompt = (vocabulary.clients + vocabulary.services).joined(separator: ", ")
         do {
             return try await transcriber.transcribe(audio: audio.bytes, fileName: audio.fileName, contentType: audio.contentType, prompt: prompt)
@@ -114,7 +114,8 @@ struct InvoiceController {
         let profile = try await self.profiles.profile(for: user, requestID: context.requestID)
         let now = Date.storeNow
         let today = profile.today(at: now)
-        let vocabulary = try await self.memory.vocabulary(ownerID: user.id)
+        let snapshot = try await self.memory.snapshot(ownerID: user.id)
+        let vocabulary = snapshot.vocabulary
         let extracted: ExtractedInvoice
         do {
             extracted = try await self.extractor.extract(
@@ -124,21 +125,24 @@ struct InvoiceController {
         } catch let error as AIProviderError {
             throw Self.problem(error, context: context)
         }
-        return try await self.save(extracted, source: source, transcript: transcript, profile: profile, now: now, user: user, context: context, replacing: replacing)
+        return try await self.save(
+            extracted, source: source, transcript: transcript, profile: profile, now: now, user: user, context: context, snapshot: snapshot, replacing: replacing
+        )
     }
 
     /// The one way a draft is made, whatever produced `extracted` (rules, a model, or a manual form): matched against
     /// the address book, checked against usual rates, built by `DraftBuilder`, stored, and remembered.
     func save(
         _ extracted: ExtractedInvoice, source: InvoiceSource, transcript: String?, profile: BusinessProfile, now: Date, user: AuthenticatedUser,
-        context: AppRequestContext, replacing: Invoice? = nil, client explicit: Client? = nil, adjust: (inout Invoice) throws -> Void = { _ in }
+        context: AppRequestContext, snapshot: BusinessMemory.Snapshot, replacing: Invoice? = nil, client explicit: Client? = nil,
+        adjust: (inout Invoice) throws -> Void = { _ in }
     ) async throws -> Response {
         var matched = explicit
-        if matched == nil, let name = extracted.clientName { matched = try await self.memory.clients.match(name: name, ownerID: user.id) }
+        if matched == nil, let name = extracted.clientName { matched = snapshot.match(name) }
         let draftContext = DraftContext(
             id: replacing?.id ?? DocumentID.make(), ownerId: user.id, profile: profile, today: profile.today(at: now), now: now,
             source: replacing?.source ?? source, transcript: transcript, client: matched?.known,
-            usualRates: try await self.memory.usualRates(ownerID: user.id, client: matched)
+            usualRates: snapshot.usualRates(for: matched)
         )
         var invoice: Invoice
         do { invoice = try DraftBuilder().draft(from: extracted, context: draftContext) } catch {
@@ -149,14 +153,14 @@ struct InvoiceController {
             // A regenerated draft keeps its identity and history of revisions; nothing else of the old one.
             invoice.createdAt = replacing.createdAt
             invoice.revision = replacing.revision + 1
-            if invoice.clientId == nil { invoice.clientId = try await self.memory.client(for: invoice, matched: nil)?.id }
+            if invoice.clientId == nil { invoice.clientId = try await self.memory.client(for: invoice, in: snapshot)?.id }
             guard try await self.invoices.save(invoice, expectedRevision: replacing.revision) else {
                 throw Problem(.preconditionFailed, detail: "The invoice changed while it was regenerated; fetch it again.")
             }
             return try Self.respond(invoice)
         }
         // A draft has no number: numbers are assigned at finalization, so a draft that is deleted leaves no gap.
-        if invoice.clientId == nil { invoice.clientId = try await self.memory.client(for: invoice, matched: nil)?.id }
+        if invoice.clientId == nil { invoice.clientId = try await self.memory.client(for: invoice, in: snapshot)?.id }
         try await self.invoices.insert(invoice)
         await self.memory.remember(invoice, logger: context.logger)
         context.logger.info("invoice drafted", metadata: ["invoiceId": .string(invoice.id), "items": .stringConvertible(invoice.items.count), "source": .string(invoice.source.rawValue)])
@@ -227,7 +231,10 @@ struct InvoiceController {
             notes: input.notes
         )
         let profile = try await self.profiles.profile(for: user, requestID: context.requestID)
-        return try await self.save(extracted, source: .manual, transcript: nil, profile: profile, now: .storeNow, user: user, context: context, client: client) { invoice in
+        let snapshot = try await self.memory.snapshot(ownerID: user.id)
+        return try await self.save(
+            extracted, source: .manual, transcript: nil, profile: profile, now: .storeNow, user: user, context: context, snapshot: snapshot, client: client
+        ) { invoice in
             // Details typed for a client not in the book are printed as typed.
             if client == nil, let party = input.client {
                 invoice.to = Party(
