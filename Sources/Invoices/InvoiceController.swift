@@ -15,7 +15,6 @@ import ServiceKit
 /// - `GET /api/invoices/{id}/pdf` → application/pdf (`ETag`; `If-None-Match` → 304)
 /// - `POST /api/transcriptions` (multipart `audio`) → {text}
 struct InvoiceController {
-    static let maximumTranscriptCharacters = 10_000
     static let maximumExportRows = 10_000
 
     let invoices: InvoiceRepository
@@ -27,6 +26,7 @@ struct InvoiceController {
     /// The AI provider for transcription; nil without `OPENAI_API_KEY` (voice is then a 503 "not configured").
     let transcriber: OpenAIClient?
     let maximumAudioBytes: Int
+    let maximumTranscriptCharacters: Int
     /// For idempotency records (the role's own store).
     let store: any DocumentStore
 
@@ -58,7 +58,7 @@ struct InvoiceController {
     @Sendable func createFromTranscript(_ request: Request, context: AppRequestContext) async throws -> Response {
         let user = try context.requireUser()
         // 4 bytes per character is the UTF-8 worst case, plus room for the JSON around it.
-        let input = try await Body.decode(TranscriptInput.self, from: request, limit: Self.maximumTranscriptCharacters * 4 + 1024)
+        let input = try await Body.decode(TranscriptInput.self, from: request, limit: self.maximumTranscriptCharacters * 4 + 1024)
         return try await self.createDraft(transcript: input.transcript, source: .transcript, user: user, context: context)
     }
 
@@ -104,8 +104,8 @@ struct InvoiceController {
         transcript raw: String, source: InvoiceSource, user: AuthenticatedUser, context: AppRequestContext, replacing: Invoice? = nil
     ) async throws -> Response {
         let transcript = raw.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard transcript.count <= Self.maximumTranscriptCharacters else {
-            throw Problem(.contentTooLarge, detail: "A transcript may have at most \(Self.maximumTranscriptCharacters) characters.")
+        guard transcript.count <= self.maximumTranscriptCharacters else {
+            throw Problem(.contentTooLarge, detail: "A transcript may have at most \(self.maximumTranscriptCharacters) characters.")
         }
         guard !transcript.isEmpty else {
             throw Problem.unprocessable("The transcript is empty.", errors: [.init(field: "transcript", message: "must not be empty")])
@@ -252,7 +252,7 @@ struct InvoiceController {
         let invoice = try await self.load(request, context: context, user: user)
         try Self.checkPrecondition(request, invoice)
         guard invoice.status == .draft else { throw Problem.conflict("Only drafts can be regenerated; this invoice is \(invoice.status.rawValue).") }
-        let input = try await Body.decode(TranscriptInput.self, from: request, limit: Self.maximumTranscriptCharacters * 4 + 1024)
+        let input = try await Body.decode(TranscriptInput.self, from: request, limit: self.maximumTranscriptCharacters * 4 + 1024)
         return try await self.createDraft(transcript: input.transcript, source: invoice.source, user: user, context: context, replacing: invoice)
     }
 

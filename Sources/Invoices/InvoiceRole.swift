@@ -10,13 +10,15 @@ public enum InvoiceRole {
 
     public static func buildRouter(
         store: any DocumentStore, tokens: TokenService, userService: ServiceClient, renderer: InvoicePDFRenderer,
-        extractor: any InvoiceExtractor = RuleBasedExtractor(), transcriber: OpenAIClient? = nil, maximumAudioBytes: Int = 25 * 1024 * 1024
+        extractor: any InvoiceExtractor = RuleBasedExtractor(), transcriber: OpenAIClient? = nil, maximumAudioBytes: Int = 25 * 1024 * 1024,
+        maximumTranscriptCharacters: Int = 10_000
     ) -> Router<AppRequestContext> {
         let router = RoleApplication.makeRouter(role: .invoice, store: store)
         let memory = BusinessMemory(clients: ClientRepository(store: store), catalog: CatalogRepository(store: store))
         let controller = InvoiceController(
             invoices: InvoiceRepository(store: store), memory: memory, profiles: ProfileClient(client: userService), extractor: extractor, renderer: renderer,
-            tokens: tokens, transcriber: transcriber, maximumAudioBytes: maximumAudioBytes, store: store
+            tokens: tokens, transcriber: transcriber, maximumAudioBytes: maximumAudioBytes,
+            maximumTranscriptCharacters: maximumTranscriptCharacters, store: store
         )
         router.addRoutes(controller.endpoints, atPath: "/api/invoices")
         router.addRoutes(ClientController(clients: memory.clients, tokens: tokens, store: store).endpoints, atPath: "/api/clients")
@@ -47,7 +49,8 @@ public enum InvoiceRole {
         logger.info("extractor", metadata: ["kind": .string(settings.openAIKey == nil ? "rules" : "ai")])
         let router = buildRouter(
             store: store, tokens: try settings.tokenService(for: .invoice, http: http), userService: ServiceClient(baseURL: userURL, http: http, timeout: settings.upstreamTimeout),
-            renderer: renderer, extractor: extractor, transcriber: provider, maximumAudioBytes: settings.maxAudioBytes
+            renderer: renderer, extractor: extractor, transcriber: provider, maximumAudioBytes: settings.maxAudioBytes,
+            maximumTranscriptCharacters: settings.maxTranscriptCharacters
         )
         return RoleApplication.make(
             role: .invoice, router: router, settings: settings, logger: logger,

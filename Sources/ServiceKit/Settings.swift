@@ -45,6 +45,8 @@ public struct Settings: Sendable {
     public var openAIExtractModel: String
     public var openAITimeout: Duration
     public var maxAudioBytes: Int
+    /// The longest transcript `POST /api/invoices/transcript` accepts, in characters (413 beyond).
+    public var maxTranscriptCharacters: Int
 
     // Sign-in with Google.
     public var clientURL: String?
@@ -140,6 +142,7 @@ public struct Settings: Sendable {
         self.openAIExtractModel = value("OPENAI_EXTRACT_MODEL") ?? "gpt-4o-mini"
         self.openAITimeout = .seconds(integer("OPENAI_TIMEOUT_SECONDS", default: 60, range: 1...600))
         self.maxAudioBytes = integer("MAX_AUDIO_BYTES", default: 25 * 1024 * 1024, range: 1024...(100 * 1024 * 1024))
+        self.maxTranscriptCharacters = integer("MAX_TRANSCRIPT_CHARS", default: 10_000, range: 100...100_000)
 
         self.clientURL = url("CLIENT_URL").map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 }
         self.googleClientID = value("GOOGLE_CLIENT_ID")

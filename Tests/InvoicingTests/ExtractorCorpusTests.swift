@@ -14,6 +14,10 @@ struct ExtractorCorpusTests {
         var items: [(String, String, String, String?)]
         var dueInDays: Int? = nil
         var taxRate: String? = nil
+        /// The due date as said (resolved later by the server), lower-cased.
+        var dueDate: String? = nil
+        var discount: String? = nil
+        var po: String? = nil
     }
 
     static let corpus: [Expected] = [
@@ -59,6 +63,15 @@ struct ExtractorCorpusTests {
         .init(utterance: "Bill Acme for thirteen hours of design at 85 dollars and 2 icons at 50 dollars, plus 7% tax, due in two weeks", client: "Acme", items: [("Design", "13", "85", "USD"), ("Icons", "2", "50", "USD")], dueInDays: 14, taxRate: "7"),
         .init(utterance: "Invoice Zorg Industries for 4 hours of negotiation at 500 dollars", client: "Zorg Industries", items: [("Negotiation", "4", "500", "USD")]),
         .init(utterance: "Bill Soylent Green for twenty hours of catering at 30 dollars", client: "Soylent Green", items: [("Catering", "20", "30", "USD")]),
+        // Dates as said, discounts and purchase orders.
+        .init(utterance: "Bill Acme for 6 hours of design at 90 dollars, due next Friday", client: "Acme", items: [("Design", "6", "90", "USD")], dueDate: "next friday"),
+        .init(utterance: "Invoice Globex for 2 workshops at 1,200 euros each, due on December 15", client: "Globex", items: [("Workshops", "2", "1,200", "EUR")], dueDate: "december 15"),
+        .init(utterance: "Charge Initech for 12 hours of support at 75 dollars, due by the end of the month", client: "Initech", items: [("Support", "12", "75", "USD")], dueDate: "the end of the month"),
+        .init(utterance: "Bill Hooli for 10 hours of consulting at 150 dollars with a 10% discount", client: "Hooli", items: [("Consulting", "10", "150", "USD")], discount: "10"),
+        .init(utterance: "Invoice Massive Dynamic for 3 audits at 2000 dollars, PO 88123", client: "Massive Dynamic", items: [("Audits", "3", "2000", "USD")], po: "88123"),
+        .init(utterance: "Bill Wonka for 40 hours of packaging design at 65 pounds, discount of 5 percent, purchase order number WX-19", client: "Wonka", items: [("Packaging design", "40", "65", "GBP")], discount: "5", po: "WX-19"),
+        .init(utterance: "Charge Oscorp for eight hours of testing at 110 dollars, plus 20% VAT, due on the 3rd of January", client: "Oscorp", items: [("Testing", "8", "110", "USD")], taxRate: "20", dueDate: "the 3rd of january"),
+        .init(utterance: "Bill Nakatomi for 5 days of security review at 1500 dollars a day, due tomorrow", client: "Nakatomi", items: [("Security review", "5", "1500", "USD")], dueDate: "tomorrow"),
     ]
 
     @Test func fieldAccuracyOfTheRuleBasedExtractor() {
@@ -84,6 +97,9 @@ struct ExtractorCorpusTests {
             }
             check("due", result.dueInDays == expected.dueInDays)
             check("tax", result.taxRate == expected.taxRate)
+            check("due date", result.dueDate?.lowercased() == expected.dueDate)
+            check("discount", result.discountPercent == expected.discount)
+            check("PO", result.poNumber == expected.po)
         }
         let accuracy = Double(correct) / Double(fields)
         print("extractor corpus: \(Self.corpus.count) utterances, \(fields) fields, accuracy \(String(format: "%.1f", accuracy * 100)) %")
