@@ -96,6 +96,7 @@ let package = Package(
         ),
         .testTarget(name: "AIProviderTests", dependencies: ["AIProvider", "HTTPClient", "Invoicing", "TestSupport"]),
         .testTarget(name: "PDFTests", dependencies: ["PDF", "Invoicing", "TestSupport"]),
+        .testTarget(name: "DeployTests", dependencies: ["ServiceKit", "HTTPClient", "TestSupport"]),
         .testTarget(
             name: "EndToEndTests",
             dependencies: [

@@ -7,10 +7,10 @@ public enum GatewayRole {
     public static func buildRouter(
         settings: Settings, upstreams: Upstreams, tokens: TokenService, publishedKeys: JWKSet, http: CurlHTTPClient, timeout: Duration
     ) -> Router<AppRequestContext> {
-        let router = RoleApplication.makeRouter(role: .gateway)
+        let router = RoleApplication.makeRouter(role: .gateway, trustProxy: settings.trustProxy)
         // Specific routes first in reading order; the router prefers literal paths over the proxy's wildcards anyway.
         SessionController(
-            auth: ServiceClient(baseURL: upstreams.auth, http: http, timeout: timeout), tokens: tokens, google: GoogleClient(settings: settings, http: http),
+            auth: ServiceClient(pool: upstreams.auth, http: http, timeout: timeout), tokens: tokens, google: GoogleClient(settings: settings, http: http),
             clientURL: settings.clientURL, publishedKeys: publishedKeys
         ).addRoutes(to: router)
         HealthController(upstreams: upstreams, http: http).addRoutes(to: router)
@@ -57,12 +57,13 @@ struct HealthController {
     func report(context: AppRequestContext) async throws -> Response {
         let targets = [("auth", self.upstreams.auth), ("user", self.upstreams.user), ("invoice", self.upstreams.invoice)]
         let results = await withTaskGroup(of: (String, ServiceHealth).self) { group in
-            for (name, base) in targets {
+            for (name, pool) in targets {
                 group.addTask {
                     let start = ContinuousClock.now
-                    let ok = (try? await self.http.execute(
+                    // A service is up when one of its instances answers.
+                    let ok = (try? await pool.execute(self.http) { base in
                         HTTPClientRequest(url: base + "/healthz", headers: [("X-Request-Id", context.requestID)], timeout: .seconds(3), connectTimeout: .seconds(2))
-                    ))?.status == 200
+                    })?.status == 200
                     let elapsed = ContinuousClock.now - start
                     return (name, ServiceHealth(status: ok ? "ok" : "down", latencyMs: Int(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)))
                 }

@@ -36,7 +36,7 @@ struct ProxyController {
         }
     }
 
-    func forward(_ request: Request, context: AppRequestContext, to base: String) async throws -> Response {
+    func forward(_ request: Request, context: AppRequestContext, to pool: ServicePool) async throws -> Response {
         let path = request.uri.path
         guard Self.isCanonical(path) else { throw Problem.badRequest("The path may not contain dot segments.") }
         var headers: [(name: String, value: String)] = []
@@ -44,18 +44,18 @@ struct ProxyController {
             for value in request.headers[values: name] { headers.append((name.rawName, value)) }
         }
         headers.append(("X-Request-Id", context.requestID))
-        let client = context.remoteAddress?.ipAddress ?? "unknown"
-        let priorChain = request.headers[.forwardedFor].map { $0 + ", " } ?? ""
-        headers.append(("X-Forwarded-For", priorChain + client))
-        headers.append(("X-Forwarded-Proto", request.headers[.forwardedProto] ?? "http"))
+        // What the services see is what TRUST_PROXY decided here: the client's address and scheme, never a chain a
+        // client made up (the services believe the gateway, one hop).
+        headers.append(("X-Forwarded-For", context.clientAddress))
+        headers.append(("X-Forwarded-Proto", context.isHTTPS ? "https" : "http"))
         if let host = request.head.authority { headers.append(("X-Forwarded-Host", host)) }
 
         let hasBody = request.headers[.contentLength].map { $0 != "0" } ?? (request.headers[.transferEncoding] != nil)
         let body: [UInt8]? = hasBody ? Array(buffer: try await Body.collect(request, limit: self.maximumBodyBytes)) : nil
         let query = request.uri.query.map { "?" + $0 } ?? ""
-        let upstream = try await self.http.execute(
+        let upstream = try await pool.execute(self.http) { base in
             HTTPClientRequest(method: request.method.rawValue, url: base + path + query, headers: headers, body: body, timeout: self.timeout)
-        )
+        }
 
         var responseHeaders = HTTPFields()
         for header in upstream.headers where !Self.droppedResponseHeaders.contains(header.name.lowercased()) {

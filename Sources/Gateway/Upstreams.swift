@@ -1,20 +1,25 @@
 import ServiceKit
 
-/// The three services behind the gateway, as base URLs (scheme added to Render's bare host names).
+/// The three services behind the gateway, each one instance or several (replicas), with the scheme added to Render's
+/// bare host names.
 public struct Upstreams: Sendable {
-    public var auth: String
-    public var user: String
-    public var invoice: String
+    public var auth: ServicePool
+    public var user: ServicePool
+    public var invoice: ServicePool
 
-    public init(auth: String, user: String, invoice: String) {
+    public init(auth: ServicePool, user: ServicePool, invoice: ServicePool) {
         self.auth = auth
         self.user = user
         self.invoice = invoice
     }
 
+    public init(auth: String, user: String, invoice: String) {
+        self.init(auth: ServicePool([auth]), user: ServicePool([user]), invoice: ServicePool([invoice]))
+    }
+
     init(settings: Settings) throws {
-        guard let auth = settings.authServiceURL.flatMap(ServiceURL.parse), let user = settings.userServiceURL.flatMap(ServiceURL.parse),
-            let invoice = settings.invoiceServiceURL.flatMap(ServiceURL.parse)
+        guard let auth = ServicePool(setting: settings.authServiceURL), let user = ServicePool(setting: settings.userServiceURL),
+            let invoice = ServicePool(setting: settings.invoiceServiceURL)
         else { throw SettingsError(problems: ["AUTH_SERVICE_URL, USER_SERVICE_URL and INVOICE_SERVICE_URL must be valid service addresses"]) }
         self.init(auth: auth, user: user, invoice: invoice)
     }

@@ -24,6 +24,10 @@ public struct AppRequestContext: RequestContext {
     public var requestID: String = ""
     public var user: AuthenticatedUser?
     public let remoteAddress: SocketAddress?
+    /// The client's address as `TrustProxy` decides it (set by `RequestMiddleware`): for logs and rate limits.
+    public var clientAddress: String = "unknown"
+    /// Whether the client reached the edge over HTTPS (believed only from trusted proxies).
+    public var isHTTPS: Bool = false
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)

@@ -7,8 +7,12 @@ import Logging
 public struct RequestMiddleware: RouterMiddleware {
     public typealias Context = AppRequestContext
     let role: String
+    let trustProxy: TrustProxy
 
-    public init(role: String) { self.role = role }
+    public init(role: String, trustProxy: TrustProxy = .none) {
+        self.role = role
+        self.trustProxy = trustProxy
+    }
 
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let start = ContinuousClock.now
@@ -18,6 +22,9 @@ public struct RequestMiddleware: RouterMiddleware {
         // One id per request in the logs: ours (the one clients and upstreams see), not Hummingbird's internal one.
         context.logger[metadataKey: "hb.request.id"] = nil
         context.logger[metadataKey: "requestId"] = .string(context.requestID)
+        (context.clientAddress, context.isHTTPS) = self.trustProxy.resolve(
+            peer: context.remoteAddress?.ipAddress, forwardedFor: request.headers[.forwardedFor], forwardedProto: request.headers[.forwardedProto]
+        )
 
         var response: Response
         do {
@@ -32,6 +39,8 @@ public struct RequestMiddleware: RouterMiddleware {
         }
         response.headers[.requestID] = context.requestID
         if response.headers[.xContentTypeOptions] == nil { response.headers[.xContentTypeOptions] = "nosniff" }
+        // HSTS only means something over HTTPS (RFC 6797 §7.2: not sent over plain HTTP).
+        if context.isHTTPS { response.headers[.strictTransportSecurity] = "max-age=63072000; includeSubDomains" }
 
         let elapsed = ContinuousClock.now - start
         let milliseconds = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
@@ -41,6 +50,7 @@ public struct RequestMiddleware: RouterMiddleware {
             metadata: [
                 "role": .string(self.role),
                 "method": .string(request.method.rawValue),
+                "client": .string(context.clientAddress),
                 "path": .string(request.uri.path),
                 "status": .stringConvertible(response.status.code),
                 "durationMs": .string(String(format: "%.2f", milliseconds)),
@@ -62,4 +72,5 @@ public struct RequestMiddleware: RouterMiddleware {
 
 extension HTTPField.Name {
     public static let xContentTypeOptions = HTTPField.Name("X-Content-Type-Options")!
+    public static let strictTransportSecurity = HTTPField.Name("Strict-Transport-Security")!
 }

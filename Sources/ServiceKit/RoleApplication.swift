@@ -8,9 +8,9 @@ import ServiceLifecycle
 public enum RoleApplication {
     /// A router with the request middleware installed (so unknown routes and errors are problem+json too) and the
     /// liveness route every role answers.
-    public static func makeRouter(role: Role, store: (any DocumentStore)? = nil) -> Router<AppRequestContext> {
+    public static func makeRouter(role: Role, store: (any DocumentStore)? = nil, trustProxy: TrustProxy = .none) -> Router<AppRequestContext> {
         let router = Router(context: AppRequestContext.self)
-        router.add(middleware: RequestMiddleware(role: role.rawValue))
+        router.add(middleware: RequestMiddleware(role: role.rawValue, trustProxy: trustProxy))
         // Liveness: the process answers. Never depends on the database, so a platform never restarts a healthy
         // role because MongoDB is away.
         router.get("/healthz") { _, _ in

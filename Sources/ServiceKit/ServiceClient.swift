@@ -2,16 +2,21 @@ import Foundation
 import HTTPClient
 import Storage
 
-/// Calls another role over HTTP, exactly as deployed apart (in `serve all` too, over loopback).
+/// Calls another role over HTTP, exactly as deployed apart (in `serve all` too, over loopback), spreading requests
+/// over the role's instances.
 public struct ServiceClient: Sendable {
-    public let baseURL: String
+    public let pool: ServicePool
     let http: CurlHTTPClient
     let timeout: Duration
 
-    public init(baseURL: String, http: CurlHTTPClient, timeout: Duration) {
-        self.baseURL = baseURL
+    public init(pool: ServicePool, http: CurlHTTPClient, timeout: Duration) {
+        self.pool = pool
         self.http = http
         self.timeout = timeout
+    }
+
+    public init(baseURL: String, http: CurlHTTPClient, timeout: Duration) {
+        self.init(pool: ServicePool([baseURL]), http: http, timeout: timeout)
     }
 
     /// Sends `body` (already JSON) to `path` on the service.
@@ -19,7 +24,9 @@ public struct ServiceClient: Sendable {
         var headers: [(name: String, value: String)] = [("Accept", "application/json"), ("X-Request-Id", requestID)]
         if let bearer { headers.append(("Authorization", "Bearer \(bearer)")) }
         if body != nil { headers.append(("Content-Type", "application/json")) }
-        return try await self.http.execute(HTTPClientRequest(method: method, url: self.baseURL + path, headers: headers, body: body, timeout: self.timeout))
+        return try await self.pool.execute(self.http) { base in
+            HTTPClientRequest(method: method, url: base + path, headers: headers, body: body, timeout: self.timeout)
+        }
     }
 
     /// Decodes a 2xx JSON response.

@@ -4,10 +4,15 @@ import Logging
 /// Everything a role reads from its environment, read once at start-up (never inside a handler) and validated as a
 /// whole, so a misconfigured role refuses to start with the full list of problems.
 public struct Settings: Sendable {
+    /// `ROLE`: what `serve` runs when the command line names no role.
+    public var role: String?
     public var host: String
     public var port: Int
     public var logLevel: Logger.Level
     public var dataDirectory: String
+    /// Which proxies' X-Forwarded-For/-Proto to believe.
+    public var trustProxy: TrustProxy
+    public var shutdownGrace: Duration
 
     // Tokens.
     public var jwtAlgorithm: String
@@ -61,8 +66,21 @@ public struct Settings: Sendable {
     /// Reads and validates what does not depend on the role; throws `SettingsError` listing every problem.
     public init(environment: [String: String]) throws {
         var problems: [String] = []
-        func value(_ name: String) -> String? { environment[name].flatMap { $0.isEmpty ? nil : $0 } }
-        func integer(_ name: String, default fallback: Int, range: ClosedRange<Int>) -> Int {
+        /// Every read goes through the schema: a name missing from it is a programming error, caught by any test.
+        func schema(_ name: String) -> ConfigVariable {
+            guard let variable = ConfigSchema.variable(name) else { preconditionFailure("\(name) is not in ConfigSchema") }
+            return variable
+        }
+        func value(_ name: String) -> String? {
+            _ = schema(name)
+            return environment[name].flatMap { $0.isEmpty ? nil : $0 }
+        }
+        /// The value, else the schema's default.
+        func text(_ name: String) -> String? { value(name) ?? schema(name).defaultValue }
+        func integer(_ name: String) -> Int {
+            guard case .integer(let range) = schema(name).kind, let fallback = schema(name).defaultValue.flatMap(Int.init) else {
+                preconditionFailure("\(name) is not an integer with a default in ConfigSchema")
+            }
             guard let text = value(name) else { return fallback }
             guard let parsed = Int(text), range.contains(parsed) else {
                 problems.append("\(name) must be an integer in \(range.lowerBound)...\(range.upperBound), got \"\(text)\"")
@@ -80,8 +98,8 @@ public struct Settings: Sendable {
             }
             return text
         }
-        func url(_ name: String, default fallback: String? = nil) -> String? {
-            guard let text = value(name) ?? fallback else { return nil }
+        func url(_ name: String) -> String? {
+            guard let text = text(name) else { return nil }
             guard let components = URLComponents(string: text), let scheme = components.scheme?.lowercased(), scheme == "http" || scheme == "https",
                 components.host?.isEmpty == false
             else {
@@ -91,18 +109,27 @@ public struct Settings: Sendable {
             return text
         }
 
-        self.host = value("HOST") ?? "0.0.0.0"
-        self.port = integer("PORT", default: 3000, range: 0...65535)
-        let level = value("LOG_LEVEL") ?? "info"
+        self.role = value("ROLE")
+        if let role = self.role, RoleChoiceNames.all.contains(role) == false {
+            problems.append("ROLE must be one of \(RoleChoiceNames.all.joined(separator: ", ")), got \"\(role)\"")
+        }
+        self.host = text("HOST") ?? "0.0.0.0"
+        self.port = integer("PORT")
+        let level = text("LOG_LEVEL") ?? "info"
         if let parsed = Logger.Level(rawValue: level.lowercased()) {
             self.logLevel = parsed
         } else {
             problems.append("LOG_LEVEL must be one of trace, debug, info, notice, warning, error, critical")
             self.logLevel = .info
         }
-        self.dataDirectory = value("DATA_DIR") ?? "./.data"
+        self.dataDirectory = text("DATA_DIR") ?? "./.data"
+        do { self.trustProxy = try TrustProxy(text("TRUST_PROXY") ?? "0") } catch {
+            problems.append("TRUST_PROXY must be a hop count (0-10) or comma-separated CIDRs such as 10.0.0.0/8, fd00::/8; got \"\(value("TRUST_PROXY") ?? "")\"")
+            self.trustProxy = .none
+        }
+        self.shutdownGrace = .seconds(integer("SHUTDOWN_GRACE_SECONDS"))
 
-        self.jwtAlgorithm = (value("JWT_ALG") ?? "HS256").uppercased()
+        self.jwtAlgorithm = (text("JWT_ALG") ?? "HS256").uppercased()
         if !["HS256", "RS256", "ES256"].contains(self.jwtAlgorithm) {
             problems.append("JWT_ALG must be HS256, RS256 or ES256, got \"\(self.jwtAlgorithm)\"")
         }
@@ -116,42 +143,44 @@ public struct Settings: Sendable {
         self.jwtPublicKey = pem("JWT_PUBLIC_KEY")
         self.jwtPreviousPublicKeys = pem("JWT_PREVIOUS_PUBLIC_KEYS")
         self.jwksURL = url("JWKS_URL")
-        self.jwtIssuer = value("JWT_ISSUER") ?? "voice-invoice"
-        self.jwtAudience = value("JWT_AUDIENCE") ?? "voice-invoice-api"
-        self.accessTokenTTL = TimeInterval(integer("ACCESS_TOKEN_TTL", default: 900, range: 60...86_400))
-        self.refreshTokenTTL = TimeInterval(integer("REFRESH_TOKEN_TTL", default: 30 * 86_400, range: 3600...(365 * 86_400)))
+        self.jwtIssuer = text("JWT_ISSUER") ?? "voice-invoice"
+        self.jwtAudience = text("JWT_AUDIENCE") ?? "voice-invoice-api"
+        self.accessTokenTTL = TimeInterval(integer("ACCESS_TOKEN_TTL"))
+        self.refreshTokenTTL = TimeInterval(integer("REFRESH_TOKEN_TTL"))
 
         self.authServiceURL = value("AUTH_SERVICE_URL")
         self.userServiceURL = value("USER_SERVICE_URL")
         self.invoiceServiceURL = value("INVOICE_SERVICE_URL")
         for (name, text) in [("AUTH_SERVICE_URL", self.authServiceURL), ("USER_SERVICE_URL", self.userServiceURL), ("INVOICE_SERVICE_URL", self.invoiceServiceURL)] {
-            if let text, ServiceURL.parse(text) == nil { problems.append("\(name) is not a host, host:port or http(s) URL: \"\(text)\"") }
+            if let text, ServiceURL.parseList(text) == nil {
+                problems.append("\(name) is not a host, host:port or http(s) URL (or a comma-separated list of them): \"\(text)\"")
+            }
         }
-        self.upstreamTimeout = .seconds(integer("UPSTREAM_TIMEOUT_SECONDS", default: 30, range: 1...600))
-        self.maxUploadBytes = integer("MAX_UPLOAD_BYTES", default: 26 * 1024 * 1024, range: 1024...(512 * 1024 * 1024))
+        self.upstreamTimeout = .seconds(integer("UPSTREAM_TIMEOUT_SECONDS"))
+        self.maxUploadBytes = integer("MAX_UPLOAD_BYTES")
         self.mongoURI = value("MONGODB_URI")
         if let uri = self.mongoURI, !(uri.hasPrefix("mongodb://") || uri.hasPrefix("mongodb+srv://")) {
             problems.append("MONGODB_URI must start with mongodb:// or mongodb+srv://")
         }
         self.mongoDatabase = value("MONGODB_DB")
-        self.mongoServerSelectionTimeoutMS = integer("MONGODB_SERVER_SELECTION_TIMEOUT_MS", default: 2000, range: 100...30_000)
+        self.mongoServerSelectionTimeoutMS = integer("MONGODB_SERVER_SELECTION_TIMEOUT_MS")
 
         self.openAIKey = value("OPENAI_API_KEY")
-        self.openAIBaseURL = url("OPENAI_BASE_URL", default: "https://api.openai.com/v1") ?? ""
-        self.openAITranscribeModel = value("OPENAI_TRANSCRIBE_MODEL") ?? "gpt-4o-mini-transcribe"
-        self.openAIExtractModel = value("OPENAI_EXTRACT_MODEL") ?? "gpt-4o-mini"
-        self.openAITimeout = .seconds(integer("OPENAI_TIMEOUT_SECONDS", default: 60, range: 1...600))
-        self.maxAudioBytes = integer("MAX_AUDIO_BYTES", default: 25 * 1024 * 1024, range: 1024...(100 * 1024 * 1024))
-        self.maxTranscriptCharacters = integer("MAX_TRANSCRIPT_CHARS", default: 10_000, range: 100...100_000)
+        self.openAIBaseURL = url("OPENAI_BASE_URL") ?? ""
+        self.openAITranscribeModel = text("OPENAI_TRANSCRIBE_MODEL") ?? "gpt-4o-mini-transcribe"
+        self.openAIExtractModel = text("OPENAI_EXTRACT_MODEL") ?? "gpt-4o-mini"
+        self.openAITimeout = .seconds(integer("OPENAI_TIMEOUT_SECONDS"))
+        self.maxAudioBytes = integer("MAX_AUDIO_BYTES")
+        self.maxTranscriptCharacters = integer("MAX_TRANSCRIPT_CHARS")
 
         self.clientURL = url("CLIENT_URL").map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 }
         self.googleClientID = value("GOOGLE_CLIENT_ID")
         self.googleClientSecret = value("GOOGLE_CLIENT_SECRET")
         self.googleClientIDs = (value("GOOGLE_CLIENT_IDS") ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         self.googleRedirectURI = url("GOOGLE_REDIRECT_URI")
-        self.googleAuthURL = url("GOOGLE_AUTH_URL", default: "https://accounts.google.com/o/oauth2/v2/auth") ?? ""
-        self.googleTokenURL = url("GOOGLE_TOKEN_URL", default: "https://oauth2.googleapis.com/token") ?? ""
-        self.googleJWKSURL = url("GOOGLE_JWKS_URL", default: "https://www.googleapis.com/oauth2/v3/certs") ?? ""
+        self.googleAuthURL = url("GOOGLE_AUTH_URL") ?? ""
+        self.googleTokenURL = url("GOOGLE_TOKEN_URL") ?? ""
+        self.googleJWKSURL = url("GOOGLE_JWKS_URL") ?? ""
 
         if !problems.isEmpty { throw SettingsError(problems: problems) }
     }
@@ -190,6 +219,11 @@ public enum Role: String, CaseIterable, Sendable {
     case gateway, auth, user, invoice
 }
 
+/// What `ROLE` (and `serve`'s argument) may name: a role, or `all` for the four in one process.
+public enum RoleChoiceNames {
+    public static let all = Role.allCases.map(\.rawValue) + ["all"]
+}
+
 public struct SettingsError: Error, CustomStringConvertible {
     public let problems: [String]
     public init(problems: [String]) { self.problems = problems }
@@ -199,6 +233,18 @@ public struct SettingsError: Error, CustomStringConvertible {
 /// A service address as Render and others give it: a bare `host` (Render's `fromService … property: host`, a public
 /// name served over HTTPS), `host:port` (`property: hostport`, private network, plain HTTP), or a full URL.
 public enum ServiceURL {
+    /// Several instances of one service (replicas), comma-separated; nil when any entry is not a valid address.
+    public static func parseList(_ text: String) -> [String]? {
+        let entries = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        guard !entries.isEmpty else { return nil }
+        var bases: [String] = []
+        for entry in entries {
+            guard let base = self.parse(entry) else { return nil }
+            bases.append(base)
+        }
+        return bases
+    }
+
     /// The base URL without a trailing slash, or nil when `text` is none of the accepted forms.
     public static func parse(_ text: String) -> String? {
         let trimmed = text.trimmingCharacters(in: .whitespaces)

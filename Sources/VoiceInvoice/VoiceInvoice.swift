@@ -17,7 +17,7 @@ struct VoiceInvoice: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "voice-invoice",
         abstract: "VoiceInvoice: spoken sentences to correct invoices and PDFs.",
-        subcommands: [Serve.self, TokenCommand.self, Version.self]
+        subcommands: [Serve.self, ConfigCommand.self, TokenCommand.self, Version.self]
     )
 }
 
@@ -49,8 +49,8 @@ struct Serve: AsyncParsableCommand {
             """
     )
 
-    @Argument(help: "all | gateway | auth | user | invoice")
-    var role: RoleChoice
+    @Argument(help: "all | gateway | auth | user | invoice (default: the ROLE environment variable)")
+    var role: RoleChoice?
 
     @Option(help: "Port to listen on (overrides PORT).")
     var port: Int?
@@ -62,21 +62,33 @@ struct Serve: AsyncParsableCommand {
         var environment = ProcessInfo.processInfo.environment
         if let port { environment["PORT"] = String(port) }
         if let host { environment["HOST"] = host }
-        if self.role == .all, environment["HOST"]?.isEmpty ?? true { environment["HOST"] = "127.0.0.1" }
+        if (self.role ?? environment["ROLE"].flatMap(RoleChoice.init(rawValue:))) == .all, environment["HOST"]?.isEmpty ?? true {
+            environment["HOST"] = "127.0.0.1"
+        }
 
         let settings: Settings
         do { settings = try Settings(environment: environment) } catch let error as SettingsError {
             FileHandle.standardError.write(Data("voice-invoice: \(error)\n".utf8))
             throw ExitCode(78)  // EX_CONFIG
         }
+        // One image for four services: the role comes from the command line, else from ROLE.
+        guard let role = self.role ?? settings.role.flatMap(RoleChoice.init(rawValue:)) else {
+            FileHandle.standardError.write(Data("voice-invoice: name the role: `serve gateway|auth|user|invoice|all`, or set ROLE\n".utf8))
+            throw ExitCode(64)  // EX_USAGE
+        }
         let level = settings.logLevel
         LoggingSystem.bootstrap { label in JSONLogHandler(label: label, level: level) }
         let logger = Logger(label: "voice-invoice")
-        logger.info("starting", metadata: ["role": .string(self.role.rawValue), "openssl": .string(OpenSSL.version), "libmongoc": .string(MongoStore.driverVersion)])
+        logger.info("starting", metadata: ["role": .string(role.rawValue), "openssl": .string(OpenSSL.version), "libmongoc": .string(MongoStore.driverVersion)])
 
         do {
-            let services = try await self.role == .all ? Self.allRoles(settings, environment: environment, logger: logger) : [Self.oneRole(self.role, settings, logger: logger)]
-            let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            let services = try await role == .all ? Self.allRoles(settings, environment: environment, logger: logger) : [Self.oneRole(role, settings, logger: logger)]
+            // Render and Fly send SIGTERM and wait a while before SIGKILL: in-flight requests get SHUTDOWN_GRACE_SECONDS
+            // to finish, then what is left is cancelled so the process exits before the platform kills it.
+            var configuration = ServiceGroupConfiguration(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+            configuration.maximumGracefulShutdownDuration = settings.shutdownGrace
+            configuration.maximumCancellationDuration = .seconds(2)
+            let group = ServiceGroup(configuration: configuration)
             try await group.run()
         } catch let error as SettingsError {
             FileHandle.standardError.write(Data("voice-invoice: \(error)\n".utf8))

@@ -1,0 +1,67 @@
+import Foundation
+import HTTPClient
+import Synchronization
+
+/// The instances of one service (a service URL may list several, comma-separated): requests go round-robin, and an
+/// instance that refuses the connection is skipped for a few seconds while the request moves on to the next one.
+///
+/// Only a refused connection moves a request: nothing reached the instance, so trying another cannot do anything
+/// twice. A timeout or a reset after sending is the caller's error (the instance may have acted on it).
+public final class ServicePool: Sendable {
+    public let instances: [String]
+    static let quarantine: Duration = .seconds(5)
+
+    private struct State {
+        var next = 0
+        var downUntil: [ContinuousClock.Instant?]
+    }
+    private let state: Mutex<State>
+
+    public init(_ instances: [String]) {
+        precondition(!instances.isEmpty, "a service needs at least one instance")
+        self.instances = instances
+        self.state = Mutex(State(downUntil: Array(repeating: nil, count: instances.count)))
+    }
+
+    /// Parses a service-URL setting (one address or several).
+    public convenience init?(setting: String?) {
+        guard let setting, let instances = ServiceURL.parseList(setting) else { return nil }
+        self.init(instances)
+    }
+
+    /// The order to try instances in for one request: round-robin from the next one, instances in quarantine last.
+    func order() -> [Int] {
+        let now = ContinuousClock.now
+        return self.state.withLock { state in
+            let start = state.next
+            state.next = (state.next + 1) % self.instances.count
+            let rotation = (0..<self.instances.count).map { (start + $0) % self.instances.count }
+            let up = rotation.filter { state.downUntil[$0].map { $0 <= now } ?? true }
+            return up + rotation.filter { !up.contains($0) }
+        }
+    }
+
+    func markDown(_ index: Int) {
+        self.state.withLock { $0.downUntil[index] = ContinuousClock.now + Self.quarantine }
+    }
+
+    func markUp(_ index: Int) {
+        self.state.withLock { $0.downUntil[index] = nil }
+    }
+
+    /// Sends the request `make` builds for an instance's base URL, moving on when an instance refuses the connection.
+    public func execute(_ http: CurlHTTPClient, _ make: (String) -> HTTPClientRequest) async throws -> HTTPClientResponse {
+        var lastError: (any Error)?
+        for index in self.order() {
+            do {
+                let response = try await http.execute(make(self.instances[index]))
+                self.markUp(index)
+                return response
+            } catch let error as HTTPClientError where error.code == .connectFailed {
+                self.markDown(index)
+                lastError = error
+            }
+        }
+        throw lastError ?? HTTPClientError(code: .connectFailed, detail: "no instance")
+    }
+}
