@@ -23,6 +23,9 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/vapor/multipart-kit.git", from: "4.7.1"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/swift-otel/swift-w3c-trace-context.git", from: "1.0.0"),
     ],
     targets: [
         // MARK: C modules (system libraries, found through pkg-config; Debian package names in `providers`).
@@ -46,7 +49,7 @@ let package = Package(
         ),
         .target(name: "PDF", dependencies: ["CPangoCairo", "Invoicing", .product(name: "NIOPosix", package: "swift-nio")]),
 
-        .target(name: "AIProvider", dependencies: ["HTTPClient", "Invoicing"]),
+        .target(name: "AIProvider", dependencies: ["HTTPClient", "Invoicing", .product(name: "Metrics", package: "swift-metrics")]),
 
         // MARK: Domain.
         .target(name: "Invoicing"),
@@ -60,11 +63,14 @@ let package = Package(
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "W3CTraceContext", package: "swift-w3c-trace-context"),
             ]
         ),
 
         // MARK: Roles: one folder each, the whole surface of a role in one place.
-        .target(name: "Gateway", dependencies: ["ServiceKit"]),
+        .target(name: "Gateway", dependencies: ["ServiceKit", .product(name: "Metrics", package: "swift-metrics")]),
         .target(name: "Auth", dependencies: ["ServiceKit"]),
         .target(name: "Users", dependencies: ["ServiceKit", "Invoicing"]),
         .target(

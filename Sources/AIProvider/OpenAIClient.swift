@@ -1,4 +1,5 @@
 import Foundation
+import Metrics
 import HTTPClient
 import Invoicing
 
@@ -115,7 +116,26 @@ public struct OpenAIClient: Sendable {
 
     // MARK: Transport with retries
 
+    /// Times each call (`ai_provider_request_duration_seconds{endpoint}`, retries included) and counts failures by kind.
     func send(path: String, contentType: String, body: [UInt8]) async throws -> HTTPClientResponse {
+        let endpoint = path.hasPrefix("/audio") ? "transcriptions" : "chat_completions"
+        let start = ContinuousClock.now
+        do {
+            let response = try await self.sendWithRetries(path: path, contentType: contentType, body: body)
+            let elapsed = ContinuousClock.now - start
+            Timer(label: "ai_provider_request_duration", dimensions: [("endpoint", endpoint)])
+                .recordNanoseconds(elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)
+            return response
+        } catch let error as AIProviderError {
+            Counter(label: "ai_provider_failures_total", dimensions: [("endpoint", endpoint), ("code", "\(error.code)")]).increment()
+            throw error
+        } catch {
+            Counter(label: "ai_provider_failures_total", dimensions: [("endpoint", endpoint), ("code", "transport")]).increment()
+            throw error
+        }
+    }
+
+    func sendWithRetries(path: String, contentType: String, body: [UInt8]) async throws -> HTTPClientResponse {
         var attempt = 0
         while true {
             let outcome: Result<HTTPClientResponse, any Error>

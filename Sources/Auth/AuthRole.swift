@@ -6,8 +6,8 @@ public enum AuthRole {
     public static let collections = AccountRepository.collections + RefreshTokenStore.collections
 
     /// The router, for in-process tests and for `buildApplication`.
-    public static func buildRouter(store: any DocumentStore, hasher: PasswordHasher, tokens: TokenService, trustProxy: TrustProxy = .none) -> Router<AppRequestContext> {
-        let router = RoleApplication.makeRouter(role: .auth, store: store, trustProxy: trustProxy)
+    public static func buildRouter(store: any DocumentStore, hasher: PasswordHasher, tokens: TokenService, options: RouterOptions = RouterOptions()) -> Router<AppRequestContext> {
+        let router = RoleApplication.makeRouter(role: .auth, store: store, options: options)
         let controller = AuthController(
             accounts: AccountRepository(store: store), refreshTokens: RefreshTokenStore(store: store, lifetime: tokens.refreshTokenLifetime), hasher: hasher,
             tokens: tokens
@@ -24,7 +24,7 @@ public enum AuthRole {
         let store = try StoreFactory.open(settings: settings, role: .auth, logger: logger)
         let http = CurlHTTPClient()
         let tokens = try settings.tokenService(for: .auth, http: http)
-        let router = buildRouter(store: store, hasher: hasher, tokens: tokens, trustProxy: settings.trustProxy)
+        let router = buildRouter(store: store, hasher: hasher, tokens: tokens, options: RouterOptions(settings: settings))
         return RoleApplication.make(
             role: .auth, router: router, settings: settings, logger: logger,
             services: [ShutdownHook { http.shutdown(); try? await hasher.shutdown() }],

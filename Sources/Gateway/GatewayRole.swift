@@ -1,5 +1,6 @@
 import Foundation
 import JWT
+import Metrics
 import ServiceKit
 
 /// Builds the gateway: sign-in and token issuing, the JWK Set, the reverse proxy, and the services' health.
@@ -7,14 +8,29 @@ public enum GatewayRole {
     public static func buildRouter(
         settings: Settings, upstreams: Upstreams, tokens: TokenService, publishedKeys: JWKSet, http: CurlHTTPClient, timeout: Duration
     ) -> Router<AppRequestContext> {
-        let router = RoleApplication.makeRouter(role: .gateway, trustProxy: settings.trustProxy)
+        let router = RoleApplication.makeRouter(role: .gateway, options: RouterOptions(settings: settings))
+        // The edge, in this order: CORS answers preflights before anything else; rate limits come before any work.
+        if !settings.corsOrigins.isEmpty { router.add(middleware: CORSMiddleware(origins: Set(settings.corsOrigins))) }
+        let maximumKeys = settings.rateLimitMaxKeys
+        router.add(
+            middleware: RateLimitMiddleware(
+                address: RateLimitRule(name: "address", text: settings.rateLimitAddress).map { RateLimiter(rule: $0, maximumKeys: maximumKeys) },
+                signIn: RateLimitRule(name: "sign-in", text: settings.rateLimitSignIn).map { RateLimiter(rule: $0, maximumKeys: maximumKeys) },
+                user: RateLimitRule(name: "user", text: settings.rateLimitUser).map { RateLimiter(rule: $0, maximumKeys: maximumKeys) },
+                tokens: tokens,
+                onReject: { limit in Counter(label: "rate_limit_rejections_total", dimensions: [("limit", limit)]).increment() }
+            )
+        )
         // Specific routes first in reading order; the router prefers literal paths over the proxy's wildcards anyway.
         SessionController(
             auth: ServiceClient(pool: upstreams.auth, http: http, timeout: timeout), tokens: tokens, google: GoogleClient(settings: settings, http: http),
             clientURL: settings.clientURL, publishedKeys: publishedKeys
         ).addRoutes(to: router)
         HealthController(upstreams: upstreams, http: http).addRoutes(to: router)
-        ProxyController(upstreams: upstreams, http: http, timeout: timeout, maximumBodyBytes: settings.maxUploadBytes).addRoutes(to: router)
+        ProxyController(
+            upstreams: upstreams, http: http, timeout: timeout, longTimeout: settings.upstreamLongTimeout, maximumBodyBytes: settings.maxUploadBytes,
+            concurrency: .init(settings.maxConcurrentUpstream)
+        ).addRoutes(to: router)
         return router
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import ServiceKit
+import Synchronization
 
 /// The reverse proxy: `/api/auth/*` → auth, `/api/users/*` → user, `/api/invoices/*`, `/api/transcriptions`, `/api/clients/*`, `/api/catalog/*` → invoice.
 ///
@@ -10,7 +11,11 @@ struct ProxyController {
     let upstreams: Upstreams
     let http: CurlHTTPClient
     let timeout: Duration
+    /// For the routes that wait on the AI provider or render PDFs.
+    let longTimeout: Duration
     let maximumBodyBytes: Int
+    /// Requests forwarded at once; beyond, a 503 (the gateway sheds load rather than queue without bound).
+    let concurrency: ConcurrencyLimit
 
     /// Request headers passed through to the services.
     static let forwardedRequestHeaders: [HTTPField.Name] = [
@@ -36,9 +41,19 @@ struct ProxyController {
         }
     }
 
+    /// Voice and transcription wait on the provider, PDFs on the renderer: they get the long timeout.
+    static func isSlow(_ path: String) -> Bool {
+        path.hasSuffix("/voice") || path.hasSuffix("/pdf") || path.hasSuffix("/regenerate") || path.hasPrefix("/api/transcriptions")
+            || path == "/api/invoices/transcript" || path == "/api/invoices/export"
+    }
+
     func forward(_ request: Request, context: AppRequestContext, to pool: ServicePool) async throws -> Response {
         let path = request.uri.path
         guard Self.isCanonical(path) else { throw Problem.badRequest("The path may not contain dot segments.") }
+        guard self.concurrency.acquire() else {
+            throw Problem.unavailable("The gateway is at its limit of concurrent requests; try again shortly.", retryAfter: 1)
+        }
+        defer { self.concurrency.release() }
         var headers: [(name: String, value: String)] = []
         for name in Self.forwardedRequestHeaders {
             for value in request.headers[values: name] { headers.append((name.rawName, value)) }
@@ -48,13 +63,18 @@ struct ProxyController {
         // client made up (the services believe the gateway, one hop).
         headers.append(("X-Forwarded-For", context.clientAddress))
         headers.append(("X-Forwarded-Proto", context.isHTTPS ? "https" : "http"))
+        if let traceParent = context.outgoingTraceParent { headers.append(("traceparent", traceParent)) }
+        if let traceState = request.headers[.tracestate] { headers.append(("tracestate", traceState)) }
         if let host = request.head.authority { headers.append(("X-Forwarded-Host", host)) }
 
         let hasBody = request.headers[.contentLength].map { $0 != "0" } ?? (request.headers[.transferEncoding] != nil)
         let body: [UInt8]? = hasBody ? Array(buffer: try await Body.collect(request, limit: self.maximumBodyBytes)) : nil
         let query = request.uri.query.map { "?" + $0 } ?? ""
         let upstream = try await pool.execute(self.http) { base in
-            HTTPClientRequest(method: request.method.rawValue, url: base + path + query, headers: headers, body: body, timeout: self.timeout)
+            HTTPClientRequest(
+                method: request.method.rawValue, url: base + path + query, headers: headers, body: body,
+                timeout: Self.isSlow(path) ? self.longTimeout : self.timeout
+            )
         }
 
         var responseHeaders = HTTPFields()
@@ -65,6 +85,23 @@ struct ProxyController {
         return Response(
             status: HTTPResponse.Status(code: upstream.status), headers: responseHeaders, body: .init(byteBuffer: ByteBuffer(bytes: upstream.body))
         )
+    }
+
+    /// A counter of requests in flight with a ceiling (lock-free: one atomic add per request).
+    final class ConcurrencyLimit: Sendable {
+        let limit: Int
+        let inFlight = Atomic<Int>(0)
+        init(_ limit: Int) { self.limit = limit }
+
+        func acquire() -> Bool {
+            if self.inFlight.add(1, ordering: .relaxed).newValue > self.limit {
+                self.inFlight.subtract(1, ordering: .relaxed)
+                return false
+            }
+            return true
+        }
+
+        func release() { self.inFlight.subtract(1, ordering: .relaxed) }
     }
 
     /// False for paths with "." or ".." segments (also percent-encoded), which an upstream or curl might resolve to a

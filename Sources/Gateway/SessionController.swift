@@ -63,9 +63,9 @@ struct SessionController {
     }
 
     /// Calls an internal endpoint of the auth role with a service token.
-    func callAuth(_ path: String, body: [UInt8], requestID: String) async throws -> HTTPClientResponse {
+    func callAuth(_ path: String, body: [UInt8], context: AppRequestContext) async throws -> HTTPClientResponse {
         let serviceToken = try self.tokens.issueServiceToken(caller: "gateway")
-        return try await self.auth.send("POST", path, bearer: serviceToken, requestID: requestID, body: body)
+        return try await self.auth.send("POST", path, bearer: serviceToken, requestID: context.requestID, traceParent: context.outgoingTraceParent, body: body)
     }
 
     func tokenResponse(from response: HTTPClientResponse, status: HTTPResponse.Status) throws -> Response {
@@ -98,7 +98,7 @@ struct SessionController {
             throw Problem(.unsupportedMediaType, detail: "Send the body as application/json.")
         }
         let body = try await Body.collect(request, limit: 16 * 1024)
-        let response = try await self.callAuth(path, body: Array(buffer: body), requestID: context.requestID)
+        let response = try await self.callAuth(path, body: Array(buffer: body), context: context)
         guard response.status == successStatus.code else { return try self.passThroughProblem(response, context: context) }
         return try self.tokenResponse(from: response, status: successStatus)
     }
@@ -128,7 +128,7 @@ struct SessionController {
             throw Problem(.unauthorized, detail: error.code == "email_not_verified" ? "Google has not verified this email address." : "The Google ID token is invalid.")
         }
         let identity = GoogleIdentity(subject: claims.sub ?? "", email: claims.email ?? "", emailVerified: true, name: claims.name, issue: "session")
-        let response = try await self.callAuth("/internal/google", body: Array(try JSONEncoder().encode(identity)), requestID: context.requestID)
+        let response = try await self.callAuth("/internal/google", body: Array(try JSONEncoder().encode(identity)), context: context)
         guard response.status == 200 else { return try self.passThroughProblem(response, context: context) }
         return try self.tokenResponse(from: response, status: .ok)
     }
@@ -181,7 +181,7 @@ struct SessionController {
             let idToken = try await self.google.exchange(code: code, verifier: bound.verifier)
             let claims = try await self.google.verify(idToken: idToken, audiences: Set([self.google.webClientID].compactMap { $0 }), nonce: bound.nonce)
             let identity = GoogleIdentity(subject: claims.sub ?? "", email: claims.email ?? "", emailVerified: true, name: claims.name, issue: "code")
-            let response = try await self.callAuth("/internal/google", body: Array(try JSONEncoder().encode(identity)), requestID: context.requestID)
+            let response = try await self.callAuth("/internal/google", body: Array(try JSONEncoder().encode(identity)), context: context)
             guard response.status == 200 else {
                 return fail(response.status == 409 ? "account_conflict" : "sign_in_failed", "auth role answered \(response.status)")
             }

@@ -14,12 +14,12 @@ public struct Upstreams: Sendable {
     }
 
     public init(auth: String, user: String, invoice: String) {
-        self.init(auth: ServicePool([auth]), user: ServicePool([user]), invoice: ServicePool([invoice]))
+        self.init(auth: ServicePool([auth], name: "auth"), user: ServicePool([user], name: "user"), invoice: ServicePool([invoice], name: "invoice"))
     }
 
     init(settings: Settings) throws {
-        guard let auth = ServicePool(setting: settings.authServiceURL), let user = ServicePool(setting: settings.userServiceURL),
-            let invoice = ServicePool(setting: settings.invoiceServiceURL)
+        guard let auth = ServicePool(setting: settings.authServiceURL, name: "auth"), let user = ServicePool(setting: settings.userServiceURL, name: "user"),
+            let invoice = ServicePool(setting: settings.invoiceServiceURL, name: "invoice")
         else { throw SettingsError(problems: ["AUTH_SERVICE_URL, USER_SERVICE_URL and INVOICE_SERVICE_URL must be valid service addresses"]) }
         self.init(auth: auth, user: user, invoice: invoice)
     }

@@ -111,7 +111,7 @@ struct InvoiceController {
             throw Problem.unprocessable("The transcript is empty.", errors: [.init(field: "transcript", message: "must not be empty")])
         }
 
-        let profile = try await self.profiles.profile(for: user, requestID: context.requestID)
+        let profile = try await self.profiles.profile(for: user, context: context)
         let now = Date.storeNow
         let today = profile.today(at: now)
         let snapshot = try await self.memory.snapshot(ownerID: user.id)
@@ -230,7 +230,7 @@ struct InvoiceController {
             dueDate: input.dueDate?.description, taxRate: input.taxRate?.text, discountPercent: input.discountPercent?.text, poNumber: input.poNumber,
             notes: input.notes
         )
-        let profile = try await self.profiles.profile(for: user, requestID: context.requestID)
+        let profile = try await self.profiles.profile(for: user, context: context)
         let snapshot = try await self.memory.snapshot(ownerID: user.id)
         return try await self.save(
             extracted, source: .manual, transcript: nil, profile: profile, now: .storeNow, user: user, context: context, snapshot: snapshot, client: client
@@ -478,7 +478,7 @@ struct InvoiceController {
         let invoice = try await self.load(request, context: context, user: user)
         try Self.checkPrecondition(request, invoice)
         guard invoice.status == .draft else { throw Problem.conflict("Only drafts can be finalized; this invoice is \(invoice.status.rawValue).") }
-        let profile = try await self.profiles.profile(for: user, requestID: context.requestID)
+        let profile = try await self.profiles.profile(for: user, context: context)
         let now = Date.storeNow
         guard let finalized = try await self.invoices.finalize(invoice, profile: profile, year: profile.today(at: now).year, now: now) else {
             throw Problem.conflict("The invoice changed while it was being finalized; fetch it again.")
@@ -581,8 +581,8 @@ struct InvoiceController {
 struct ProfileClient: Sendable {
     let client: ServiceClient
 
-    func profile(for user: AuthenticatedUser, requestID: String) async throws -> BusinessProfile {
-        let response = try await self.client.send("GET", "/api/users/me", bearer: user.token, requestID: requestID)
+    func profile(for user: AuthenticatedUser, context: AppRequestContext) async throws -> BusinessProfile {
+        let response = try await self.client.send("GET", "/api/users/me", bearer: user.token, requestID: context.requestID, traceParent: context.outgoingTraceParent)
         switch response.status {
         case 200: return try ServiceClient.decode(BusinessProfile.self, from: response)
         case 401: throw Problem.unauthorized("The user service did not accept the token.")

@@ -11,9 +11,9 @@ public enum InvoiceRole {
     public static func buildRouter(
         store: any DocumentStore, tokens: TokenService, userService: ServiceClient, renderer: InvoicePDFRenderer,
         extractor: any InvoiceExtractor = RuleBasedExtractor(), transcriber: OpenAIClient? = nil, maximumAudioBytes: Int = 25 * 1024 * 1024,
-        maximumTranscriptCharacters: Int = 10_000, trustProxy: TrustProxy = .none
+        maximumTranscriptCharacters: Int = 10_000, options: RouterOptions = RouterOptions()
     ) -> Router<AppRequestContext> {
-        let router = RoleApplication.makeRouter(role: .invoice, store: store, trustProxy: trustProxy)
+        let router = RoleApplication.makeRouter(role: .invoice, store: store, options: options)
         let memory = BusinessMemory(clients: ClientRepository(store: store), catalog: CatalogRepository(store: store))
         let controller = InvoiceController(
             invoices: InvoiceRepository(store: store), memory: memory, profiles: ProfileClient(client: userService), extractor: extractor, renderer: renderer,
@@ -34,7 +34,7 @@ public enum InvoiceRole {
         let store = try StoreFactory.open(settings: settings, role: .invoice, logger: logger)
         let http = CurlHTTPClient()
         let renderer = InvoicePDFRenderer()
-        guard let userService = ServicePool(setting: settings.userServiceURL) else { throw SettingsError(problems: ["USER_SERVICE_URL is invalid"]) }
+        guard let userService = ServicePool(setting: settings.userServiceURL, name: "user") else { throw SettingsError(problems: ["USER_SERVICE_URL is invalid"]) }
         // The AI provider when a key is configured; the embedded rule-based extractor (and no voice) otherwise.
         let provider = settings.openAIKey.map { key in
             OpenAIClient(
@@ -50,7 +50,7 @@ public enum InvoiceRole {
         let router = buildRouter(
             store: store, tokens: try settings.tokenService(for: .invoice, http: http), userService: ServiceClient(pool: userService, http: http, timeout: settings.upstreamTimeout),
             renderer: renderer, extractor: extractor, transcriber: provider, maximumAudioBytes: settings.maxAudioBytes,
-            maximumTranscriptCharacters: settings.maxTranscriptCharacters, trustProxy: settings.trustProxy
+            maximumTranscriptCharacters: settings.maxTranscriptCharacters, options: RouterOptions(settings: settings)
         )
         return RoleApplication.make(
             role: .invoice, router: router, settings: settings, logger: logger,

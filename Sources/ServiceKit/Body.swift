@@ -8,20 +8,38 @@ public enum Body {
     /// The default limit for JSON bodies.
     public static let defaultJSONLimit = 1024 * 1024
 
-    /// Collects the body, refusing (413) a declared or actual size over `limit` without buffering more than that.
+    /// How long a request body may take to arrive (set per request by `RequestMiddleware` from BODY_READ_TIMEOUT_SECONDS).
+    @TaskLocal public static var readTimeout: Duration = .seconds(30)
+
+    /// Collects the body, refusing (413) a declared or actual size over `limit` without buffering more than that, and
+    /// (408) a body that has not arrived within `readTimeout`: a client trickling bytes cannot hold a request open.
     public static func collect(_ request: Request, limit: Int) async throws -> ByteBuffer {
         if let declared = request.headers[.contentLength].flatMap(Int.init), declared > limit {
             throw Problem(.contentTooLarge, detail: "The request body may not exceed \(limit) bytes.")
         }
-        var buffer = ByteBuffer()
-        for try await chunk in request.body {
-            guard buffer.readableBytes + chunk.readableBytes <= limit else {
-                throw Problem(.contentTooLarge, detail: "The request body may not exceed \(limit) bytes.")
+        let timeout = Self.readTimeout
+        let body = request.body
+        return try await withThrowingTaskGroup(of: ByteBuffer.self) { group in
+            group.addTask {
+                var buffer = ByteBuffer()
+                for try await chunk in body {
+                    guard buffer.readableBytes + chunk.readableBytes <= limit else {
+                        throw Problem(.contentTooLarge, detail: "The request body may not exceed \(limit) bytes.")
+                    }
+                    var chunk = chunk
+                    buffer.writeBuffer(&chunk)
+                }
+                return buffer
             }
-            var chunk = chunk
-            buffer.writeBuffer(&chunk)
+            group.addTask {
+                try await Task.sleep(for: timeout)
+                throw Problem(.requestTimeout, detail: "The request body did not arrive within \(timeout.components.seconds) s.", headers: [.connection: "close"])
+            }
+            // The first to finish wins; leaving the group cancels the other (the reader or the timer).
+            let buffer = try await group.next()!
+            group.cancelAll()
+            return buffer
         }
-        return buffer
     }
 
     /// Decodes a JSON body: 415 for another media type, 413 over `limit`, 400 for malformed JSON, 422 for JSON of

@@ -11,6 +11,8 @@ public struct ConfigVariable: Sendable {
         case choice([String])
         /// An http(s) URL.
         case url
+        /// http(s) URLs, comma-separated.
+        case urlList
         /// One service address or several (replicas), comma-separated: `host`, `host:port` or an http(s) URL each.
         case serviceURLs
         /// PEM text (newlines may be written as \n) or a path to a PEM file.
@@ -88,6 +90,15 @@ public enum ConfigSchema {
         .init("USER_SERVICE_URL", roles: [.gateway, .invoice], requirement: .required, kind: .serviceURLs, "The user service (same forms)."),
         .init("INVOICE_SERVICE_URL", roles: [.gateway], requirement: .required, kind: .serviceURLs, "The invoice service (same forms)."),
         .init("UPSTREAM_TIMEOUT_SECONDS", roles: [.gateway, .invoice], default: "30", kind: .integer(1...600), "How long a call to another service may take (504 beyond)."),
+        .init("UPSTREAM_LONG_TIMEOUT_SECONDS", roles: [.gateway], default: "120", kind: .integer(1...900), "Timeout for the slow routes (voice, transcriptions, PDFs) through the gateway."),
+        .init("MAX_CONCURRENT_UPSTREAM", roles: [.gateway], default: "512", kind: .integer(1...100_000), "Requests the gateway forwards at once; beyond, 503 with Retry-After."),
+        .init("BODY_READ_TIMEOUT_SECONDS", default: "30", kind: .integer(1...600), "A request body must arrive within this time (slow clients are cut off with 408)."),
+        .init("IDLE_TIMEOUT_SECONDS", default: "75", kind: .integer(5...3600), "A connection with no request in flight and nothing received for this long is closed."),
+        .init("RATE_LIMIT_ADDRESS", roles: [.gateway], default: "600/60", "Requests per client address: N/seconds (a token bucket), 0 for none."),
+        .init("RATE_LIMIT_SIGN_IN", roles: [.gateway], default: "10/60", "Sign-in requests (login, register, refresh, Google, exchange) per client address."),
+        .init("RATE_LIMIT_USER", roles: [.gateway], default: "1200/60", "Requests per signed-in user."),
+        .init("RATE_LIMIT_MAX_KEYS", roles: [.gateway], default: "100000", kind: .integer(1000...10_000_000), "Most buckets kept per limit (memory bound: about 100 bytes each)."),
+        .init("METRICS_TOKEN", secret: true, "When set, GET /metrics needs `Authorization: Bearer <token>`; when unset, /metrics answers only on loopback and private addresses."),
         .init("MAX_UPLOAD_BYTES", roles: [.gateway], default: "27262976", kind: .integer(1024...536_870_912), "Largest request body the gateway forwards (above MAX_AUDIO_BYTES)."),
         // Storage.
         .init("MONGODB_URI", roles: storeRoles, secret: true, kind: .mongoURI, requiredWhenDeployed: true, "MongoDB (e.g. Atlas mongodb+srv://…); the embedded SQLite store when unset."),
@@ -102,7 +113,7 @@ public enum ConfigSchema {
         .init("MAX_AUDIO_BYTES", roles: [.invoice], default: "26214400", kind: .integer(1024...104_857_600), "Largest audio upload (413 beyond)."),
         .init("MAX_TRANSCRIPT_CHARS", roles: [.invoice], default: "10000", kind: .integer(100...100_000), "Longest transcript (413 beyond)."),
         // Google sign-in.
-        .init("CLIENT_URL", roles: [.gateway], kind: .url, "The SPA's origin: Google web sign-in redirects to CLIENT_URL/auth/callback."),
+        .init("CLIENT_URL", roles: [.gateway], kind: .urlList, "The SPAs' origins, comma-separated: CORS allows them, Google web sign-in redirects to the first (/auth/callback)."),
         .init("GOOGLE_CLIENT_ID", roles: [.gateway], "Google web OAuth client id (enables web sign-in with the next three)."),
         .init("GOOGLE_CLIENT_SECRET", roles: [.gateway], secret: true, "Google web OAuth client secret."),
         .init("GOOGLE_REDIRECT_URI", roles: [.gateway], kind: .url, "https://<gateway>/api/auth/google/callback, as registered in the Google console."),

@@ -1,6 +1,7 @@
 import Hummingbird
 import Logging
 import NIOCore
+import W3CTraceContext
 
 /// The signed-in user, taken only from a verified access token's claims.
 public struct AuthenticatedUser: Sendable, Equatable {
@@ -28,6 +29,11 @@ public struct AppRequestContext: RequestContext {
     public var clientAddress: String = "unknown"
     /// Whether the client reached the edge over HTTPS (believed only from trusted proxies).
     public var isHTTPS: Bool = false
+    /// This hop of the caller's trace (W3C trace context), set by `RequestMiddleware`.
+    public var trace: TraceContext?
+
+    /// The `traceparent` to send to another service for this request: same trace, this hop as the parent.
+    public var outgoingTraceParent: String? { self.trace?.traceParentHeaderValue }
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)

@@ -8,10 +8,12 @@ public struct RequestMiddleware: RouterMiddleware {
     public typealias Context = AppRequestContext
     let role: String
     let trustProxy: TrustProxy
+    let bodyReadTimeout: Duration
 
-    public init(role: String, trustProxy: TrustProxy = .none) {
+    public init(role: String, trustProxy: TrustProxy = .none, bodyReadTimeout: Duration = .seconds(30)) {
         self.role = role
         self.trustProxy = trustProxy
+        self.bodyReadTimeout = bodyReadTimeout
     }
 
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
@@ -22,13 +24,19 @@ public struct RequestMiddleware: RouterMiddleware {
         // One id per request in the logs: ours (the one clients and upstreams see), not Hummingbird's internal one.
         context.logger[metadataKey: "hb.request.id"] = nil
         context.logger[metadataKey: "requestId"] = .string(context.requestID)
+        // The caller's trace continues here (a new span of it), into the log lines and on to upstream services.
+        let trace = Observability.traceContext(from: request.headers[.traceparent], state: request.headers[.tracestate])
+        context.trace = trace
+        context.logger[metadataKey: "traceId"] = .string("\(trace.traceID)")
+        context.logger[metadataKey: "spanId"] = .string("\(trace.spanID)")
         (context.clientAddress, context.isHTTPS) = self.trustProxy.resolve(
             peer: context.remoteAddress?.ipAddress, forwardedFor: request.headers[.forwardedFor], forwardedProto: request.headers[.forwardedProto]
         )
 
         var response: Response
         do {
-            response = try await next(request, context)
+            // Every body read under this request must finish by the deadline (Body.collect reads it).
+            response = try await Body.$readTimeout.withValue(self.bodyReadTimeout) { try await next(request, context) }
         } catch {
             let (problem, isInternal) = Problem.from(error)
             if isInternal {
@@ -39,6 +47,10 @@ public struct RequestMiddleware: RouterMiddleware {
         }
         response.headers[.requestID] = context.requestID
         if response.headers[.xContentTypeOptions] == nil { response.headers[.xContentTypeOptions] = "nosniff" }
+        // An API: never framed, never leaking its URLs as a referrer.
+        response.headers[.referrerPolicy] = "no-referrer"
+        response.headers[.xFrameOptions] = "DENY"
+        if response.headers[.contentSecurityPolicy] == nil { response.headers[.contentSecurityPolicy] = "frame-ancestors 'none'" }
         // HSTS only means something over HTTPS (RFC 6797 §7.2: not sent over plain HTTP).
         if context.isHTTPS { response.headers[.strictTransportSecurity] = "max-age=63072000; includeSubDomains" }
 
@@ -73,4 +85,8 @@ public struct RequestMiddleware: RouterMiddleware {
 extension HTTPField.Name {
     public static let xContentTypeOptions = HTTPField.Name("X-Content-Type-Options")!
     public static let strictTransportSecurity = HTTPField.Name("Strict-Transport-Security")!
+    public static let referrerPolicy = HTTPField.Name("Referrer-Policy")!
+    public static let xFrameOptions = HTTPField.Name("X-Frame-Options")!
+    public static let traceparent = HTTPField.Name("traceparent")!
+    public static let tracestate = HTTPField.Name("tracestate")!
 }

@@ -4,13 +4,34 @@ import Logging
 import NIOCore
 import ServiceLifecycle
 
+/// What the edge of every role is configured with (from `Settings`; tests use the defaults).
+public struct RouterOptions: Sendable {
+    public var trustProxy: TrustProxy
+    public var metricsToken: String?
+    public var bodyReadTimeout: Duration
+
+    public init(trustProxy: TrustProxy = .none, metricsToken: String? = nil, bodyReadTimeout: Duration = .seconds(30)) {
+        self.trustProxy = trustProxy
+        self.metricsToken = metricsToken
+        self.bodyReadTimeout = bodyReadTimeout
+    }
+
+    public init(settings: Settings) {
+        self.init(trustProxy: settings.trustProxy, metricsToken: settings.metricsToken, bodyReadTimeout: settings.bodyReadTimeout)
+    }
+}
+
 /// What every role's `build…Application` shares: the server, its address, the request middleware, `/healthz`.
 public enum RoleApplication {
     /// A router with the request middleware installed (so unknown routes and errors are problem+json too) and the
     /// liveness route every role answers.
-    public static func makeRouter(role: Role, store: (any DocumentStore)? = nil, trustProxy: TrustProxy = .none) -> Router<AppRequestContext> {
+    public static func makeRouter(role: Role, store: (any DocumentStore)? = nil, options: RouterOptions = RouterOptions()) -> Router<AppRequestContext> {
         let router = Router(context: AppRequestContext.self)
-        router.add(middleware: RequestMiddleware(role: role.rawValue, trustProxy: trustProxy))
+        router.add(middleware: RequestMiddleware(role: role.rawValue, trustProxy: options.trustProxy, bodyReadTimeout: options.bodyReadTimeout))
+        // Requests by route template, method and status, with latency histograms (Hummingbird's middleware, exported
+        // by swift-prometheus at /metrics).
+        router.add(middleware: MetricsMiddleware())
+        Observability.addRoute(to: router, token: options.metricsToken)
         // Liveness: the process answers. Never depends on the database, so a platform never restarts a healthy
         // role because MongoDB is away.
         router.get("/healthz") { _, _ in
@@ -48,6 +69,15 @@ public enum RoleApplication {
     ) -> some ApplicationProtocol {
         var app = Application(
             router: router,
+            // The idle timeout closes connections that send nothing for that long (slow-loris headers, abandoned
+            // keep-alive connections); the body deadline (RequestMiddleware) covers bodies that trickle.
+            // Header limits: 16 KiB per field, 32 KiB and 100 fields in all (a bearer token and a few cookies fit many times).
+            server: .http1(
+                configuration: .init(
+                    idleTimeout: .seconds(settings.idleTimeout.components.seconds),
+                    httpDecoderConfiguration: .init(maxHeaderFieldSize: 16 * 1024, maxHeaderListSize: 32 * 1024, maxHeaderFieldCount: 100)
+                )
+            ),
             configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: nil),
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? settings.port) },
             logger: logger

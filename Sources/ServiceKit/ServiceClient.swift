@@ -20,8 +20,11 @@ public struct ServiceClient: Sendable {
     }
 
     /// Sends `body` (already JSON) to `path` on the service.
-    public func send(_ method: String, _ path: String, bearer: String?, requestID: String, body: [UInt8]? = nil) async throws -> HTTPClientResponse {
+    public func send(
+        _ method: String, _ path: String, bearer: String?, requestID: String, traceParent: String? = nil, body: [UInt8]? = nil
+    ) async throws -> HTTPClientResponse {
         var headers: [(name: String, value: String)] = [("Accept", "application/json"), ("X-Request-Id", requestID)]
+        if let traceParent { headers.append(("traceparent", traceParent)) }
         if let bearer { headers.append(("Authorization", "Bearer \(bearer)")) }
         if body != nil { headers.append(("Content-Type", "application/json")) }
         return try await self.pool.execute(self.http) { base in

@@ -1,5 +1,6 @@
 import Foundation
 import HTTPClient
+import Metrics
 import Synchronization
 
 /// The instances of one service (a service URL may list several, comma-separated): requests go round-robin, and an
@@ -9,6 +10,8 @@ import Synchronization
 /// twice. A timeout or a reset after sending is the caller's error (the instance may have acted on it).
 public final class ServicePool: Sendable {
     public let instances: [String]
+    /// For metrics: "auth", "user", "invoice".
+    public let name: String
     static let quarantine: Duration = .seconds(5)
 
     private struct State {
@@ -17,16 +20,17 @@ public final class ServicePool: Sendable {
     }
     private let state: Mutex<State>
 
-    public init(_ instances: [String]) {
+    public init(_ instances: [String], name: String = "service") {
         precondition(!instances.isEmpty, "a service needs at least one instance")
         self.instances = instances
+        self.name = name
         self.state = Mutex(State(downUntil: Array(repeating: nil, count: instances.count)))
     }
 
     /// Parses a service-URL setting (one address or several).
-    public convenience init?(setting: String?) {
+    public convenience init?(setting: String?, name: String) {
         guard let setting, let instances = ServiceURL.parseList(setting) else { return nil }
-        self.init(instances)
+        self.init(instances, name: name)
     }
 
     /// The order to try instances in for one request: round-robin from the next one, instances in quarantine last.
@@ -52,14 +56,21 @@ public final class ServicePool: Sendable {
     /// Sends the request `make` builds for an instance's base URL, moving on when an instance refuses the connection.
     public func execute(_ http: CurlHTTPClient, _ make: (String) -> HTTPClientRequest) async throws -> HTTPClientResponse {
         var lastError: (any Error)?
+        let start = ContinuousClock.now
         for index in self.order() {
             do {
                 let response = try await http.execute(make(self.instances[index]))
                 self.markUp(index)
+                Timer(label: "upstream_request_duration", dimensions: [("service", self.name)]).recordInterval(since: start)
+                if response.status >= 500 { Counter(label: "upstream_errors_total", dimensions: [("service", self.name), ("kind", "status_5xx")]).increment() }
                 return response
             } catch let error as HTTPClientError where error.code == .connectFailed {
+                Counter(label: "upstream_errors_total", dimensions: [("service", self.name), ("kind", "refused")]).increment()
                 self.markDown(index)
                 lastError = error
+            } catch let error as HTTPClientError {
+                Counter(label: "upstream_errors_total", dimensions: [("service", self.name), ("kind", error.code == .timedOut ? "timeout" : "transport")]).increment()
+                throw error
             }
         }
         throw lastError ?? HTTPClientError(code: .connectFailed, detail: "no instance")

@@ -53,6 +53,19 @@ public struct Settings: Sendable {
     /// The longest transcript `POST /api/invoices/transcript` accepts, in characters (413 beyond).
     public var maxTranscriptCharacters: Int
 
+    // The edge.
+    public var upstreamLongTimeout: Duration
+    public var maxConcurrentUpstream: Int
+    public var bodyReadTimeout: Duration
+    public var idleTimeout: Duration
+    public var rateLimitAddress: String
+    public var rateLimitSignIn: String
+    public var rateLimitUser: String
+    public var rateLimitMaxKeys: Int
+    public var metricsToken: String?
+    /// CORS origins (scheme://host[:port]), from CLIENT_URL.
+    public var corsOrigins: [String]
+
     // Sign-in with Google.
     public var clientURL: String?
     public var googleClientID: String?
@@ -173,7 +186,37 @@ public struct Settings: Sendable {
         self.maxAudioBytes = integer("MAX_AUDIO_BYTES")
         self.maxTranscriptCharacters = integer("MAX_TRANSCRIPT_CHARS")
 
-        self.clientURL = url("CLIENT_URL").map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 }
+        var origins: [String] = []
+        for entry in (value("CLIENT_URL") ?? "").split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !entry.isEmpty {
+            guard let components = URLComponents(string: entry), let scheme = components.scheme?.lowercased(), scheme == "http" || scheme == "https",
+                let host = components.host, !host.isEmpty
+            else {
+                problems.append("CLIENT_URL must be http(s) URLs, comma-separated, got \"\(entry)\"")
+                continue
+            }
+            origins.append("\(scheme)://\(host.lowercased())" + (components.port.map { ":\($0)" } ?? ""))
+        }
+        self.corsOrigins = origins
+        self.clientURL = (value("CLIENT_URL") ?? "").split(separator: ",").first.map { entry in
+            let text = entry.trimmingCharacters(in: .whitespaces)
+            return text.hasSuffix("/") ? String(text.dropLast()) : text
+        }
+        self.upstreamLongTimeout = .seconds(integer("UPSTREAM_LONG_TIMEOUT_SECONDS"))
+        self.maxConcurrentUpstream = integer("MAX_CONCURRENT_UPSTREAM")
+        self.bodyReadTimeout = .seconds(integer("BODY_READ_TIMEOUT_SECONDS"))
+        self.idleTimeout = .seconds(integer("IDLE_TIMEOUT_SECONDS"))
+        self.rateLimitAddress = text("RATE_LIMIT_ADDRESS") ?? "0"
+        self.rateLimitSignIn = text("RATE_LIMIT_SIGN_IN") ?? "0"
+        self.rateLimitUser = text("RATE_LIMIT_USER") ?? "0"
+        for name in ["RATE_LIMIT_ADDRESS", "RATE_LIMIT_SIGN_IN", "RATE_LIMIT_USER"] {
+            let setting = text(name) ?? "0"
+            if setting != "0", RateLimitSyntax.isValid(setting) == false {
+                problems.append("\(name) must be N/seconds (e.g. 600/60) or 0, got \"\(setting)\"")
+            }
+        }
+        self.rateLimitMaxKeys = integer("RATE_LIMIT_MAX_KEYS")
+        self.metricsToken = value("METRICS_TOKEN")
+        if let token = self.metricsToken, token.utf8.count < 16 { problems.append("METRICS_TOKEN must be at least 16 characters") }
         self.googleClientID = value("GOOGLE_CLIENT_ID")
         self.googleClientSecret = value("GOOGLE_CLIENT_SECRET")
         self.googleClientIDs = (value("GOOGLE_CLIENT_IDS") ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
@@ -217,6 +260,15 @@ public struct Settings: Sendable {
 
 public enum Role: String, CaseIterable, Sendable {
     case gateway, auth, user, invoice
+}
+
+/// `N/seconds`, as the rate-limit settings are written.
+public enum RateLimitSyntax {
+    public static func isValid(_ text: String) -> Bool {
+        let parts = text.split(separator: "/")
+        guard parts.count == 2, let capacity = Int(parts[0]), let window = Int(parts[1]) else { return false }
+        return capacity > 0 && (1...86_400).contains(window)
+    }
 }
 
 /// What `ROLE` (and `serve`'s argument) may name: a role, or `all` for the four in one process.

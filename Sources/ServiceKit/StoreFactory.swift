@@ -23,10 +23,10 @@ public enum StoreFactory {
             }
             // Never the URI in a log line: it carries the password.
             logger.info("store opened", metadata: ["engine": "mongodb", "database": .string(store.databaseName), "libmongoc": .string(MongoStore.driverVersion)])
-            return store
+            return MeteredStore(store)
         }
         let path = (settings.dataDirectory as NSString).appendingPathComponent("\(role.rawValue).sqlite")
         logger.info("store opened", metadata: ["engine": "sqlite", "path": .string(path)])
-        return try SQLiteStore(path: path)
+        return MeteredStore(try SQLiteStore(path: path))
     }
 }

@@ -36,8 +36,8 @@ struct UserController {
 public enum UserRole {
     public static let collections = ProfileRepository.collections
 
-    public static func buildRouter(store: any DocumentStore, tokens: TokenService, trustProxy: TrustProxy = .none) -> Router<AppRequestContext> {
-        let router = RoleApplication.makeRouter(role: .user, store: store, trustProxy: trustProxy)
+    public static func buildRouter(store: any DocumentStore, tokens: TokenService, options: RouterOptions = RouterOptions()) -> Router<AppRequestContext> {
+        let router = RoleApplication.makeRouter(role: .user, store: store, options: options)
         router.addRoutes(UserController(profiles: ProfileRepository(store: store), tokens: tokens).endpoints, atPath: "/api/users")
         return router
     }
@@ -48,7 +48,7 @@ public enum UserRole {
         try settings.validate(for: .user)
         let store = try StoreFactory.open(settings: settings, role: .user, logger: logger)
         let http = CurlHTTPClient()
-        let router = buildRouter(store: store, tokens: try settings.tokenService(for: .user, http: http), trustProxy: settings.trustProxy)
+        let router = buildRouter(store: store, tokens: try settings.tokenService(for: .user, http: http), options: RouterOptions(settings: settings))
         return RoleApplication.make(
             role: .user, router: router, settings: settings, logger: logger, services: [ShutdownHook { http.shutdown() }],
             beforeServerStarts: [{ try await store.prepare(collections) }],

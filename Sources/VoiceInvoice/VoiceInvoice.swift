@@ -78,6 +78,7 @@ struct Serve: AsyncParsableCommand {
         }
         let level = settings.logLevel
         LoggingSystem.bootstrap { label in JSONLogHandler(label: label, level: level) }
+        Observability.bootstrap()
         let logger = Logger(label: "voice-invoice")
         logger.info("starting", metadata: ["role": .string(role.rawValue), "openssl": .string(OpenSSL.version), "libmongoc": .string(MongoStore.driverVersion)])
 

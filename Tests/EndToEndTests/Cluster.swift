@@ -24,7 +24,11 @@ struct Cluster {
     }
 
     static func environment(dataDirectory: String, extra: [String: String] = [:]) -> [String: String] {
-        var environment = ["JWT_SECRET": secret, "HOST": "127.0.0.1", "PORT": "0", "DATA_DIR": dataDirectory].merging(extra) { $1 }
+        // Rate limits far above what a test sends, unless a test sets its own.
+        var environment = [
+            "JWT_SECRET": secret, "HOST": "127.0.0.1", "PORT": "0", "DATA_DIR": dataDirectory, "RATE_LIMIT_ADDRESS": "100000/60",
+            "RATE_LIMIT_SIGN_IN": "100000/60", "RATE_LIMIT_USER": "100000/60",
+        ].merging(extra) { $1 }
         if let algorithm = environment["JWT_ALG"], algorithm != "HS256" { environment["JWT_SECRET"] = nil }
         return environment
     }

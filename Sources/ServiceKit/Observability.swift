@@ -1,0 +1,116 @@
+import Foundation
+import Hummingbird
+import Metrics
+import NIOCore
+import OpenSSLSupport
+import Prometheus
+import W3CTraceContext
+
+/// Metrics (swift-metrics, exported by swift-prometheus) and W3C trace context, for every role.
+public enum Observability {
+    /// The process's registry: `bootstrap()` installs it as the swift-metrics backend, `/metrics` renders it.
+    public static let registry = PrometheusCollectorRegistry()
+
+    /// Installs the Prometheus backend once per process (swift-metrics allows one bootstrap).
+    public static func bootstrap() {
+        var factory = PrometheusMetricsFactory(registry: registry)
+        // Prometheus names allow [a-zA-Z0-9_:]; swift-metrics labels (Hummingbird's "http.server.request.duration") use dots.
+        factory.nameAndLabelSanitizer = { name, labels in
+            (Self.sanitize(name), labels.map { (Self.sanitize($0.0), $0.1) })
+        }
+        factory.defaultDurationHistogramBuckets = [
+            .microseconds(100), .microseconds(250), .microseconds(500), .milliseconds(1), .milliseconds(2.5), .milliseconds(5), .milliseconds(10),
+            .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2.5), .seconds(5),
+            .seconds(10), .seconds(30),
+        ]
+        MetricsSystem.bootstrap(factory)
+    }
+
+    static func sanitize(_ name: String) -> String {
+        String(name.map { $0.isLetter || $0.isNumber || $0 == "_" || $0 == ":" ? $0 : "_" })
+    }
+
+    /// `GET /metrics` in the Prometheus text format. With `METRICS_TOKEN` it needs that bearer token (compared in
+    /// constant time); without one it answers only to loopback and private addresses, never to the internet.
+    public static func addRoute(to router: Router<AppRequestContext>, token: String?) {
+        router.get("/metrics") { request, context in
+            if let token {
+                let given = request.headers[.authorization].flatMap { $0.hasPrefix("Bearer ") ? String($0.dropFirst(7)) : nil } ?? ""
+                guard OpenSSL.constantTimeEquals(Array(given.utf8), Array(token.utf8)) else { throw Problem.unauthorized("The metrics token is required.") }
+            } else {
+                guard Self.isPrivate(context.remoteAddress) else { throw Problem.notFound("No such resource.") }
+            }
+            var bytes: [UInt8] = []
+            bytes.reserveCapacity(16 * 1024)
+            registry.emit(into: &bytes)
+            return Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8", .cacheControl: "no-store"],
+                body: .init(byteBuffer: ByteBuffer(bytes: bytes))
+            )
+        }
+    }
+
+    static func isPrivate(_ address: SocketAddress?) -> Bool {
+        guard let ip = address?.ipAddress else { return false }
+        let networks = ["127.0.0.0/8", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "::1/128", "fc00::/7", "fe80::/10"].compactMap(CIDR.init)
+        return networks.contains { $0.contains(ip) }
+    }
+
+    /// This hop's trace context: the caller's trace (from a valid `traceparent`) or a new one, with a new span id.
+    /// What goes on to upstream services is `traceparent` with this span as the parent.
+    public static func traceContext(from header: String?, state: String?) -> TraceContext {
+        if let header, let incoming = try? TraceContext(traceParentHeaderValue: header, traceStateHeaderValue: state) {
+            return TraceContext(traceID: incoming.traceID, spanID: .random(), flags: incoming.flags, state: incoming.state)
+        }
+        return TraceContext(traceID: .random(), spanID: .random(), flags: [], state: TraceState([]))
+    }
+}
+
+/// A `DocumentStore` that times every operation (`store_operation_duration_seconds{engine, operation}`) and counts
+/// failures; wraps whichever engine the role opened.
+public struct MeteredStore: DocumentStore {
+    let base: any DocumentStore
+    public var engine: String { self.base.engine }
+
+    public init(_ base: any DocumentStore) { self.base = base }
+
+    func measure<T>(_ operation: String, _ body: () async throws -> T) async throws -> T {
+        let start = ContinuousClock.now
+        do {
+            let result = try await body()
+            Timer(label: "store_operation_duration", dimensions: [("engine", self.base.engine), ("operation", operation)]).recordInterval(since: start)
+            return result
+        } catch {
+            Counter(label: "store_operation_errors_total", dimensions: [("engine", self.base.engine), ("operation", operation)]).increment()
+            throw error
+        }
+    }
+
+    public func prepare(_ collections: [CollectionSpec]) async throws { try await self.measure("prepare") { try await self.base.prepare(collections) } }
+    public func insert<D: StoredDocument>(_ document: D, into collection: String) async throws {
+        try await self.measure("insert") { try await self.base.insert(document, into: collection) }
+    }
+    public func findOne<D: StoredDocument>(_ type: D.Type, in collection: String, where filter: Filter) async throws -> D? {
+        try await self.measure("findOne") { try await self.base.findOne(type, in: collection, where: filter) }
+    }
+    public func find<D: StoredDocument>(_ type: D.Type, in collection: String, where filter: Filter, sort: [SortField], limit: Int) async throws -> [D] {
+        try await self.measure("find") { try await self.base.find(type, in: collection, where: filter, sort: sort, limit: limit) }
+    }
+    public func replaceOne<D: StoredDocument>(_ document: D, in collection: String, where filter: Filter) async throws -> Bool {
+        try await self.measure("replaceOne") { try await self.base.replaceOne(document, in: collection, where: filter) }
+    }
+    public func delete(in collection: String, where filter: Filter) async throws -> Int {
+        try await self.measure("delete") { try await self.base.delete(in: collection, where: filter) }
+    }
+    public func increment(counter: String, in collection: String) async throws -> Int64 {
+        try await self.measure("increment") { try await self.base.increment(counter: counter, in: collection) }
+    }
+    public func ping() async throws { try await self.measure("ping") { try await self.base.ping() } }
+}
+
+extension Timer {
+    func recordInterval(since start: ContinuousClock.Instant) {
+        let elapsed = ContinuousClock.now - start
+        self.recordNanoseconds(elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)
+    }
+}
