@@ -123,7 +123,7 @@ public struct OpenAIClient: Sendable {
         do {
             let response = try await self.sendWithRetries(path: path, contentType: contentType, body: body)
             let elapsed = ContinuousClock.now - start
-            Timer(label: "ai_provider_request_duration", dimensions: [("endpoint", endpoint)])
+            Timer(label: "ai_provider_request_duration_seconds", dimensions: [("endpoint", endpoint)])
                 .recordNanoseconds(elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)
             return response
         } catch let error as AIProviderError {

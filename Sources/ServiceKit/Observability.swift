@@ -78,7 +78,7 @@ public struct MeteredStore: DocumentStore {
         let start = ContinuousClock.now
         do {
             let result = try await body()
-            Timer(label: "store_operation_duration", dimensions: [("engine", self.base.engine), ("operation", operation)]).recordInterval(since: start)
+            Timer(label: "store_operation_duration_seconds", dimensions: [("engine", self.base.engine), ("operation", operation)]).recordInterval(since: start)
             return result
         } catch {
             Counter(label: "store_operation_errors_total", dimensions: [("engine", self.base.engine), ("operation", operation)]).increment()

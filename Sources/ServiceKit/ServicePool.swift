@@ -61,7 +61,7 @@ public final class ServicePool: Sendable {
             do {
                 let response = try await http.execute(make(self.instances[index]))
                 self.markUp(index)
-                Timer(label: "upstream_request_duration", dimensions: [("service", self.name)]).recordInterval(since: start)
+                Timer(label: "upstream_request_duration_seconds", dimensions: [("service", self.name)]).recordInterval(since: start)
                 if response.status >= 500 { Counter(label: "upstream_errors_total", dimensions: [("service", self.name), ("kind", "status_5xx")]).increment() }
                 return response
             } catch let error as HTTPClientError where error.code == .connectFailed {
