@@ -78,8 +78,9 @@ struct ProxyController {
         }
 
         var responseHeaders = HTTPFields()
-        for header in upstream.headers where !Self.droppedResponseHeaders.contains(header.name.lowercased()) {
-            guard let name = HTTPField.Name(header.name), header.name.lowercased() != "x-request-id" else { continue }
+        for header in upstream.headers {
+            // HTTPField.Name gives the canonical (lower-case) name once; the checks compare that.
+            guard let name = HTTPField.Name(header.name), !Self.droppedResponseHeaders.contains(name.canonicalName), name != .requestID else { continue }
             responseHeaders.append(HTTPField(name: name, value: header.value))
         }
         return Response(
@@ -107,6 +108,8 @@ struct ProxyController {
     /// False for paths with "." or ".." segments (also percent-encoded), which an upstream or curl might resolve to a
     /// route the gateway never meant to expose.
     static func isCanonical(_ path: String) -> Bool {
+        // Fast path: without "." or "%" there can be no dot segment, encoded or not.
+        if !path.utf8.contains(where: { $0 == 46 || $0 == 37 }) { return true }
         for segment in path.split(separator: "/", omittingEmptySubsequences: false) {
             let decoded = (String(segment).removingPercentEncoding ?? String(segment))
             if decoded == "." || decoded == ".." || decoded.contains("/") { return false }

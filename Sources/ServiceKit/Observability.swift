@@ -4,6 +4,7 @@ import Metrics
 import NIOCore
 import OpenSSLSupport
 import Prometheus
+import Synchronization
 import W3CTraceContext
 
 /// Metrics (swift-metrics, exported by swift-prometheus) and W3C trace context, for every role.
@@ -27,7 +28,9 @@ public enum Observability {
     }
 
     static func sanitize(_ name: String) -> String {
-        String(name.map { $0.isLetter || $0.isNumber || $0 == "_" || $0 == ":" ? $0 : "_" })
+        func allowed(_ byte: UInt8) -> Bool { (48...58).contains(byte) || (65...90).contains(byte) || (97...122).contains(byte) || byte == 95 }
+        if name.utf8.allSatisfy(allowed) { return name }
+        return String(decoding: name.utf8.map { allowed($0) ? $0 : 95 }, as: UTF8.self)
     }
 
     /// `GET /metrics` in the Prometheus text format. With `METRICS_TOKEN` it needs that bearer token (compared in
@@ -59,10 +62,24 @@ public enum Observability {
     /// This hop's trace context: the caller's trace (from a valid `traceparent`) or a new one, with a new span id.
     /// What goes on to upstream services is `traceparent` with this span as the parent.
     public static func traceContext(from header: String?, state: String?) -> TraceContext {
+        var random = TraceRandom()
         if let header, let incoming = try? TraceContext(traceParentHeaderValue: header, traceStateHeaderValue: state) {
-            return TraceContext(traceID: incoming.traceID, spanID: .random(), flags: incoming.flags, state: incoming.state)
+            return TraceContext(traceID: incoming.traceID, spanID: .random(using: &random), flags: incoming.flags, state: incoming.state)
         }
-        return TraceContext(traceID: .random(), spanID: .random(), flags: [], state: TraceState([]))
+        return TraceContext(traceID: .random(using: &random), spanID: .random(using: &random), flags: [], state: TraceState([]))
+    }
+}
+
+/// Trace and span ids need to be unique, not secret (W3C Trace Context §6.2), so they come from SplitMix64 over an
+/// atomic counter seeded once from the system generator, instead of a getrandom system call per id.
+struct TraceRandom: RandomNumberGenerator {
+    static let state = Atomic<UInt64>(UInt64.random(in: .min ... .max))
+
+    mutating func next() -> UInt64 {
+        var z = Self.state.wrappingAdd(0x9E37_79B9_7F4A_7C15, ordering: .relaxed).newValue
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
     }
 }
 
@@ -70,18 +87,33 @@ public enum Observability {
 /// failures; wraps whichever engine the role opened.
 public struct MeteredStore: DocumentStore {
     let base: any DocumentStore
+    /// One timer and one error counter per operation, made once (not per call).
+    let timers: [String: Timer]
+    let errors: [String: Metrics.Counter]
     public var engine: String { self.base.engine }
 
-    public init(_ base: any DocumentStore) { self.base = base }
+    static let operations = ["prepare", "insert", "findOne", "find", "replaceOne", "delete", "increment", "ping"]
+
+    public init(_ base: any DocumentStore) {
+        self.base = base
+        var timers: [String: Timer] = [:]
+        var errors: [String: Metrics.Counter] = [:]
+        for operation in Self.operations {
+            timers[operation] = Timer(label: "store_operation_duration_seconds", dimensions: [("engine", base.engine), ("operation", operation)])
+            errors[operation] = Metrics.Counter(label: "store_operation_errors_total", dimensions: [("engine", base.engine), ("operation", operation)])
+        }
+        self.timers = timers
+        self.errors = errors
+    }
 
     func measure<T>(_ operation: String, _ body: () async throws -> T) async throws -> T {
         let start = ContinuousClock.now
         do {
             let result = try await body()
-            Timer(label: "store_operation_duration_seconds", dimensions: [("engine", self.base.engine), ("operation", operation)]).recordInterval(since: start)
+            self.timers[operation]?.recordInterval(since: start)
             return result
         } catch {
-            Counter(label: "store_operation_errors_total", dimensions: [("engine", self.base.engine), ("operation", operation)]).increment()
+            self.errors[operation]?.increment()
             throw error
         }
     }

@@ -90,3 +90,21 @@ extension HTTPField.Name {
     public static let traceparent = HTTPField.Name("traceparent")!
     public static let tracestate = HTTPField.Name("tracestate")!
 }
+
+extension StringProtocol {
+    /// Without leading and trailing spaces and tabs. A byte scan: Foundation's `trimmingCharacters(in:)` bridges through
+    /// NSString and showed up in the per-request profile.
+    public var trimmingSpaces: String {
+        let string = Substring(self)
+        let bytes = string.utf8
+        var start = bytes.startIndex
+        var end = bytes.endIndex
+        while start < end, bytes[start] == 32 || bytes[start] == 9 { start = bytes.index(after: start) }
+        while end > start {
+            let before = bytes.index(before: end)
+            guard bytes[before] == 32 || bytes[before] == 9 else { break }
+            end = before
+        }
+        return String(string[start..<end])
+    }
+}

@@ -34,9 +34,10 @@ public enum TrustProxy: Sendable, Equatable {
     /// The client's address and whether the original request came over HTTPS.
     public func resolve(peer: String?, forwardedFor: String?, forwardedProto: String?) -> (client: String, https: Bool) {
         let peer = peer ?? "unknown"
-        let chain = (forwardedFor ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } + [peer]
+        if case .none = self { return (peer, false) }  // nothing to parse: the common case, kept cheap
+        let chain = (forwardedFor ?? "").split(separator: ",").map(\.trimmingSpaces).filter { !$0.isEmpty } + [peer]
         // The value the nearest proxy set (proxies that append make a list; the last entry is theirs).
-        let proto = forwardedProto?.split(separator: ",").last.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+        let proto = forwardedProto?.split(separator: ",").last.map { $0.trimmingSpaces.lowercased() }
         switch self {
         case .none:
             return (peer, false)
