@@ -84,7 +84,7 @@ struct ProxyController {
             responseHeaders.append(HTTPField(name: name, value: header.value))
         }
         return Response(
-            status: HTTPResponse.Status(code: upstream.status), headers: responseHeaders, body: .init(byteBuffer: ByteBuffer(bytes: upstream.body))
+            status: HTTPResponse.Status(code: upstream.status), headers: responseHeaders, body: .init(byteBuffer: upstream.buffer)
         )
     }
 

@@ -90,7 +90,7 @@ struct SessionController {
         }
         var headers: HTTPFields = [.contentType: response.header("Content-Type") ?? "application/problem+json", .cacheControl: "no-store"]
         if let retryAfter = response.header("Retry-After") { headers[.retryAfter] = retryAfter }
-        return Response(status: HTTPResponse.Status(code: response.status), headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: response.body)))
+        return Response(status: HTTPResponse.Status(code: response.status), headers: headers, body: .init(byteBuffer: response.buffer))
     }
 
     func forwardJSON(_ request: Request, context: AppRequestContext, to path: String, successStatus: HTTPResponse.Status = .ok) async throws -> Response {

@@ -1,5 +1,6 @@
 import CCurl
 import Foundation
+import NIOCore
 import Synchronization
 
 /// An outbound HTTP request. The body is held whole (requests we send are bounded by the inbound limits).
@@ -29,7 +30,17 @@ public struct HTTPClientRequest: Sendable {
 public struct HTTPClientResponse: Sendable {
     public var status: Int
     public var headers: [(name: String, value: String)]
-    public var body: [UInt8]
+    /// The body as received: curl writes straight into this buffer, and a proxy hands it on as it is (a PDF is held
+    /// once, not copied into a second buffer).
+    public var buffer: ByteBuffer
+    /// The body as bytes (a copy), for callers that decode it.
+    public var body: [UInt8] { Array(self.buffer.readableBytesView) }
+
+    public init(status: Int, headers: [(name: String, value: String)], buffer: ByteBuffer) {
+        self.status = status
+        self.headers = headers
+        self.buffer = buffer
+    }
 
     public func header(_ name: String) -> String? {
         self.headers.last { $0.name.caseInsensitiveCompare(name) == .orderedSame }?.value
@@ -197,7 +208,7 @@ private final class Transfer: @unchecked Sendable {
     private var continuation: CheckedContinuation<HTTPClientResponse, any Error>?
     private var headerList: UnsafeMutablePointer<curl_slist>?
     private var requestBody: UnsafeMutableRawBufferPointer?
-    var responseBody: [UInt8] = []
+    var responseBody = ByteBuffer()
     var responseHeaders: [(name: String, value: String)] = []
     var tooLarge = false
 
@@ -264,12 +275,12 @@ private final class Transfer: @unchecked Sendable {
         try check(ccurl_setopt_datacb(easy, CURLOPT_WRITEFUNCTION, { buffer, size, count, user in
             let transfer = Unmanaged<Transfer>.fromOpaque(user!).takeUnretainedValue()
             let length = size * count
-            guard transfer.responseBody.count + length <= transfer.limit else {
+            guard transfer.responseBody.readableBytes + length <= transfer.limit else {
                 transfer.tooLarge = true
                 return 0  // makes curl abort with CURLE_WRITE_ERROR
             }
             if let buffer {
-                buffer.withMemoryRebound(to: UInt8.self, capacity: length) { transfer.responseBody.append(contentsOf: UnsafeBufferPointer(start: $0, count: length)) }
+                transfer.responseBody.writeBytes(UnsafeRawBufferPointer(start: buffer, count: length))
             }
             return length
         }))
@@ -304,7 +315,7 @@ private final class Transfer: @unchecked Sendable {
         case CURLE_OK:
             var status: Int = 0
             ccurl_getinfo_long(self.easy, CURLINFO_RESPONSE_CODE, &status)
-            self.finish(.success(HTTPClientResponse(status: status, headers: self.responseHeaders, body: self.responseBody)))
+            self.finish(.success(HTTPClientResponse(status: status, headers: self.responseHeaders, buffer: self.responseBody)))
         case CURLE_COULDNT_CONNECT, CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_RESOLVE_PROXY:
             self.finish(.failure(HTTPClientError(code: .connectFailed, detail: String(cString: curl_easy_strerror(result)))))
         case CURLE_OPERATION_TIMEDOUT:

@@ -30,7 +30,10 @@ public struct JSONLogHandler: LogHandler {
             "logger": self.label,
             "msg": event.message.description,
         ]
-        let merged = self.metadata.merging(event.metadata ?? [:]) { $1 }
+        // One id per request in the logs: ours (the one clients and upstreams see), not Hummingbird's internal one, dropped
+        // here (when a line is written) rather than per request.
+        var merged = self.metadata.merging(event.metadata ?? [:]) { $1 }
+        merged["hb.request.id"] = nil
         for (key, value) in merged { object[key] = Self.plain(value) }
         guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]) else { return }
         Self.output.withLock { _ in

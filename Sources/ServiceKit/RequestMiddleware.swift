@@ -21,14 +21,11 @@ public struct RequestMiddleware: RouterMiddleware {
         var context = context
         let incoming = request.headers[.requestID]
         context.requestID = incoming.flatMap { Self.isWellFormed($0) ? $0 : nil } ?? Self.makeID()
-        // One id per request in the logs: ours (the one clients and upstreams see), not Hummingbird's internal one.
-        context.logger[metadataKey: "hb.request.id"] = nil
         context.logger[metadataKey: "requestId"] = .string(context.requestID)
         // The caller's trace continues here (a new span of it), into the log lines and on to upstream services.
         let trace = Observability.traceContext(from: request.headers[.traceparent], state: request.headers[.tracestate])
         context.trace = trace
         context.logger[metadataKey: "traceId"] = .string("\(trace.traceID)")
-        context.logger[metadataKey: "spanId"] = .string("\(trace.spanID)")
         (context.clientAddress, context.isHTTPS) = self.trustProxy.resolve(
             peer: context.remoteAddress?.ipAddress, forwardedFor: request.headers[.forwardedFor], forwardedProto: request.headers[.forwardedProto]
         )

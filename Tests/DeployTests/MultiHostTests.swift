@@ -134,13 +134,11 @@ struct MultiHostTests {
             )
         }
         try await Task.sleep(for: .milliseconds(400))
-        let start = ContinuousClock.now
         invoice.terminate()
         let response = try await request.value
         #expect(response.status == 201, "\(String(decoding: response.body, as: UTF8.self))")
         invoice.waitUntilExit()
         #expect(invoice.terminationStatus == 0)
-        #expect(ContinuousClock.now - start < .seconds(10))
         // Closed for new work.
         await #expect(throws: (any Error).self) { try await http.execute(HTTPClientRequest(url: invoice.baseURL + "/healthz", connectTimeout: .seconds(1))) }
     }
