@@ -41,6 +41,9 @@ struct ProxyController {
         }
     }
 
+    /// Bodies up to this size are read whole before forwarding (one copy, no coordination); larger ones stream.
+    static let bufferedBodyLimit = 64 * 1024
+
     /// Voice and transcription wait on the provider, PDFs on the renderer: they get the long timeout.
     static func isSlow(_ path: String) -> Bool {
         path.hasSuffix("/voice") || path.hasSuffix("/pdf") || path.hasSuffix("/regenerate") || path.hasPrefix("/api/transcriptions")
@@ -67,14 +70,37 @@ struct ProxyController {
         if let traceState = request.headers[.tracestate] { headers.append(("tracestate", traceState)) }
         if let host = request.head.authority { headers.append(("X-Forwarded-Host", host)) }
 
-        let hasBody = request.headers[.contentLength].map { $0 != "0" } ?? (request.headers[.transferEncoding] != nil)
-        let body: [UInt8]? = hasBody ? Array(buffer: try await Body.collect(request, limit: self.maximumBodyBytes)) : nil
+        let declared = request.headers[.contentLength].flatMap(Int.init)
+        let hasBody = declared.map { $0 > 0 } ?? (request.headers[.transferEncoding] != nil)
         let query = request.uri.query.map { "?" + $0 } ?? ""
-        let upstream = try await pool.execute(self.http) { base in
-            HTTPClientRequest(
-                method: request.method.rawValue, url: base + path + query, headers: headers, body: body,
-                timeout: Self.isSlow(path) ? self.longTimeout : self.timeout
-            )
+        let timeout = Self.isSlow(path) ? self.longTimeout : self.timeout
+        let upstream: HTTPClientResponse
+        if hasBody, declared.map({ $0 > Self.bufferedBodyLimit }) ?? true {
+            // A large or unsized body (an audio upload) is streamed to the service as it arrives, through a bounded
+            // buffer: memory does not grow with the size of uploads or with how many are trickling in at once.
+            let upload = UploadStream()
+            let forwarded = headers
+            let method = request.method.rawValue
+            upstream = try await withThrowingTaskGroup(of: HTTPClientResponse?.self) { group in
+                group.addTask {
+                    try await Body.stream(request, limit: self.maximumBodyBytes, into: upload)
+                    return nil
+                }
+                group.addTask {
+                    try await pool.execute(self.http) { base in
+                        HTTPClientRequest(method: method, url: base + path + query, headers: forwarded, timeout: timeout, upload: upload, uploadLength: declared)
+                    }
+                }
+                // Both must finish; if the client's side fails (413, 408) the upstream transfer is cancelled with it.
+                var response: HTTPClientResponse?
+                while let next = try await group.next() { if let next { response = next } }
+                return response!
+            }
+        } else {
+            let body: [UInt8]? = hasBody ? Array(buffer: try await Body.collect(request, limit: self.maximumBodyBytes)) : nil
+            upstream = try await pool.execute(self.http) { base in
+                HTTPClientRequest(method: request.method.rawValue, url: base + path + query, headers: headers, body: body, timeout: timeout)
+            }
         }
 
         var responseHeaders = HTTPFields()

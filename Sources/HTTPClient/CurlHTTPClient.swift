@@ -3,20 +3,25 @@ import Foundation
 import NIOCore
 import Synchronization
 
-/// An outbound HTTP request. The body is held whole (requests we send are bounded by the inbound limits).
+/// An outbound HTTP request: a body held whole (`body`), or one streamed while it is sent (`upload`, with its length
+/// when known; chunked otherwise).
 public struct HTTPClientRequest: Sendable {
     public var method: String
     public var url: String
     public var headers: [(name: String, value: String)]
     public var body: [UInt8]?
+    public var upload: UploadStream?
+    public var uploadLength: Int?
     /// Whole-transfer deadline.
     public var timeout: Duration
     public var connectTimeout: Duration
 
     public init(
         method: String = "GET", url: String, headers: [(name: String, value: String)] = [], body: [UInt8]? = nil,
-        timeout: Duration = .seconds(30), connectTimeout: Duration = .seconds(5)
+        timeout: Duration = .seconds(30), connectTimeout: Duration = .seconds(5), upload: UploadStream? = nil, uploadLength: Int? = nil
     ) {
+        self.upload = upload
+        self.uploadLength = uploadLength
         // Methods are case-sensitive tokens; ours are always upper case (an ASCII-only check, no copy when already so).
         self.method = method.utf8.contains(where: { (97...122).contains($0) }) ? method.uppercased() : method
         self.url = url
@@ -72,6 +77,8 @@ public final class CurlHTTPClient: Sendable {
     private struct Shared {
         var pending: [Transfer] = []
         var cancelled: Set<UInt64> = []
+        /// Streamed uploads that have data again after curl paused them.
+        var resumed: Set<UInt64> = []
         var nextID: UInt64 = 0
         var running = true
     }
@@ -107,6 +114,14 @@ public final class CurlHTTPClient: Sendable {
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<HTTPClientResponse, any Error>) in
                 let transfer = Transfer(id: id, request: request, limit: self.maximumResponseBytes, continuation: continuation)
+                // curl_easy_pause may only be called on the thread driving the transfer: the stream asks the driver.
+                request.upload?.state.withLock { state in
+                    state.resume = { [weak self] in
+                        guard let self else { return }
+                        self.shared.withLock { _ = $0.resumed.insert(id) }
+                        curl_multi_wakeup(self.multi.pointer)
+                    }
+                }
                 let accepted = self.shared.withLock { state -> Bool in
                     guard state.running else { return false }
                     state.pending.append(transfer)
@@ -129,12 +144,13 @@ public final class CurlHTTPClient: Sendable {
     private func drive() {
         var active: [UInt64: Transfer] = [:]
         while true {
-            let (incoming, cancelled, running) = self.shared.withLock { state in
+            let (incoming, cancelled, resumed, running) = self.shared.withLock { state in
                 defer {
                     state.pending.removeAll()
                     state.cancelled.removeAll()
+                    state.resumed.removeAll()
                 }
-                return (state.pending, state.cancelled, state.running)
+                return (state.pending, state.cancelled, state.resumed, state.running)
             }
             for transfer in incoming {
                 if cancelled.contains(transfer.id) {
@@ -149,8 +165,12 @@ public final class CurlHTTPClient: Sendable {
                     transfer.finish(.failure(error))
                 }
             }
+            for id in resumed {
+                if let transfer = active[id] { curl_easy_pause(transfer.easy, CURLPAUSE_CONT) }
+            }
             for id in cancelled {
                 if let transfer = active.removeValue(forKey: id) {
+                    transfer.request.upload?.fail()
                     curl_multi_remove_handle(self.multi.pointer, transfer.easy)
                     transfer.finish(.failure(CancellationError()))
                 }
@@ -247,7 +267,20 @@ private final class Transfer: @unchecked Sendable {
         case "HEAD": try check(ccurl_setopt_long(easy, CURLOPT_NOBODY, 1))
         default: try check(ccurl_setopt_str(easy, CURLOPT_CUSTOMREQUEST, method))
         }
-        if let body = self.request.body ?? (method == "POST" || method == "PUT" || method == "PATCH" ? [] : nil) {
+        if let upload = self.request.upload {
+            // Streamed: curl pulls the body from the stream as it arrives (chunked when the length is unknown).
+            // CURLOPT_UPLOAD for PUT, CURLOPT_POST otherwise (setting UPLOAD to 0 would turn the request back into a GET).
+            try check(method == "PUT" ? ccurl_setopt_long(easy, CURLOPT_UPLOAD, 1) : ccurl_setopt_long(easy, CURLOPT_POST, 1))
+            if let length = self.request.uploadLength {
+                try check(ccurl_setopt_offt(easy, method == "PUT" ? CURLOPT_INFILESIZE_LARGE : CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(length)))
+            }
+            if method != "POST" && method != "PUT" { try check(ccurl_setopt_str(easy, CURLOPT_CUSTOMREQUEST, method)) }
+            try check(ccurl_setopt_ptr(easy, CURLOPT_READDATA, Unmanaged.passUnretained(upload).toOpaque()))
+            try check(ccurl_setopt_datacb(easy, CURLOPT_READFUNCTION, { buffer, size, count, user in
+                guard let buffer, let user else { return Int(CURL_READFUNC_ABORT) }
+                return Unmanaged<UploadStream>.fromOpaque(user).takeUnretainedValue().read(into: buffer, length: size * count)
+            }))
+        } else if let body = self.request.body ?? (method == "POST" || method == "PUT" || method == "PATCH" ? [] : nil) {
             // curl reads the body from this buffer during the transfer; it lives until the transfer is freed.
             let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(body.count, 1), alignment: 1)
             buffer.copyBytes(from: body)
@@ -258,6 +291,8 @@ private final class Transfer: @unchecked Sendable {
 
         // "Expect:" turns off curl's 100-continue round trip, which costs a full RTT on every upload.
         var list: UnsafeMutablePointer<curl_slist>? = curl_slist_append(nil, "Expect:")
+        // A streamed body of unknown length goes chunked (curl only reads a POST body of unknown size when told so).
+        if self.request.upload != nil, self.request.uploadLength == nil { list = curl_slist_append(list, "Transfer-Encoding: chunked") }
         for header in self.request.headers {
             // Byte scans: this runs for every header of every proxied request (Character iteration costs far more).
             guard !header.name.utf8.contains(where: { $0 == 13 || $0 == 10 || $0 == 58 }), !header.value.utf8.contains(where: { $0 == 13 || $0 == 10 })
@@ -328,6 +363,8 @@ private final class Transfer: @unchecked Sendable {
     }
 
     func finish(_ result: Result<HTTPClientResponse, any Error>) {
+        // The transfer is over: a producer still feeding its upload (the service answered early) must not wait forever.
+        self.request.upload?.fail()
         self.continuation?.resume(with: result)
         self.continuation = nil
     }

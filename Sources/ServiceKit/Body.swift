@@ -1,4 +1,5 @@
 import Foundation
+import HTTPClient
 import Hummingbird
 import NIOCore
 import Storage
@@ -39,6 +40,39 @@ public enum Body {
             let buffer = try await group.next()!
             group.cancelAll()
             return buffer
+        }
+    }
+
+    /// Passes the body on as it arrives (a proxied upload): into `upload`, which holds a bounded amount, within
+    /// `limit` (413) and `readTimeout` (408), the same rules as `collect` without holding the body.
+    public static func stream(_ request: Request, limit: Int, into upload: UploadStream) async throws {
+        if let declared = request.headers[.contentLength].flatMap(Int.init), declared > limit {
+            upload.fail()
+            throw Problem(.contentTooLarge, detail: "The request body may not exceed \(limit) bytes.")
+        }
+        let timeout = Self.readTimeout
+        let body = request.body
+        do {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    var total = 0
+                    for try await chunk in body {
+                        total += chunk.readableBytes
+                        guard total <= limit else { throw Problem(.contentTooLarge, detail: "The request body may not exceed \(limit) bytes.") }
+                        await upload.write(chunk)
+                    }
+                }
+                group.addTask {
+                    try await Task.sleep(for: timeout)
+                    throw Problem(.requestTimeout, detail: "The request body did not arrive within \(timeout.components.seconds) s.", headers: [.connection: "close"])
+                }
+                try await group.next()
+                group.cancelAll()
+            }
+            upload.finish()
+        } catch {
+            upload.fail()
+            throw error
         }
     }
 

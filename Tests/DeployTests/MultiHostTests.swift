@@ -155,4 +155,64 @@ struct MultiHostTests {
         #expect(try await http.execute(HTTPClientRequest(url: "http://[::1]:\(port)/healthz")).status == 200)
         user.kill()
     }
+
+    /// Large uploads pass through the gateway as streams: eight concurrent 4 MiB audio uploads grow the gateway's
+    /// resident memory by far less than the 32 MiB they add up to (held whole, each would cost three copies).
+    @Test func largeUploadsStreamThroughTheGateway() async throws {
+        let http = CurlHTTPClient()
+        defer { http.shutdown() }
+        let peer = try PeerProcess(script: "openai_peer.py", arguments: ["--api-key", "sk-stream"])
+        defer { peer.stop() }
+        let secret = String(repeating: "u", count: 40)
+        let data = FileManager.default.temporaryDirectory.appendingPathComponent("stream-\(UUID().uuidString)").path
+        let invoice = try await RoleProcess(
+            role: "invoice", port: try freeLoopbackPort(),
+            environment: ["JWT_SECRET": secret, "DATA_DIR": data, "USER_SERVICE_URL": "127.0.0.1:1", "OPENAI_API_KEY": "sk-stream", "OPENAI_BASE_URL": peer.baseURL + "/v1"]
+        )
+        let gateway = try await RoleProcess(
+            role: "gateway", port: try freeLoopbackPort(),
+            environment: [
+                "JWT_SECRET": secret, "DATA_DIR": data, "AUTH_SERVICE_URL": "127.0.0.1:1", "USER_SERVICE_URL": "127.0.0.1:1",
+                "INVOICE_SERVICE_URL": "127.0.0.1:\(invoice.port)",
+            ]
+        )
+        let token = try TokenService(secret: Array(secret.utf8), issuer: "voice-invoice", audience: "voice-invoice-api", accessTokenLifetime: 900)
+            .issueAccessToken(userID: "0123456789abcdef0123456789abcdef", email: nil, name: nil)
+        // A WAV header, then 4 MiB of silence.
+        func le32(_ v: UInt32) -> [UInt8] { withUnsafeBytes(of: v.littleEndian) { Array($0) } }
+        func le16(_ v: UInt16) -> [UInt8] { withUnsafeBytes(of: v.littleEndian) { Array($0) } }
+        let samples = [UInt8](repeating: 0, count: 4 * 1024 * 1024)
+        let wav = Array("RIFF".utf8) + le32(UInt32(36 + samples.count)) + Array("WAVEfmt ".utf8) + le32(16) + le16(1) + le16(1) + le32(16_000) + le32(32_000)
+            + le16(2) + le16(16) + Array("data".utf8) + le32(UInt32(samples.count)) + samples
+        let boundary = "stream-boundary"
+        let body = Array("--\(boundary)\r\nContent-Disposition: form-data; name=\"audio\"; filename=\"big.wav\"\r\nContent-Type: audio/wav\r\n\r\n".utf8) + wav
+            + Array("\r\n--\(boundary)--\r\n".utf8)
+        func rss(_ pid: Int32) throws -> Int {
+            let status = try String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)
+            let line = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") } ?? ""
+            return (Int(line.split(separator: " ").dropFirst().first ?? "0") ?? 0) * 1024
+        }
+        // Warm up (first connections, allocator pools), then measure.
+        _ = try await http.execute(HTTPClientRequest(url: gateway.baseURL + "/healthz"))
+        let before = try rss(gateway.pid)
+        let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
+            for _ in 0..<8 {
+                group.addTask {
+                    try await http.execute(
+                        HTTPClientRequest(
+                            method: "POST", url: gateway.baseURL + "/api/transcriptions",
+                            headers: [("Authorization", "Bearer \(token)"), ("Content-Type", "multipart/form-data; boundary=\(boundary)")], body: body,
+                            timeout: .seconds(120)
+                        )
+                    ).status
+                }
+            }
+            return try await group.reduce(into: [Int]()) { $0.append($1) }
+        }
+        let after = try rss(gateway.pid)
+        #expect(statuses == Array(repeating: 200, count: 8))
+        #expect(after - before < 16 * 1024 * 1024, "gateway RSS grew by \((after - before) / 1024 / 1024) MiB for 32 MiB of uploads")
+        gateway.kill()
+        invoice.kill()
+    }
 }

@@ -17,6 +17,16 @@ struct CurlHTTPClientTests {
             let buffer = try await request.body.collect(upTo: 10 * 1024 * 1024)
             return Response(status: .created, headers: [.contentType: "application/octet-stream"], body: .init(byteBuffer: buffer))
         }
+        // Counts and hashes what arrives, holding nothing: for streamed uploads.
+        router.post("/count") { request, _ -> String in
+            var total = 0
+            var checksum = Fletcher()
+            for try await chunk in request.body {
+                total += chunk.readableBytes
+                chunk.withUnsafeReadableBytes { checksum.add($0) }
+            }
+            return "\(total) \(checksum.value)"
+        }
         router.get("/slow") { _, _ -> String in
             try await Task.sleep(for: .seconds(3))
             return "late"
@@ -38,6 +48,47 @@ struct CurlHTTPClientTests {
             await group.triggerGracefulShutdown()
             try await tasks.waitForAll()
             if let failure { throw failure }
+        }
+    }
+
+    /// 8 MiB streamed through a 256 KiB buffer, with and without a declared length: everything arrives, in order,
+    /// and the buffer never holds more than its capacity plus one chunk.
+    @Test(arguments: [true, false]) func streamedUploadsUseABoundedBuffer(declareLength: Bool) async throws {
+        let client = CurlHTTPClient()
+        defer { client.shutdown() }
+        try await withServer { base in
+            let chunk = ByteBuffer(bytes: (0..<65_536).map { UInt8(truncatingIfNeeded: $0 &* 7) })
+            let chunks = 128
+            var expected = Fletcher()
+            for _ in 0..<chunks { chunk.withUnsafeReadableBytes { expected.add($0) } }
+            let upload = UploadStream()
+            let producer = Task {
+                for _ in 0..<chunks { await upload.write(chunk) }
+                upload.finish()
+            }
+            let response = try await client.execute(
+                HTTPClientRequest(method: "POST", url: base + "/count", upload: upload, uploadLength: declareLength ? chunks * chunk.readableBytes : nil)
+            )
+            await producer.value
+            #expect(response.status == 200)
+            #expect(String(decoding: response.body, as: UTF8.self) == "\(chunks * 65_536) \(expected.value)")
+            #expect(upload.highWaterMark <= upload.capacity + chunk.readableBytes)
+        }
+    }
+
+    @Test func aFailedUploadAbortsTheTransfer() async throws {
+        let client = CurlHTTPClient()
+        defer { client.shutdown() }
+        try await withServer { base in
+            let upload = UploadStream()
+            let producer = Task {
+                await upload.write(ByteBuffer(bytes: [1, 2, 3]))
+                upload.fail()
+            }
+            await #expect(throws: HTTPClientError.self) {
+                try await client.execute(HTTPClientRequest(method: "POST", url: base + "/count", upload: upload))
+            }
+            await producer.value
         }
     }
 
@@ -110,4 +161,17 @@ struct CurlHTTPClientTests {
             }
         }
     }
+}
+
+/// An order-sensitive checksum that does not depend on how the bytes were split into chunks.
+struct Fletcher {
+    var a: UInt64 = 0
+    var b: UInt64 = 0
+    mutating func add(_ bytes: UnsafeRawBufferPointer) {
+        for byte in bytes {
+            self.a &+= UInt64(byte)
+            self.b &+= self.a
+        }
+    }
+    var value: String { "\(self.a)-\(self.b)" }
 }
