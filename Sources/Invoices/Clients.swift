@@ -184,19 +184,6 @@ struct ClientController {
         /// Applies the fields, collecting every problem; `creating` requires a name.
         func apply(to client: inout Client, creating: Bool) throws {
             var problems: [Problem.FieldProblem] = []
-            func text(_ field: PatchField<String>, _ name: String, max: Int) -> String?? {
-                switch field {
-                case .absent: return .none
-                case .null: return .some(nil)
-                case .value(let raw):
-                    let value = DraftBuilder.clean(raw)
-                    guard value.count <= max else {
-                        problems.append(.init(field: name, message: "must be at most \(max) characters"))
-                        return .none
-                    }
-                    return .some(value.isEmpty ? nil : value)
-                }
-            }
             switch self.name {
             case .value(let raw):
                 let name = DraftBuilder.clean(raw)
@@ -219,15 +206,15 @@ struct ClientController {
             case .null: client.aliases = []
             case .absent: break
             }
-            if let value = text(self.email, "email", max: 254) {
+            if let value = self.email.text("email", max: 254, problems: &problems) {
                 if let email = value, Email.normalise(email) == nil {
                     problems.append(.init(field: "email", message: "is not a valid email address"))
                 } else {
                     client.email = value
                 }
             }
-            if let value = text(self.address, "address", max: 500) { client.address = value }
-            if let value = text(self.phone, "phone", max: 50) { client.phone = value }
+            if let value = self.address.text("address", max: 500, problems: &problems) { client.address = value }
+            if let value = self.phone.text("phone", max: 50, problems: &problems) { client.phone = value }
             if case .value(let currency) = self.currency { client.currency = currency } else if self.currency.isNull { client.currency = nil }
             switch self.paymentTermsDays {
             case .value(let days):

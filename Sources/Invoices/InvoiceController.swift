@@ -451,18 +451,11 @@ struct InvoiceController {
                 throw Problem.unprocessable("discountPercent must be between 0 and 100 with at most 2 decimals.", errors: [.init(field: "discountPercent", message: "0 to 100")])
             }
         }
-        func text(_ field: PatchField<String>, max: Int) -> String?? {
-            switch field {
-            case .absent: return .none
-            case .null: return .some(nil)
-            case .value(let text):
-                let trimmed = String(text.trimmingCharacters(in: .whitespacesAndNewlines).prefix(max))
-                return .some(trimmed.isEmpty ? nil : trimmed)
-            }
-        }
-        if let notes = text(patch.notes, max: DraftBuilder.maximumNotesLength) { invoice.notes = notes }
-        if let terms = text(patch.terms, max: DraftBuilder.maximumNotesLength) { invoice.terms = terms }
-        if let po = text(patch.poNumber, max: 50) { invoice.poNumber = po }
+        var problems: [Problem.FieldProblem] = []
+        if let notes = patch.notes.text("notes", max: DraftBuilder.maximumNotesLength, problems: &problems) { invoice.notes = notes }
+        if let terms = patch.terms.text("terms", max: DraftBuilder.maximumNotesLength, problems: &problems) { invoice.terms = terms }
+        if let po = patch.poNumber.text("poNumber", max: 50, problems: &problems) { invoice.poNumber = po }
+        if !problems.isEmpty { throw Problem.unprocessable("The update is invalid.", errors: problems) }
         do { try invoice.recompute() } catch { throw Problem.unprocessable("The amounts are too large.") }
         invoice.revision += 1
         invoice.updatedAt = .storeNow

@@ -25,3 +25,21 @@ extension KeyedDecodingContainer {
     }
 }
 
+
+extension PatchField where Value == String {
+    /// An optional text field of a PATCH: `nil` when absent (leave it), `.some(nil)` when null or blank (clear it),
+    /// else the value trimmed. Longer than `max` characters is recorded in `problems` (and leaves the field).
+    public func text(_ name: String, max: Int, problems: inout [Problem.FieldProblem]) -> String?? {
+        switch self {
+        case .absent: return .none
+        case .null: return .some(nil)
+        case .value(let raw):
+            let value = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+            guard value.count <= max else {
+                problems.append(.init(field: name, message: "must be at most \(max) characters"))
+                return .none
+            }
+            return .some(value.isEmpty ? nil : value)
+        }
+    }
+}

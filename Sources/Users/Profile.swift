@@ -59,23 +59,10 @@ struct ProfilePatch: Decodable {
     func apply(to profile: BusinessProfile) throws -> BusinessProfile {
         var profile = profile
         var problems: [Problem.FieldProblem] = []
-        func text(_ field: PatchField<String>, _ name: String, max: Int) -> String?? {
-            switch field {
-            case .absent: return .none
-            case .null: return .some(nil)
-            case .value(let raw):
-                let value = raw.trimmingCharacters(in: .whitespacesAndNewlines)
-                if value.count > max {
-                    problems.append(.init(field: name, message: "must be at most \(max) characters"))
-                    return .none
-                }
-                return .some(value.isEmpty ? nil : value)
-            }
-        }
-        if let value = text(self.companyName, "companyName", max: 200) { profile.companyName = value }
-        if let value = text(self.address, "address", max: 500) { profile.address = value }
-        if let value = text(self.phone, "phone", max: 50) { profile.phone = value }
-        if let value = text(self.email, "email", max: 254) {
+        if let value = self.companyName.text("companyName", max: 200, problems: &problems) { profile.companyName = value }
+        if let value = self.address.text("address", max: 500, problems: &problems) { profile.address = value }
+        if let value = self.phone.text("phone", max: 50, problems: &problems) { profile.phone = value }
+        if let value = self.email.text("email", max: 254, problems: &problems) {
             if let email = value, Email.normalise(email) == nil {
                 problems.append(.init(field: "email", message: "is not a valid email address"))
             } else {
@@ -122,7 +109,7 @@ struct ProfilePatch: Decodable {
                 problems.append(.init(field: "timeZone", message: "must be an IANA time zone such as Europe/Paris"))
             }
         }
-        if let value = text(self.defaultTerms, "defaultTerms", max: 2000) { profile.defaultTerms = value }
+        if let value = self.defaultTerms.text("defaultTerms", max: 2000, problems: &problems) { profile.defaultTerms = value }
         if !problems.isEmpty { throw Problem.unprocessable("The profile update is invalid.", errors: problems) }
         return profile
     }
