@@ -33,7 +33,9 @@ def rss_mb(pid):
         for line in f:
             if line.startswith("VmRSS:"):
                 return int(line.split()[1]) / 1024
-print(f"binary {binary}: {os.path.getsize(binary) / 1e6:.1f} MB (release, static Swift runtime)")
+stripped = f"{work}/stripped"
+subprocess.run(["strip", "-o", stripped, binary], check=True)
+print(f"binary {binary}: {os.path.getsize(binary) / 1e6:.1f} MB (release, static Swift runtime), {os.path.getsize(stripped) / 1e6:.1f} MB stripped (as in the image)")
 print(f"{'role':8} {'exec → /healthz 200 (ms)':>26} {'idle RSS (MB)':>14}   runs: {runs}")
 for role in ["gateway", "auth", "user", "invoice"]:
     times, rss = [], []
