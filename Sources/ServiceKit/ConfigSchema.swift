@@ -98,7 +98,7 @@ public enum ConfigSchema {
         .init("RATE_LIMIT_SIGN_IN", roles: [.gateway], default: "10/60", "Sign-in requests (login, register, refresh, Google, exchange) per client address."),
         .init("RATE_LIMIT_USER", roles: [.gateway], default: "1200/60", "Requests per signed-in user."),
         .init("RATE_LIMIT_MAX_KEYS", roles: [.gateway], default: "100000", kind: .integer(1000...10_000_000), "Most buckets kept per limit (memory bound: about 100 bytes each)."),
-        .init("METRICS_TOKEN", secret: true, "When set, GET /metrics needs `Authorization: Bearer <token>`; when unset, /metrics answers only on loopback and private addresses."),
+        .init("METRICS_TOKEN", secret: true, "When set, GET /metrics needs `Authorization: Bearer <token>`; when unset, /metrics answers only loopback and private clients that did not come through a proxy."),
         .init("MAX_UPLOAD_BYTES", roles: [.gateway], default: "27262976", kind: .integer(1024...536_870_912), "Largest request body the gateway forwards (above MAX_AUDIO_BYTES)."),
         // Storage.
         .init("MONGODB_URI", roles: storeRoles, secret: true, kind: .mongoURI, requiredWhenDeployed: true, "MongoDB (e.g. Atlas mongodb+srv://…); the embedded SQLite store when unset."),

@@ -34,14 +34,17 @@ public enum Observability {
     }
 
     /// `GET /metrics` in the Prometheus text format. With `METRICS_TOKEN` it needs that bearer token (compared in
-    /// constant time); without one it answers only to loopback and private addresses, never to the internet.
+    /// constant time); without one it answers only to a loopback or private client that came straight in — a request
+    /// that passed a proxy (an `X-Forwarded-For`) may come from the internet through a platform's edge, whose own
+    /// address is private.
     public static func addRoute(to router: Router<AppRequestContext>, token: String?) {
         router.get("/metrics") { request, context in
             if let token {
                 let given = request.headers[.authorization].flatMap { $0.hasPrefix("Bearer ") ? String($0.dropFirst(7)) : nil } ?? ""
                 guard OpenSSL.constantTimeEquals(Array(given.utf8), Array(token.utf8)) else { throw Problem.unauthorized("The metrics token is required.") }
             } else {
-                guard Self.isPrivate(context.remoteAddress) else { throw Problem.notFound("No such resource.") }
+                guard request.headers[.forwardedFor] == nil, request.headers[HTTPField.Name("Forwarded")!] == nil, Self.isPrivate(context.remoteAddress)
+                else { throw Problem.notFound("No such resource.") }
             }
             var bytes: [UInt8] = []
             bytes.reserveCapacity(16 * 1024)

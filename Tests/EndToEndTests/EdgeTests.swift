@@ -114,6 +114,8 @@ struct EdgeTests {
             #expect(text.contains("rate_limit_rejections_total{limit=\"sign-in\"} 1"))
             #expect(text.contains("store_operation_duration_seconds_count{engine=\"sqlite\",operation=\"insert\"}"))
             #expect(try await c.call("GET", c.invoice + "/metrics").status == 401)
+            // Without a token, a request that came through a proxy (say, a platform's edge from the internet) is refused.
+            #expect(try await c.call("GET", c.gateway + "/metrics", headers: [("X-Forwarded-For", "203.0.113.7")]).status == 404)
             let invoice = try await c.call("GET", c.invoice + "/metrics", headers: [("Authorization", "Bearer metrics-token-0123456789")])
             #expect(invoice.status == 200)
             // The route template, not the id, labels requests.
