@@ -4,7 +4,7 @@
 # (1) through our gateway, (2) straight to the user service, (3) through nginx proxying the same service with
 # keep-alive upstream connections. Reports req/s, p50/p99, CPU µs per request of the proxy process(es) (from /proc),
 # and the proxy's RSS under load.
-# Usage: Benchmarks/proxy.sh [seconds] [connections]
+# Usage: Benchmarks/proxy.sh [seconds] [connections]   (BENCH_RATE_ADDRESS=0 BENCH_RATE_USER=0 measures without rate limits)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds="${1:-10}"
@@ -21,7 +21,7 @@ export JWT_SECRET=proxy-bench-secret-0123456789abcdef0123456789 LOG_LEVEL=warnin
 user_port=$(free_port); gateway_port=$(free_port); nginx_port=$(free_port)
 PORT=$user_port "$binary" serve user > "$work/user.log" 2>&1 &
 PORT=$gateway_port AUTH_SERVICE_URL=127.0.0.1:1 INVOICE_SERVICE_URL=127.0.0.1:1 USER_SERVICE_URL=127.0.0.1:$user_port \
-  RATE_LIMIT_ADDRESS=100000000/1 RATE_LIMIT_USER=100000000/1 "$binary" serve gateway > "$work/gateway.log" 2>&1 &
+  RATE_LIMIT_ADDRESS="${BENCH_RATE_ADDRESS:-100000000/1}" RATE_LIMIT_USER="${BENCH_RATE_USER:-100000000/1}" "$binary" serve gateway > "$work/gateway.log" 2>&1 &
 gateway_pid=$!
 wait_up "$user_port"; wait_up "$gateway_port"
 user_id=0123456789abcdef0123456789abcdef
