@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// The Python test peers under Tests/Peers, run from the virtual environment scripts/test.sh creates (.venv-peers).
 public enum Peers {
@@ -84,19 +85,31 @@ public final class PeerProcess: @unchecked Sendable {
 }
 
 /// A TCP port that was free a moment ago on 127.0.0.1 (for a server whose URL others need before it starts).
+///
+/// Chosen below Linux's ephemeral range (32768–60999), so an outgoing connection cannot take it as its local port
+/// between this check and the server's bind, and never handed out twice in one test process (tests run in parallel).
 public func freeLoopbackPort() throws -> Int {
+    for _ in 0..<500 {
+        let port = Int.random(in: 20_000...32_000)
+        guard PortLedger.ports.withLock({ $0.insert(port).inserted }) else { continue }
+        if canBindLoopback(port) { return port }
+    }
+    throw POSIXError(.EADDRINUSE)
+}
+
+enum PortLedger {
+    static let ports = Mutex<Set<Int>>([])
+}
+
+func canBindLoopback(_ port: Int) -> Bool {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     defer { close(fd) }
     var address = sockaddr_in()
     address.sin_family = sa_family_t(AF_INET)
     address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    address.sin_port = 0
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    let bound = withUnsafeMutablePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
-    }
-    guard bound else { throw POSIXError(.EADDRINUSE) }
-    return Int(UInt16(bigEndian: address.sin_port))
+    address.sin_port = UInt16(port).bigEndian
+    let length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    return withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 } }
 }
 
 /// The MongoDB wire-protocol peer (Tests/Peers/mongo_peer.py), started once per test process; tests isolate
