@@ -87,8 +87,6 @@ public final class RateLimiter: Sendable {
         let oldest = buckets.sorted { $0.value.updated < $1.value.updated }.prefix(buckets.count - target).map(\.key)
         for key in oldest { buckets[key] = nil }
     }
-
-    var count: Int { self.shards.reduce(0) { $0 + $1.buckets.withLock { $0.count } } }
 }
 
 /// The gateway's rate limits: every `/api` request takes from its client address's bucket, sign-in requests from a

@@ -231,8 +231,8 @@ struct ClientController {
     }
 
     /// Names and aliases must stay unambiguous: one spoken name, one client.
-    func checkUnambiguous(_ client: Client, ownerID: String) async throws {
-        for other in try await self.clients.all(ownerID: ownerID) where other.id != client.id {
+    func checkUnambiguous(_ client: Client, among book: [Client]) throws {
+        for other in book where other.id != client.id {
             if let clash = client.matchKeys.first(where: other.matchKeys.contains) {
                 throw Problem.conflict("\"\(clash)\" already names the client \"\(other.name)\".")
             }
@@ -245,11 +245,11 @@ struct ClientController {
         let now = Date.storeNow
         var client = Client.new(ownerID: user.id, name: "", now: now)
         try input.apply(to: &client, creating: true)
-        let existing = try await self.clients.all(ownerID: user.id)
-        guard existing.count < ClientRepository.maximumClients else {
+        let book = try await self.clients.all(ownerID: user.id)
+        guard book.count < ClientRepository.maximumClients else {
             throw Problem.conflict("The address book is full (\(ClientRepository.maximumClients) clients); delete some first.")
         }
-        try await self.checkUnambiguous(client, ownerID: user.id)
+        try self.checkUnambiguous(client, among: book)
         try await self.clients.insert(client)
         return try Body.json(ClientView(client), status: .created, headers: [.location: "/api/clients/\(client.id)"])
     }
@@ -272,7 +272,7 @@ struct ClientController {
         let input = try await Body.decode(ClientInput.self, from: request, limit: 64 * 1024)
         try input.apply(to: &client, creating: false)
         client.updatedAt = .storeNow
-        try await self.checkUnambiguous(client, ownerID: user.id)
+        try self.checkUnambiguous(client, among: try await self.clients.all(ownerID: user.id))
         guard try await self.clients.save(client) else { throw Problem.notFound("No client with this id.") }
         return try Body.json(ClientView(client))
     }

@@ -64,25 +64,27 @@ struct InvoiceController {
 
     @Sendable func createFromVoice(_ request: Request, context: AppRequestContext) async throws -> Response {
         let user = try context.requireUser()
-        let transcript = try await self.transcribe(request, user: user, context: context)
-        return try await self.createDraft(transcript: transcript, source: .voice, user: user, context: context)
+        // The memory is read once: its vocabulary seeds the transcription, then the same snapshot drafts the invoice.
+        let snapshot = try await self.memory.snapshot(ownerID: user.id)
+        let transcript = try await self.transcribe(request, vocabulary: snapshot.vocabulary, context: context)
+        return try await self.createDraft(transcript: transcript, source: .voice, user: user, context: context, snapshot: snapshot)
     }
 
     /// `POST /api/transcriptions`: multipart `audio` → {text}.
     @Sendable func transcription(_ request: Request, context: AppRequestContext) async throws -> Response {
         let user = try context.requireUser()
         struct Transcription: Encodable { var text: String }
-        return try Body.json(Transcription(text: try await self.transcribe(request, user: user, context: context)))
+        let vocabulary = try await self.memory.snapshot(ownerID: user.id).vocabulary
+        return try Body.json(Transcription(text: try await self.transcribe(request, vocabulary: vocabulary, context: context)))
     }
 
     /// The upload → the provider, with the user's client and service names as the transcription prompt (so
     /// "Acme" is not heard as "Acne").
-    func transcribe(_ request: Request, user: AuthenticatedUser, context: AppRequestContext) async throws -> String {
+    func transcribe(_ request: Request, vocabulary: (clients: [String], services: [String]), context: AppRequestContext) async throws -> String {
         guard let transcriber = self.transcriber else {
             throw Problem(.serviceUnavailable, title: "Not configured", detail: "Voice input needs an AI provider (OPENAI_API_KEY) on this server.")
         }
         let audio = try await AudioUpload.read(request, limit: self.maximumAudioBytes)
-        let vocabulary = try await self.memory.snapshot(ownerID: user.id).vocabulary
         let prompt = (vocabulary.clients + vocabulary.services).joined(separator: ", ")
         do {
             return try await transcriber.transcribe(audio: audio.bytes, fileName: audio.fileName, contentType: audio.contentType, prompt: prompt)
@@ -101,7 +103,8 @@ struct InvoiceController {
 
     /// Transcript → extraction (with the user's vocabulary) → a validated draft; `replacing` regenerates that draft.
     func createDraft(
-        transcript raw: String, source: InvoiceSource, user: AuthenticatedUser, context: AppRequestContext, replacing: Invoice? = nil
+        transcript raw: String, source: InvoiceSource, user: AuthenticatedUser, context: AppRequestContext, replacing: Invoice? = nil,
+        snapshot known: BusinessMemory.Snapshot? = nil
     ) async throws -> Response {
         let transcript = raw.trimmingCharacters(in: .whitespacesAndNewlines)
         guard transcript.count <= self.maximumTranscriptCharacters else {
@@ -114,7 +117,8 @@ struct InvoiceController {
         let profile = try await self.profiles.profile(for: user, context: context)
         let now = Date.storeNow
         let today = profile.today(at: now)
-        let snapshot = try await self.memory.snapshot(ownerID: user.id)
+        let snapshot: BusinessMemory.Snapshot
+        if let known { snapshot = known } else { snapshot = try await self.memory.snapshot(ownerID: user.id) }
         let vocabulary = snapshot.vocabulary
         let extracted: ExtractedInvoice
         do {

@@ -125,19 +125,6 @@ public enum ConfigSchema {
 
     public static func variable(_ name: String) -> ConfigVariable? { self.variables.first { $0.name == name } }
 
-    /// Which variables a role must be given, for its token algorithm.
-    public static func required(for role: Role, algorithm: String = "HS256", deployed: Bool = false) -> [ConfigVariable] {
-        self.variables.filter { variable in
-            guard variable.roles.contains(role) else { return false }
-            switch variable.requirement {
-            case .required: return true
-            case .requiredWithHS256: return algorithm == "HS256"
-            case .requiredWithAsymmetric: return algorithm != "HS256"
-            case .optional: return deployed && variable.requiredWhenDeployed
-            }
-        }
-    }
-
     /// `.env.example`, generated: every variable, grouped by who reads it, required ones uncommented.
     public static func envExample() -> String {
         var lines = [

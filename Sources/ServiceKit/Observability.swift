@@ -56,10 +56,11 @@ public enum Observability {
         }
     }
 
+    static let privateNetworks = ["127.0.0.0/8", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "::1/128", "fc00::/7", "fe80::/10"].compactMap(CIDR.init)
+
     static func isPrivate(_ address: SocketAddress?) -> Bool {
         guard let ip = address?.ipAddress else { return false }
-        let networks = ["127.0.0.0/8", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "::1/128", "fc00::/7", "fe80::/10"].compactMap(CIDR.init)
-        return networks.contains { $0.contains(ip) }
+        return Self.privateNetworks.contains { $0.contains(ip) }
     }
 
     /// This hop's trace context: the caller's trace (from a valid `traceparent`) or a new one, with a new span id.

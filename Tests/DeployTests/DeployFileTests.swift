@@ -20,7 +20,7 @@ struct DeployFileTests {
         }
     }
 
-    @Test func settingsReadExactlyTheSchemasVariables() throws {
+    @Test func settingsTakeDefaultsAndRangesFromTheSchema() throws {
         // Every default in the schema is what a role runs with when the variable is unset.
         let settings = try Settings(environment: [:])
         #expect(settings.port == 3000)

@@ -52,7 +52,11 @@ struct MultiHostTests {
         let user = try await start("user")
         let invoice1 = try await start("invoice1")
         let invoice2 = try await start("invoice2")
-        _ = (user, invoice2)
+        // Each object is its process: keep them alive to the end of the test, and stop them then.
+        defer {
+            user.kill()
+            invoice2.kill()
+        }
 
         func call(_ method: String, _ url: String, token: String? = nil, json: Any? = nil) async throws -> HTTPClientResponse {
             var headers: [(name: String, value: String)] = []
@@ -99,7 +103,8 @@ struct MultiHostTests {
         let renewed = try #require(Self.json(refreshed)["accessToken"] as? String)
         #expect(try await call("GET", "http://127.0.0.1:\(ports["user"]!)/api/users/me", token: renewed).status == 200)
         #expect(try await call("GET", gatewayURL + "/api/invoices", token: renewed).status == 200)
-        _ = gateway
+        gateway.kill()
+        auth.kill()
     }
 
     /// SIGTERM (what Render and Fly send) lets an in-flight request finish, then the process exits by itself.
@@ -119,7 +124,7 @@ struct MultiHostTests {
                 "OPENAI_BASE_URL": peer.baseURL + "/v1", "SHUTDOWN_GRACE_SECONDS": "10",
             ]
         )
-        _ = user
+        defer { user.kill() }
         let token = try TokenService(secret: Array(secret.utf8), issuer: "voice-invoice", audience: "voice-invoice-api", accessTokenLifetime: 900)
             .issueAccessToken(userID: "0123456789abcdef0123456789abcdef", email: nil, name: nil)
         // The provider takes 1.5 s to answer; SIGTERM arrives while the request waits for it.
@@ -179,11 +184,7 @@ struct MultiHostTests {
         let token = try TokenService(secret: Array(secret.utf8), issuer: "voice-invoice", audience: "voice-invoice-api", accessTokenLifetime: 900)
             .issueAccessToken(userID: "0123456789abcdef0123456789abcdef", email: nil, name: nil)
         // A WAV header, then 4 MiB of silence.
-        func le32(_ v: UInt32) -> [UInt8] { withUnsafeBytes(of: v.littleEndian) { Array($0) } }
-        func le16(_ v: UInt16) -> [UInt8] { withUnsafeBytes(of: v.littleEndian) { Array($0) } }
-        let samples = [UInt8](repeating: 0, count: 4 * 1024 * 1024)
-        let wav = Array("RIFF".utf8) + le32(UInt32(36 + samples.count)) + Array("WAVEfmt ".utf8) + le32(16) + le16(1) + le16(1) + le32(16_000) + le32(32_000)
-            + le16(2) + le16(16) + Array("data".utf8) + le32(UInt32(samples.count)) + samples
+        let wav = TestAudio.silentWAV(bytes: 4 * 1024 * 1024)
         let boundary = "stream-boundary"
         let body = Array("--\(boundary)\r\nContent-Disposition: form-data; name=\"audio\"; filename=\"big.wav\"\r\nContent-Type: audio/wav\r\n\r\n".utf8) + wav
             + Array("\r\n--\(boundary)--\r\n".utf8)

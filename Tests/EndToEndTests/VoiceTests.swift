@@ -7,14 +7,7 @@ import Testing
 @Suite("Voice input", .serialized)
 struct VoiceTests {
     /// A short, valid RIFF/WAVE file of silence (16 kHz, 16-bit mono).
-    static func wav(seconds: Double = 0.5) -> [UInt8] {
-        let samples = Int(16_000 * seconds)
-        func le32(_ v: UInt32) -> [UInt8] { withUnsafeBytes(of: v.littleEndian) { Array($0) } }
-        func le16(_ v: UInt16) -> [UInt8] { withUnsafeBytes(of: v.littleEndian) { Array($0) } }
-        let data = [UInt8](repeating: 0, count: samples * 2)
-        return Array("RIFF".utf8) + le32(UInt32(36 + data.count)) + Array("WAVEfmt ".utf8) + le32(16) + le16(1) + le16(1) + le32(16_000) + le32(32_000)
-            + le16(2) + le16(16) + Array("data".utf8) + le32(UInt32(data.count)) + data
-    }
+    static func wav(seconds: Double = 0.5) -> [UInt8] { TestAudio.silentWAV(bytes: Int(16_000 * seconds) * 2) }
 
     static func multipart(field: String = "audio", fileName: String = "note.wav", contentType: String = "audio/wav", bytes: [UInt8]) -> (String, [UInt8]) {
         let boundary = "test-\(UUID().uuidString)"

@@ -57,7 +57,6 @@ public final class RoleProcess: @unchecked Sendable {
     }
 
     public var baseURL: String { "http://127.0.0.1:\(self.port)" }
-    public var isRunning: Bool { self.process.isRunning }
     public var pid: Int32 { self.process.processIdentifier }
     public var terminationStatus: Int32 { self.process.terminationStatus }
 
