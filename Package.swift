@@ -51,6 +51,9 @@ let package = Package(
 
         .target(name: "AIProvider", dependencies: ["HTTPClient", "Invoicing", .product(name: "Metrics", package: "swift-metrics")]),
 
+        // Parsers for headers and paths, with no dependencies so that the fuzz targets drive exactly what the roles run.
+        .target(name: "WireFormat"),
+
         // MARK: Domain.
         .target(name: "Invoicing"),
 
@@ -58,8 +61,9 @@ let package = Package(
         .target(
             name: "ServiceKit",
             dependencies: [
-                "JWT", "HTTPClient", "Storage", "OpenSSLSupport",
+                "JWT", "HTTPClient", "Storage", "OpenSSLSupport", "WireFormat",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -70,12 +74,12 @@ let package = Package(
         ),
 
         // MARK: Roles: one folder each, the whole surface of a role in one place.
-        .target(name: "Gateway", dependencies: ["ServiceKit", .product(name: "Metrics", package: "swift-metrics")]),
+        .target(name: "Gateway", dependencies: ["ServiceKit", "WireFormat", .product(name: "Metrics", package: "swift-metrics")]),
         .target(name: "Auth", dependencies: ["ServiceKit"]),
         .target(name: "Users", dependencies: ["ServiceKit", "Invoicing"]),
         .target(
             name: "Invoices",
-            dependencies: ["ServiceKit", "Invoicing", "PDF", "AIProvider", "OpenSSLSupport", .product(name: "MultipartKit", package: "multipart-kit")]
+            dependencies: ["ServiceKit", "Invoicing", "PDF", "AIProvider", "OpenSSLSupport", "WireFormat", .product(name: "MultipartKit", package: "multipart-kit")]
         ),
 
         // MARK: The one executable.
@@ -92,6 +96,7 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "JWTTests", dependencies: ["JWT", "OpenSSLSupport", "TestSupport"]),
         .testTarget(name: "InvoicingTests", dependencies: ["Invoicing"]),
+        .testTarget(name: "WireFormatTests", dependencies: ["WireFormat"]),
         .testTarget(name: "StorageTests", dependencies: ["Storage", "TestSupport"]),
         .testTarget(
             name: "HTTPClientTests",

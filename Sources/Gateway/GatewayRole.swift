@@ -9,7 +9,8 @@ public enum GatewayRole {
         settings: Settings, upstreams: Upstreams, tokens: TokenService, publishedKeys: JWKSet, http: CurlHTTPClient, timeout: Duration
     ) -> Router<AppRequestContext> {
         let router = RoleApplication.makeRouter(role: .gateway, options: RouterOptions(settings: settings))
-        // The edge, in this order: CORS answers preflights before anything else; rate limits come before any work.
+        // The edge, in this order (after RoleApplication's request, metrics and canonical-path middleware): CORS answers
+        // preflights; rate limits come before any work.
         if !settings.corsOrigins.isEmpty { router.add(middleware: CORSMiddleware(origins: Set(settings.corsOrigins))) }
         let maximumKeys = settings.rateLimitMaxKeys
         router.add(

@@ -1,4 +1,5 @@
 import Foundation
+import WireFormat
 import JWT
 import ServiceKit
 import Synchronization
@@ -106,8 +107,10 @@ struct RateLimitMiddleware: RouterMiddleware {
     ]
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        // CanonicalPathMiddleware ran first: this path is the one spelling the router matches, so a limit cannot be
+        // walked around with `//api/…` or a trailing slash. Only the platform's health probes are exempt.
         let path = request.uri.path
-        guard path.hasPrefix("/api/") || path.hasPrefix("/.well-known/") else { return try await next(request, context) }
+        guard path != "/healthz", path != "/readyz" else { return try await next(request, context) }
         var applied: [(RateLimitRule, RateLimiter.Decision)] = []
         func take(_ limiter: RateLimiter?, _ key: String) throws {
             guard let limiter else { return }
@@ -122,10 +125,13 @@ struct RateLimitMiddleware: RouterMiddleware {
                 throw problem
             }
         }
-        try take(self.address, context.clientAddress)
-        if Self.signInPaths.contains(path) { try take(self.signIn, context.clientAddress) }
-        if let user = self.user, let header = request.headers[.authorization], header.hasPrefix("Bearer "),
-            let claims = try? await self.tokens.verifyAccessToken(String(header.dropFirst(7))), let subject = claims.sub
+        let addressKey = Self.addressKey(context.clientAddress)
+        try take(self.address, addressKey)
+        if Self.signInPaths.contains(path) { try take(self.signIn, addressKey) }
+        // The token is read exactly as the services read it, so no spelling of the scheme is a user to them and
+        // anonymous here.
+        if let user = self.user, let token = BearerAuthMiddleware.bearerToken(request),
+            let claims = try? await self.tokens.verifyAccessToken(token), let subject = claims.sub
         {
             try take(user, subject)
         }
@@ -137,9 +143,22 @@ struct RateLimitMiddleware: RouterMiddleware {
         return response
     }
 
+    /// The bucket of a client address: an IPv4 address as is (a /32), an IPv6 address by its /64 — one subscriber's
+    /// allocation, so rotating through the addresses of one's own prefix is not a fresh bucket each time. IPv4-mapped
+    /// IPv6 addresses count as the IPv4 address.
+    static func addressKey(_ address: String) -> String {
+        guard address.contains(":") else { return address }
+        var bytes = [UInt8](repeating: 0, count: 16)
+        guard inet_pton(AF_INET6, address, &bytes) == 1 else { return address }
+        if bytes[0..<10].allSatisfy({ $0 == 0 }), bytes[10] == 0xFF, bytes[11] == 0xFF {
+            return bytes[12..<16].map(String.init).joined(separator: ".")
+        }
+        return bytes[0..<8].map { String(format: "%02x", $0) }.joined() + "::/64"
+    }
+
     /// `RateLimit`: the tightest of the limits applied, as remaining r and seconds to reset t.
     static func state(_ applied: [(RateLimitRule, RateLimiter.Decision)]) -> String {
-        let (rule, decision) = applied.min { $0.1.remaining < $1.1.remaining }!
+        guard let (rule, decision) = applied.min(by: { $0.1.remaining < $1.1.remaining }) else { return "" }
         return "\"\(rule.name)\";r=\(decision.remaining);t=\(decision.reset)"
     }
 }
@@ -148,3 +167,4 @@ extension HTTPField.Name {
     static let rateLimitPolicy = HTTPField.Name("RateLimit-Policy")!
     static let rateLimit = HTTPField.Name("RateLimit")!
 }
+

@@ -2,6 +2,7 @@ import Foundation
 import MultipartKit
 import NIOCore
 import ServiceKit
+import WireFormat
 
 /// An audio file received as multipart/form-data (field `audio`), checked before any provider sees it.
 struct AudioUpload {
@@ -43,7 +44,7 @@ struct AudioUpload {
         }
         guard part.body.readableBytes <= limit else { throw Problem(.contentTooLarge, detail: "Audio files may not exceed \(limit) bytes.") }
         guard part.body.readableBytes > 0 else { throw Problem.unprocessable("The audio file is empty.") }
-        let declared = (part.headers["content-type"] ?? "").split(separator: ";")[0].trimmingCharacters(in: .whitespaces).lowercased()
+        let declared = HeaderValues.mediaType(part.headers["content-type"] ?? "") ?? ""
         let bytes = Array(buffer: part.body)
         guard Self.acceptedTypes.contains(declared), Self.looksLikeAudio(bytes) else {
             throw Problem(.unsupportedMediaType, detail: "Send webm, ogg, mp3, mp4/m4a, wav or mpeg audio.")
@@ -65,14 +66,5 @@ struct AudioUpload {
     }
 
     /// A parameter of a header value such as `form-data; name="audio"; filename="a.webm"`.
-    static func parameter(_ name: String, in header: String) -> String? {
-        for piece in header.split(separator: ";").dropFirst() {
-            let pair = piece.split(separator: "=", maxSplits: 1)
-            guard pair.count == 2, pair[0].trimmingCharacters(in: .whitespaces).lowercased() == name else { continue }
-            var value = pair[1].trimmingCharacters(in: .whitespaces)
-            if value.hasPrefix("\""), value.hasSuffix("\""), value.count >= 2 { value = String(value.dropFirst().dropLast()) }
-            return value
-        }
-        return nil
-    }
+    static func parameter(_ name: String, in header: String) -> String? { HeaderValues.parameter(name, in: header) }
 }

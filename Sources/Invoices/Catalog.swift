@@ -98,9 +98,8 @@ struct CatalogController {
         var id: String
         var description: String
         var unit: String?
-        /// Decimal text in the currency's major unit ("85.00"), with the minor units alongside.
-        var unitPrice: String
-        var unitPriceMinor: Int64
+        /// Integer minor units of `currency`, like every amount in the API.
+        var unitPrice: Int64
         var currency: Currency
         var useCount: Int
         var lastUsedAt: Date
@@ -114,8 +113,7 @@ struct CatalogController {
             Page(
                 items: entries.map {
                     EntryView(
-                        id: $0.id, description: $0.description, unit: $0.unit, unitPrice: Money(minorUnits: $0.unitPrice, currency: $0.currency).decimalString,
-                        unitPriceMinor: $0.unitPrice, currency: $0.currency, useCount: $0.useCount, lastUsedAt: $0.lastUsedAt
+                        id: $0.id, description: $0.description, unit: $0.unit, unitPrice: $0.unitPrice, currency: $0.currency, useCount: $0.useCount, lastUsedAt: $0.lastUsedAt
                     )
                 }
             )

@@ -3,6 +3,7 @@ import Invoicing
 import AIProvider
 import PDF
 import ServiceKit
+import WireFormat
 
 /// The invoice role's whole surface (bearer access token on every route; every query is scoped to the token's user;
 /// someone else's id is a 404 like a missing one):
@@ -180,21 +181,47 @@ struct InvoiceController {
         var email: String?
     }
 
-    /// A line as a form sends it; numbers as JSON numbers or decimal text.
+    /// A line as a form sends it, in the form every response shows it: `quantity` a JSON number, `unitPrice` integer
+    /// minor units, `discountRate` and `taxRate` percentages (numbers). `amount`, if sent back, is ignored: the
+    /// server computes it.
     struct ItemInput: Decodable {
         var description: String
-        var quantity: DecimalText
+        var quantity: Quantity
         var unit: String?
-        /// In the currency's major unit ("85", "85.50").
-        var unitPrice: DecimalText
-        var discountPercent: DecimalText?
-        var taxRate: DecimalText?
+        var unitPrice: MinorUnits
+        var discountRate: TaxRate?
+        var taxRate: TaxRate?
 
-        var extracted: ExtractedInvoice.Item {
+        enum CodingKeys: String, CodingKey { case description, quantity, unit, unitPrice, discountRate, taxRate, discountPercent }
+
+        init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            // The old name is refused rather than ignored: a discount must never be dropped silently.
+            if c.contains(.discountPercent) {
+                throw DecodingError.dataCorrupted(.init(codingPath: c.codingPath + [CodingKeys.discountPercent], debugDescription: "use discountRate (a percentage), as responses do"))
+            }
+            self.description = try c.decode(String.self, forKey: .description)
+            self.quantity = try c.decode(Quantity.self, forKey: .quantity)
+            self.unit = try c.decodeIfPresent(String.self, forKey: .unit)
+            self.unitPrice = try c.decode(MinorUnits.self, forKey: .unitPrice)
+            self.discountRate = try c.decodeIfPresent(TaxRate.self, forKey: .discountRate)
+            self.taxRate = try c.decodeIfPresent(TaxRate.self, forKey: .taxRate)
+        }
+
+        /// As the draft builder reads lines: decimal text in `currency`, exactly (minor units → "85.00" → 8500).
+        func extracted(in currency: Currency) -> ExtractedInvoice.Item {
             .init(
-                description: self.description, quantity: self.quantity.text, unit: self.unit, unitPrice: self.unitPrice.text, currency: nil,
-                discountPercent: self.discountPercent?.text, taxRate: self.taxRate?.text
+                description: self.description, quantity: self.quantity.description, unit: self.unit,
+                unitPrice: Money(minorUnits: self.unitPrice.value, currency: currency).decimalString, currency: nil,
+                discountPercent: self.discountRate?.description, taxRate: self.taxRate?.description
             )
+        }
+    }
+
+    /// The invoice-level discount is `discountRate`, as responses show it; the old `discountPercent` is refused.
+    static func refuseOldDiscountName(_ present: Bool) throws {
+        if present {
+            throw Problem.unprocessable("discountPercent was renamed discountRate (a percentage), as responses show it.", errors: [.init(field: "discountPercent", message: "use discountRate")])
         }
     }
 
@@ -205,8 +232,9 @@ struct InvoiceController {
         var currency: Currency?
         var issueDate: CalendarDate?
         var dueDate: CalendarDate?
-        var taxRate: DecimalText?
-        var discountPercent: DecimalText?
+        var taxRate: TaxRate?
+        var discountRate: TaxRate?
+        var discountPercent: JSONValuePresence?
         var notes: String?
         var terms: String?
         var poNumber: String?
@@ -229,12 +257,16 @@ struct InvoiceController {
         if let issue = input.issueDate, let due = input.dueDate, due < issue {
             throw Problem.unprocessable("dueDate cannot be before issueDate.", errors: [.init(field: "dueDate", message: "is before issueDate")])
         }
-        let extracted = ExtractedInvoice(
-            clientName: name, items: input.items.map(\.extracted), currency: input.currency?.code, issueDate: input.issueDate?.description,
-            dueDate: input.dueDate?.description, taxRate: input.taxRate?.text, discountPercent: input.discountPercent?.text, poNumber: input.poNumber,
-            notes: input.notes
-        )
+        try Self.refuseOldDiscountName(input.discountPercent != nil)
         let profile = try await self.profiles.profile(for: user, context: context)
+        // Amounts are minor units of the invoice's currency, so the currency is settled first, as the draft builder
+        // would settle it (said, else the client's, else the profile's), and given to it explicitly.
+        let currency = input.currency ?? client?.currency ?? profile.defaultCurrency
+        let extracted = ExtractedInvoice(
+            clientName: name, items: input.items.map { $0.extracted(in: currency) }, currency: currency.code, issueDate: input.issueDate?.description,
+            dueDate: input.dueDate?.description, taxRate: input.taxRate?.description, discountPercent: input.discountRate?.description,
+            poNumber: input.poNumber, notes: input.notes
+        )
         let snapshot = try await self.memory.snapshot(ownerID: user.id)
         return try await self.save(
             extracted, source: .manual, transcript: nil, profile: profile, now: .storeNow, user: user, context: context, snapshot: snapshot, client: client
@@ -380,9 +412,18 @@ struct InvoiceController {
     /// `If-Match` when given must name the current revision (412 otherwise): a client never overwrites what it has not seen.
     static func checkPrecondition(_ request: Request, _ invoice: Invoice) throws {
         guard let condition = request.headers[.ifMatch] else { return }
-        let tags = condition.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).replacingOccurrences(of: "W/", with: "") }
-        guard tags.contains("*") || tags.contains(Self.etag(invoice)) else {
+        guard HeaderValues.matches(condition, etag: Self.etag(invoice)) else {
             throw Problem(.preconditionFailed, detail: "The invoice changed since you read it; fetch it again.")
+        }
+    }
+
+    /// Invoice dates stay within years every engine and every reader handles (and any real invoice has).
+    static func checkDates(_ invoice: Invoice) throws {
+        guard DraftBuilder.plausibleYears.contains(invoice.issueDate.year), DraftBuilder.plausibleYears.contains(invoice.dueDate.year) else {
+            throw Problem.unprocessable(
+                "Dates must be in the years \(DraftBuilder.plausibleYears.lowerBound) to \(DraftBuilder.plausibleYears.upperBound).",
+                errors: [.init(field: "dueDate", message: "out of range")]
+            )
         }
     }
 
@@ -394,7 +435,8 @@ struct InvoiceController {
         var issueDate: CalendarDate?
         var dueDate: CalendarDate?
         var taxRate: TaxRate?
-        var discountPercent: DecimalText?
+        var discountRate: TaxRate?
+        var discountPercent: JSONValuePresence?
         var notes: PatchField<String> = .absent
         var terms: PatchField<String> = .absent
         var poNumber: PatchField<String> = .absent
@@ -407,11 +449,14 @@ struct InvoiceController {
         try Self.checkPrecondition(request, invoice)
         guard invoice.status == .draft else { throw Problem.conflict("Only drafts can be edited; this invoice is \(invoice.status.rawValue).") }
         let patch = try await Body.decode(PatchInput.self, from: request, limit: 256 * 1024)
+        try Self.refuseOldDiscountName(patch.discountPercent != nil)
+        let original = invoice
         let expected = invoice.revision
         let builder = DraftBuilder()
         func unprocessable(_ error: DraftError) -> Problem { Problem.unprocessable(error.description, errors: [.init(field: error.field, message: error.description)]) }
 
-        if let id = patch.clientId {
+        // A clientId sent back unchanged (GET → PATCH) keeps the invoice's own copy of the client.
+        if let id = patch.clientId, id != invoice.clientId {
             guard let client = try await self.memory.clients.find(id: id, ownerID: user.id) else {
                 throw Problem.unprocessable("clientId is not in your address book.", errors: [.init(field: "clientId", message: "unknown client")])
             }
@@ -441,7 +486,9 @@ struct InvoiceController {
                 throw Problem.unprocessable("An invoice needs 1 to \(DraftBuilder.maximumItems) items.", errors: [.init(field: "items", message: "1 to \(DraftBuilder.maximumItems) items")])
             }
             do {
-                invoice.items = try items.enumerated().map { index, item throws(DraftError) in try builder.lineItem(item.extracted, field: "items[\(index)]", currency: invoice.currency) }
+                invoice.items = try items.enumerated().map { index, item throws(DraftError) in
+                    try builder.lineItem(item.extracted(in: invoice.currency), field: "items[\(index)]", currency: invoice.currency)
+                }
             } catch { throw unprocessable(error) }
         }
         if let issue = patch.issueDate { invoice.issueDate = issue }
@@ -450,17 +497,16 @@ struct InvoiceController {
             throw Problem.unprocessable("dueDate cannot be before the issue date.", errors: [.init(field: "dueDate", message: "is before issueDate")])
         }
         if let rate = patch.taxRate { invoice.taxRate = rate }
-        if let discount = patch.discountPercent {
-            do { invoice.discountRate = try TaxRate(percent: discount.text) } catch {
-                throw Problem.unprocessable("discountPercent must be between 0 and 100 with at most 2 decimals.", errors: [.init(field: "discountPercent", message: "0 to 100")])
-            }
-        }
+        if let discount = patch.discountRate { invoice.discountRate = discount }
         var problems: [Problem.FieldProblem] = []
         if let notes = patch.notes.text("notes", max: DraftBuilder.maximumNotesLength, problems: &problems) { invoice.notes = notes }
         if let terms = patch.terms.text("terms", max: DraftBuilder.maximumNotesLength, problems: &problems) { invoice.terms = terms }
         if let po = patch.poNumber.text("poNumber", max: 50, problems: &problems) { invoice.poNumber = po }
         if !problems.isEmpty { throw Problem.unprocessable("The update is invalid.", errors: problems) }
         do { try invoice.recompute() } catch { throw Problem.unprocessable("The amounts are too large.") }
+        try Self.checkDates(invoice)
+        // What the client sent back unchanged (GET → PATCH) changes nothing: no new revision, the same ETag.
+        if invoice == original { return try Self.respond(original) }
         invoice.revision += 1
         invoice.updatedAt = .storeNow
         guard try await self.invoices.save(invoice, expectedRevision: expected) else {
@@ -519,7 +565,8 @@ struct InvoiceController {
     }
 
     struct PaymentInput: Decodable {
-        var amount: DecimalText
+        /// Minor units of the invoice's currency, as `balance` and `total` are shown.
+        var amount: MinorUnits
         var date: CalendarDate?
         var method: String?
     }
@@ -531,18 +578,19 @@ struct InvoiceController {
             guard invoice.status == .finalized || invoice.status == .sent else {
                 throw Problem.conflict("Payments are recorded on finalized or sent invoices; this one is \(invoice.status.rawValue).")
             }
-            let amount: Money
-            do { amount = try Money(parsing: input.amount.text, currency: invoice.currency) } catch {
-                throw Problem.unprocessable("amount is not a valid \(invoice.currency.code) amount.", errors: [.init(field: "amount", message: "invalid amount")])
-            }
+            let amount = Money(minorUnits: input.amount.value, currency: invoice.currency)
             guard amount.minorUnits > 0 else { throw Problem.unprocessable("amount must be positive.", errors: [.init(field: "amount", message: "must be positive")]) }
             guard amount.minorUnits <= invoice.balance else {
                 throw Problem.unprocessable("amount exceeds the balance of \(invoice.money(invoice.balance).formatted).", errors: [.init(field: "amount", message: "exceeds the balance")])
             }
             let method = String((input.method ?? "other").prefix(50))
             invoice.payments.append(Payment(id: DocumentID.make(), amount: amount.minorUnits, date: input.date ?? CalendarDate(Date()), method: method, recordedAt: .storeNow))
-            invoice.amountPaid += amount.minorUnits
-            invoice.balance = invoice.total - invoice.amountPaid
+            // amount ≤ balance = total − amountPaid, so neither can overflow; checked all the same (stored values).
+            let (paid, overflow) = invoice.amountPaid.addingReportingOverflow(amount.minorUnits)
+            let (balance, underflow) = invoice.total.subtractingReportingOverflow(paid)
+            guard !overflow, !underflow else { throw Problem.unprocessable("The amounts are too large.") }
+            invoice.amountPaid = paid
+            invoice.balance = balance
             if invoice.balance == 0 { invoice.status = .paid }
         }
     }
@@ -553,9 +601,7 @@ struct InvoiceController {
         let user = try context.requireUser()
         let invoice = try await self.load(request, context: context, user: user)
         let etag = "\"\(invoice.id)-\(invoice.revision)-pdf\""
-        if let condition = request.headers[.ifNoneMatch],
-            condition.split(separator: ",").contains(where: { let tag = $0.trimmingCharacters(in: .whitespaces); return tag == "*" || tag.replacingOccurrences(of: "W/", with: "") == etag })
-        {
+        if let condition = request.headers[.ifNoneMatch], HeaderValues.matches(condition, etag: etag) {
             return Response(status: .notModified, headers: [.eTag: etag, .cacheControl: "private, no-cache"])
         }
         let bytes = try await self.renderer.render(invoice)
@@ -589,32 +635,58 @@ struct ProfileClient: Sendable {
 }
 
 
-/// An amount or price as JSON text or number, kept as its decimal text so no binary floating point touches money.
-struct DecimalText: Decodable {
-    let text: String
-    init(from decoder: any Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        if let text = try? container.decode(String.self) {
-            self.text = text
-        } else {
-            let number = try container.decode(Double.self)
-            guard number.isFinite else { throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "not a finite number")) }
-            // Shortest round-trip text of the number ("85.5"), then parsed exactly; more decimals than the currency has is a 422.
-            self.text = "\(number)".replacingOccurrences(of: "e", with: "E").contains("E") ? String(format: "%.6f", number) : "\(number)"
-        }
-    }
+/// Whether a key was present in a JSON body, whatever its value (for refusing a renamed field).
+struct JSONValuePresence: Decodable {
+    init(from decoder: any Decoder) throws {}
 }
 
-/// The invoice as the API shows it: the stored document plus what is derived (overdue).
+/// The invoice as the API shows it: its public fields (no owner, no search text, no numbering internals) plus what
+/// is derived (`overdue`). Amounts are integer minor units of `currency`, quantities and rates JSON numbers: the same
+/// form a client sends back in a PATCH.
 struct InvoiceView: Encodable {
     let invoice: Invoice
     let today: CalendarDate
 
-    func encode(to encoder: any Encoder) throws {
-        try self.invoice.encode(to: encoder)
-        var container = encoder.container(keyedBy: Key.self)
-        try container.encode(self.invoice.isOverdue(today: self.today), forKey: .overdue)
+    enum Key: String, CodingKey {
+        case id, number, status, source, issueDate, dueDate, currency, from, to, clientId, items, taxRate, discountRate, subtotal, discount, tax,
+            total, taxBreakdown, notes, terms, poNumber, originalTranscript, warnings, paperSize, payments, amountPaid, balance, revision, finalizedAt,
+            createdAt, updatedAt, overdue
     }
 
-    enum Key: String, CodingKey { case overdue }
+    func encode(to encoder: any Encoder) throws {
+        let invoice = self.invoice
+        var c = encoder.container(keyedBy: Key.self)
+        try c.encode(invoice.id, forKey: .id)
+        try c.encodeIfPresent(invoice.number, forKey: .number)
+        try c.encode(invoice.status, forKey: .status)
+        try c.encode(invoice.source, forKey: .source)
+        try c.encode(invoice.issueDate, forKey: .issueDate)
+        try c.encode(invoice.dueDate, forKey: .dueDate)
+        try c.encode(invoice.currency, forKey: .currency)
+        try c.encode(invoice.from, forKey: .from)
+        try c.encode(invoice.to, forKey: .to)
+        try c.encodeIfPresent(invoice.clientId, forKey: .clientId)
+        try c.encode(invoice.items, forKey: .items)
+        try c.encode(invoice.taxRate, forKey: .taxRate)
+        try c.encode(invoice.discountRate, forKey: .discountRate)
+        try c.encode(invoice.subtotal, forKey: .subtotal)
+        try c.encode(invoice.discount, forKey: .discount)
+        try c.encode(invoice.tax, forKey: .tax)
+        try c.encode(invoice.total, forKey: .total)
+        try c.encode(invoice.taxBreakdown, forKey: .taxBreakdown)
+        try c.encodeIfPresent(invoice.notes, forKey: .notes)
+        try c.encodeIfPresent(invoice.terms, forKey: .terms)
+        try c.encodeIfPresent(invoice.poNumber, forKey: .poNumber)
+        try c.encodeIfPresent(invoice.originalTranscript, forKey: .originalTranscript)
+        try c.encode(invoice.warnings, forKey: .warnings)
+        try c.encode(invoice.paperSize, forKey: .paperSize)
+        try c.encode(invoice.payments, forKey: .payments)
+        try c.encode(invoice.amountPaid, forKey: .amountPaid)
+        try c.encode(invoice.balance, forKey: .balance)
+        try c.encode(invoice.revision, forKey: .revision)
+        try c.encodeIfPresent(invoice.finalizedAt, forKey: .finalizedAt)
+        try c.encode(invoice.createdAt, forKey: .createdAt)
+        try c.encode(invoice.updatedAt, forKey: .updatedAt)
+        try c.encode(invoice.isOverdue(today: self.today), forKey: .overdue)
+    }
 }

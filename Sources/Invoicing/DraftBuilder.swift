@@ -64,6 +64,9 @@ public struct DraftBuilder: Sendable {
     public static let maximumItems = 200
     public static let maximumTextLength = 500
     public static let maximumNotesLength = 2000
+    /// Issue and due dates outside these years are refused (no invoice has them, and far years do not round-trip
+    /// through every store and date parser).
+    public static let plausibleYears = 1970...2999
 
     public init() {}
 
@@ -118,6 +121,9 @@ public struct DraftBuilder: Sendable {
             if let date = SpokenDate.resolve(said, today: context.today), date >= issueDate { dueDate = date } else {
                 warnings.append(InvoiceWarning(field: "dueDate", "Could not use the due date \"\(Self.clean(said))\"; used \(termsDays)-day terms."))
             }
+        }
+        guard Self.plausibleYears.contains(issueDate.year), Self.plausibleYears.contains(dueDate.year) else {
+            throw DraftError("Dates must be in the years \(Self.plausibleYears.lowerBound) to \(Self.plausibleYears.upperBound).", field: "dueDate")
         }
         for (field, value) in [("clientName", extracted.confidence.clientName), ("items", extracted.confidence.items), ("dueDate", extracted.confidence.dates)] {
             if let value, value < 0.5 { warnings.append(InvoiceWarning(field: field, "Low confidence in what was heard here; check it.")) }
@@ -188,7 +194,8 @@ public struct DraftBuilder: Sendable {
         if soundAlike[said] == known {
             return InvoiceWarning(field: field, "\(price.formatted) for \"\(description)\" may be misheard: the usual rate is \(usual.formatted), and the two sound alike.")
         }
-        if price.minorUnits >= usual.minorUnits * 3 || price.minorUnits * 3 <= usual.minorUnits {
+        // The usual rate comes from stored documents: compared without multiplying, so no stored value can overflow.
+        if price.minorUnits / 3 >= usual.minorUnits || usual.minorUnits / 3 >= price.minorUnits {
             return InvoiceWarning(field: field, "\(price.formatted) for \"\(description)\" is far from the usual \(usual.formatted); check it.")
         }
         return nil

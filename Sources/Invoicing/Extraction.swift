@@ -116,60 +116,65 @@ public struct RuleBasedExtractor: InvoiceExtractor {
     }
 
     public func extractSync(_ transcript: String, context: ExtractionContext = ExtractionContext(today: CalendarDate(Date()), defaultCurrency: .usd)) -> ExtractedInvoice {
-        var text = NumberWords.normalize(transcript)
+        let (clean, warnings) = TranscriptText.normalize(transcript)
+        var text = NumberWords.normalize(clean)
         var result = ExtractedInvoice()
+        result.warnings = warnings
 
         // Notes: everything after "note:" / "notes:" is free text and must not be parsed for items.
         if let match = Self.notes.firstMatch(in: text) {
             result.notes = match.group(1)?.trimmingCharacters(in: .whitespacesAndNewlines.union(.punctuationCharacters))
-            text = String(text[..<match.range.lowerBound])
+            if let range = match.range { text = String(text[..<range.lowerBound]) }
         }
 
         if let match = Self.dueOn.firstMatch(in: text) {
             result.dueDate = match.group(1)
-            text.removeSubrange(match.range)
+            match.remove(from: &text)
         } else if let match = Self.dueIn.firstMatch(in: text) {
-            let count = match.group(1).map { $0.lowercased().hasPrefix("a") ? 1 : Int($0) ?? 0 } ?? 0
+            // Out-of-range terms ("due in 400000000000000000 months") stay out of range, never wrap: the draft
+            // builder refuses them with a 422.
+            let count = match.group(1).map { $0.lowercased().hasPrefix("a") ? 1 : Int($0) ?? Int.max } ?? 0
             let unit = match.group(2)?.lowercased() ?? "day"
             let factor = unit.hasPrefix("week") ? 7 : unit.hasPrefix("month") ? 30 : 1
-            result.dueInDays = count * factor
-            text.removeSubrange(match.range)
+            let (days, overflow) = count.multipliedReportingOverflow(by: factor)
+            result.dueInDays = overflow ? Int.max : days
+            match.remove(from: &text)
         } else if let match = Self.net.firstMatch(in: text) {
             result.dueInDays = match.group(1).flatMap { Int($0) }
-            text.removeSubrange(match.range)
+            match.remove(from: &text)
         }
 
         if let match = Self.noTax.firstMatch(in: text) {
             result.taxRate = "0"
-            text.removeSubrange(match.range)
+            match.remove(from: &text)
         } else if let match = Self.taxAfter.firstMatch(in: text) ?? Self.taxBefore.firstMatch(in: text) {
             result.taxRate = match.group(1)
-            text.removeSubrange(match.range)
+            match.remove(from: &text)
         }
 
         if let match = Self.discount.firstMatch(in: text) ?? Self.discountBefore.firstMatch(in: text) {
             result.discountPercent = match.group(1)
-            text.removeSubrange(match.range)
+            match.remove(from: &text)
         }
         if let match = Self.purchaseOrder.firstMatch(in: text) {
             result.poNumber = match.group(1)
-            text.removeSubrange(match.range)
+            match.remove(from: &text)
         }
 
         var body = Substring(text)
-        if let match = Self.client.firstMatch(in: text) {
+        if let match = Self.client.firstMatch(in: text), let range = match.range {
             let name = match.group(1)?.trimmingCharacters(in: .whitespacesAndNewlines.union(CharacterSet(charactersIn: ",.:;'")))
             if let name, !name.isEmpty {
                 result.clientName = name.prefix(1).uppercased() + name.dropFirst()
             }
-            body = text[match.range.upperBound...]
+            body = text[range.upperBound...]
         }
 
         result.items = Self.items(in: String(body), warnings: &result.warnings)
         let currencies = result.items.compactMap(\.currency)
         result.currency = currencies.first
-        if Set(currencies).count > 1 {
-            result.warnings.append(InvoiceWarning(field: "currency", "Several currencies were mentioned (\(Set(currencies).sorted().joined(separator: ", "))); the invoice uses \(currencies[0])."))
+        if Set(currencies).count > 1, let first = currencies.first {
+            result.warnings.append(InvoiceWarning(field: "currency", "Several currencies were mentioned (\(Set(currencies).sorted().joined(separator: ", "))); the invoice uses \(first)."))
         }
         if result.clientName == nil { result.warnings.append(InvoiceWarning(field: "clientName", "No client was named (say \"bill <client> for …\").")) }
         // Rules either match or do not: what they matched is as sure as the phrasing; a known client is surer.
@@ -187,18 +192,25 @@ public struct RuleBasedExtractor: InvoiceExtractor {
     /// Splits the body into chunks at commas, semicolons, "and" and "plus", re-joining a chunk that has no price
     /// with the next one ("design and development at 85" stays one item).
     static func items(in body: String, warnings: inout [InvoiceWarning]) -> [ExtractedInvoice.Item] {
-        let separators = Self.separator.matches(in: body)
+        // At most `maximumChunks` separators are honoured (more items than an invoice may have), and a run of chunks
+        // without a price is re-joined only up to `maximumPending` characters: the work stays linear in the input.
+        let separators = Self.separator.matches(in: body).prefix(Self.maximumChunks)
         var chunks: [(text: String, separator: String)] = []
         var start = body.startIndex
         for separator in separators {
-            chunks.append((String(body[start..<separator.range.lowerBound]), String(body[separator.range])))
-            start = separator.range.upperBound
+            guard let range = separator.range, range.lowerBound >= start else { continue }
+            chunks.append((String(body[start..<range.lowerBound]), String(body[range])))
+            start = range.upperBound
         }
         chunks.append((String(body[start...]), ""))
 
         var items: [ExtractedInvoice.Item] = []
         var pending = ""
         for chunk in chunks {
+            if pending.utf8.count > Self.maximumPending {
+                warnings.append(InvoiceWarning(field: "items", "Could not understand part of the sentence as an item with a price."))
+                pending = ""
+            }
             let candidate = pending + chunk.text
             if let item = Self.item(from: candidate) {
                 items.append(item)
@@ -214,6 +226,9 @@ public struct RuleBasedExtractor: InvoiceExtractor {
         return items
     }
 
+    static let maximumChunks = 400
+    static let maximumPending = 600
+
     static func item(from chunk: String) -> ExtractedInvoice.Item? {
         let text = chunk.trimmingCharacters(in: .whitespacesAndNewlines.union(CharacterSet(charactersIn: ",.;:")))
         guard let match = Self.itemPattern.firstMatch(in: text) else { return nil }
@@ -225,7 +240,9 @@ public struct RuleBasedExtractor: InvoiceExtractor {
         guard !description.isEmpty else { return nil }
         var price = match.group(5) ?? "0"
         if match.group(6) != nil, let thousands = try? Decimals.parse(price, scale: 3) {
-            price = Decimals.format(thousands * 1000, scale: 3)
+            // "3k": a thousand times, checked; too large stays too large (the draft builder's 422), never wraps.
+            let (value, overflow) = thousands.multipliedReportingOverflow(by: 1000)
+            price = overflow ? price + "000000" : Decimals.format(value, scale: 3)
         }
         let currency = Self.currencyCode(symbol: match.group(4), word: match.group(7))
         return .init(
@@ -292,7 +309,15 @@ struct Pattern: @unchecked Sendable {
     struct Match {
         let text: String
         let result: NSTextCheckingResult
-        var range: Range<String.Index> { Range(self.result.range, in: self.text)! }
+        /// Nil when ICU's UTF-16 range does not fall on this string's scalar boundaries (never for text that went
+        /// through `TranscriptText.normalize`, but a nil here is a non-match, never a trap).
+        var range: Range<String.Index>? { Range(self.result.range, in: self.text) }
+
+        /// Removes the match from `text` (the string it was found in).
+        func remove(from text: inout String) {
+            guard let range = self.range else { return }
+            text.removeSubrange(range)
+        }
         func group(_ index: Int) -> String? {
             let range = self.result.range(at: index)
             guard range.location != NSNotFound, let swiftRange = Range(range, in: self.text) else { return nil }
@@ -348,12 +373,12 @@ enum NumberWords {
                 if isNumberWord(lower) {
                     for part in lower.split(separator: "-").map(String.init) {
                         if let value = units[part] ?? tens[part] {
-                            current += value
+                            current = Self.bounded(current, plus: value)
                         } else if let scale = scales[part] {
                             if scale == 100 {
-                                current = max(current, 1) * 100
+                                current = Self.bounded(max(current, 1), times: 100)
                             } else {
-                                total += max(current, 1) * scale
+                                total = Self.bounded(total, plus: Self.bounded(max(current, 1), times: scale))
                                 current = 0
                             }
                         }
@@ -379,11 +404,27 @@ enum NumberWords {
                 }
                 break
             }
-            let value = total + current
-            output.append((half ? "\(value).5" : "\(value)") + lastTrailing)
+            let value = Self.bounded(total, plus: current)
+            // "a million million million …" saturates instead of overflowing, and then reads as a number too long
+            // for any field (TranscriptText's marker), never as a wrapped-around one.
+            let digits = value >= Self.ceiling ? TranscriptText.tooLongNumber : half ? "\(value).5" : "\(value)"
+            output.append(digits + lastTrailing)
             index = cursor
         }
         return output.joined(separator: " ")
+    }
+
+    /// Spoken numbers saturate at 10^15 (beyond any amount, quantity or date).
+    static let ceiling = 1_000_000_000_000_000
+
+    static func bounded(_ a: Int, plus b: Int) -> Int {
+        let (sum, overflow) = a.addingReportingOverflow(b)
+        return overflow ? Self.ceiling : min(sum, Self.ceiling)
+    }
+
+    static func bounded(_ a: Int, times b: Int) -> Int {
+        let (product, overflow) = a.multipliedReportingOverflow(by: b)
+        return overflow ? Self.ceiling : min(product, Self.ceiling)
     }
 
     /// "twelve," → ("twelve", ",").

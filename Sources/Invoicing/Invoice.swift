@@ -210,7 +210,7 @@ public enum InvoiceMath {
             byRate[rate.basisPoints] = (try checked(entry.taxable, taxable), try checked(entry.tax, lineTax))
         }
         let total = try checked(subtotal - discount, tax)
-        let breakdown = byRate.keys.sorted().map { TaxLine(rate: TaxRate(basisPoints: $0), taxable: byRate[$0]!.taxable, tax: byRate[$0]!.tax) }
+        let breakdown = byRate.sorted { $0.key < $1.key }.map { TaxLine(rate: TaxRate(basisPoints: $0.key), taxable: $0.value.taxable, tax: $0.value.tax) }
         return Totals(subtotal: subtotal, discount: discount, tax: tax, total: total, taxBreakdown: breakdown)
     }
 
@@ -241,8 +241,9 @@ public struct CalendarDate: Codable, Sendable, Hashable, Comparable, CustomStrin
 
     public init?(_ text: String) {
         let parts = text.split(separator: "-")
-        guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
-            let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2]),
+        guard text.utf8.count == 10, parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
+            parts.allSatisfy({ $0.utf8.allSatisfy { (0x30...0x39).contains($0) } }),
+            let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2]), (1...9999).contains(y), (1...12).contains(m), (1...31).contains(d),
             let date = Self.calendar.date(from: DateComponents(year: y, month: m, day: d)),
             Self.calendar.component(.day, from: date) == d
         else { return nil }
@@ -382,7 +383,9 @@ public struct Invoice: Codable, Sendable, Equatable {
         self.tax = totals.tax
         self.total = totals.total
         self.taxBreakdown = totals.taxBreakdown
-        self.balance = totals.total - self.amountPaid
+        let (balance, overflow) = totals.total.subtractingReportingOverflow(self.amountPaid)
+        guard !overflow else { throw .outOfRange }
+        self.balance = balance
         self.searchText = SearchText.fold(([self.number ?? "", self.to.name, self.poNumber ?? ""] + self.items.map(\.description)).joined(separator: " | "))
     }
 

@@ -16,8 +16,10 @@ public enum Decimals {
             negative = true
             trimmed = trimmed.dropFirst()
         }
+        // Longer than any representable amount with its separators: refused before any per-character work.
+        guard trimmed.utf8.count <= 64 else { throw .outOfRange }
         let parts = trimmed.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
-        let whole = parts[0].filter { $0 != "," }
+        let whole = (parts.first ?? "").filter { $0 != "," }
         let fraction = parts.count == 2 ? String(parts[1]) : ""
         guard !whole.isEmpty || !fraction.isEmpty,
             whole.allSatisfy({ $0.isASCII && $0.isNumber }), fraction.allSatisfy({ $0.isASCII && $0.isNumber })
@@ -54,6 +56,7 @@ public enum Decimals {
     public static func mulDivRound(_ a: Int64, _ b: Int64, _ d: Int64) throws(MoneyError) -> Int64 {
         let (product, overflow) = a.multipliedReportingOverflow(by: b)
         guard !overflow else { throw .outOfRange }
+        guard d != 0 else { throw .outOfRange }
         let quotient = product / d
         let remainder = product % d
         if remainder.magnitude * 2 >= d.magnitude {
@@ -126,18 +129,11 @@ public struct Quantity: Hashable, Sendable, Codable, CustomStringConvertible {
     /// Shortest exact rendering: "12", "1.5", "0.125".
     public var description: String { Decimals.formatShortest(self.thousandths, scale: Self.scale) }
 
-    // JSON carries quantities as numbers (what clients expect); the text form is exact for 3 decimals.
+    // JSON carries quantities as numbers, in requests and responses alike; a string is refused, so there is one form.
     public init(from decoder: any Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        let text: String
-        if let string = try? container.decode(String.self) {
-            text = string
-        } else {
-            let number = try container.decode(Double.self)
-            text = String(format: "%.6f", number)
-        }
+        let text = try JSONNumberText.decode(from: decoder, what: "quantity must be a JSON number with at most 3 decimals, e.g. 12 or 1.5")
         do { self = try Quantity(parsing: text) } catch {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "quantity must be a number with at most 3 decimals"))
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "quantity must be a JSON number with at most 3 decimals, e.g. 12 or 1.5"))
         }
     }
 
@@ -161,18 +157,49 @@ public struct TaxRate: Hashable, Sendable, Codable, CustomStringConvertible {
 
     public var description: String { Decimals.formatShortest(self.basisPoints, scale: 2) }
 
-    /// Encoded as a percentage number: 8.25.
+    /// A percentage number in both directions: 8.25 (a string is refused, so there is one form).
     public init(from decoder: any Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        let text: String
-        if let string = try? container.decode(String.self) { text = string } else { text = String(format: "%.4f", try container.decode(Double.self)) }
+        let message = "rates are JSON numbers in percent between 0 and 100 with at most 2 decimals, e.g. 8.25"
+        let text = try JSONNumberText.decode(from: decoder, what: message)
         do { self = try TaxRate(percent: text) } catch {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "taxRate must be a percentage between 0 and 100 with at most 2 decimals"))
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: message))
         }
     }
 
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         try container.encode(Double(self.description) ?? 0)
+    }
+}
+
+/// A JSON number as exact decimal text: the shortest text that reads back as the same binary number ("85.5", not
+/// "85.500000000001"), which is the text the client wrote for any number with at most 15 significant digits.
+enum JSONNumberText {
+    static func decode(from decoder: any Decoder, what: String) throws -> String {
+        let container = try decoder.singleValueContainer()
+        guard let number = try? container.decode(Double.self), number.isFinite else {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: what))
+        }
+        let shortest = "\(number)"
+        // Exponent forms ("1e-05", "1e+20") are spelled out; beyond 64 characters the parsers refuse them anyway.
+        return shortest.contains("e") ? String(format: "%.6f", number) : shortest
+    }
+}
+
+/// An amount in a request: an integer count of the currency's minor units, exactly as every response carries
+/// amounts. A string ("500.00") or a fraction (500.5) is refused with a detail that says the unit, so a client that
+/// sends major units learns it at once instead of billing a hundredth (or a hundred times) of what it meant.
+public struct MinorUnits: Decodable, Sendable, Equatable {
+    public static let explanation = "amounts are integer minor units of the currency: 50000 is 500.00 USD, 500 is 500 JPY"
+    public var value: Int64
+
+    public init(_ value: Int64) { self.value = value }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        guard let value = try? container.decode(Int64.self) else {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: Self.explanation))
+        }
+        self.value = value
     }
 }

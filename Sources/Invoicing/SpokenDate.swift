@@ -7,7 +7,11 @@ import Foundation
 /// today; "next week" is seven days on; "next month" and "in N months" keep the day of the month, clamped to the
 /// month's last day; "March 3" without a year is the next March 3 on or after today.
 public enum SpokenDate {
+    /// Longer than any date as said: not a date (a model's answer or a typed field could be anything).
+    public static let maximumLength = 100
+
     public static func resolve(_ said: String, today: CalendarDate) -> CalendarDate? {
+        guard said.utf8.count <= Self.maximumLength else { return nil }
         if let iso = CalendarDate(said.trimmingCharacters(in: .whitespaces)) { return iso }
         // Ordinal words first ("twenty first" → "21"), then cardinal ones ("two weeks" → "2 weeks").
         var folded = " " + SearchText.fold(said) + " "

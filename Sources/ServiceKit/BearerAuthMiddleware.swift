@@ -1,5 +1,6 @@
 import Hummingbird
 import JWT
+import WireFormat
 
 /// Verifies the bearer access token on every request it guards and puts the user in the context.
 /// Every role runs this itself: no role trusts another to have checked, and the user comes only from `sub`.
@@ -26,13 +27,12 @@ public struct BearerAuthMiddleware: RouterMiddleware {
         return try await next(request, context)
     }
 
-    /// `Authorization: Bearer <token>`; the scheme is case-insensitive (RFC 7235).
+    /// `Authorization: Bearer <token>`, read by `HeaderValues.bearerToken` (the gateway's limiter reads it the same way).
+    /// Several Authorization fields are ambiguous and are no credentials at all.
     public static func bearerToken(_ request: Request) -> String? {
-        guard let header = request.headers[.authorization] else { return nil }
-        let parts = header.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
-        guard parts.count == 2, parts[0].utf8.count == 6, parts[0].lowercased() == "bearer" else { return nil }
-        let token = parts[1].trimmingSpaces
-        return token.isEmpty ? nil : token
+        let values = request.headers[values: .authorization]
+        guard values.count == 1, let header = values.first else { return nil }
+        return HeaderValues.bearerToken(header)
     }
 }
 

@@ -2,7 +2,9 @@ import Foundation
 import HTTPClient
 import Hummingbird
 import NIOCore
+import NIOHTTP1
 import Storage
+import WireFormat
 
 /// Reading request bodies within limits, and writing JSON responses.
 public enum Body {
@@ -15,9 +17,7 @@ public enum Body {
     /// Collects the body, refusing (413) a declared or actual size over `limit` without buffering more than that, and
     /// (408) a body that has not arrived within `readTimeout`: a client trickling bytes cannot hold a request open.
     public static func collect(_ request: Request, limit: Int) async throws -> ByteBuffer {
-        if let declared = request.headers[.contentLength].flatMap(Int.init), declared > limit {
-            throw Problem(.contentTooLarge, detail: "The request body may not exceed \(limit) bytes.")
-        }
+        try Self.checkDeclaredLength(request, limit: limit)
         let timeout = Self.readTimeout
         let body = request.body
         return try await withThrowingTaskGroup(of: ByteBuffer.self) { group in
@@ -37,18 +37,22 @@ public enum Body {
                 throw Problem(.requestTimeout, detail: "The request body did not arrive within \(timeout.components.seconds) s.", headers: [.connection: "close"])
             }
             // The first to finish wins; leaving the group cancels the other (the reader or the timer).
-            let buffer = try await group.next()!
-            group.cancelAll()
-            return buffer
+            do {
+                guard let buffer = try await group.next() else { throw CancellationError() }
+                group.cancelAll()
+                return buffer
+            } catch {
+                throw Self.framing(error)
+            }
         }
     }
 
     /// Passes the body on as it arrives (a proxied upload): into `upload`, which holds a bounded amount, within
     /// `limit` (413) and `readTimeout` (408), the same rules as `collect` without holding the body.
     public static func stream(_ request: Request, limit: Int, into upload: UploadStream) async throws {
-        if let declared = request.headers[.contentLength].flatMap(Int.init), declared > limit {
+        do { try Self.checkDeclaredLength(request, limit: limit) } catch {
             upload.fail()
-            throw Problem(.contentTooLarge, detail: "The request body may not exceed \(limit) bytes.")
+            throw error
         }
         let timeout = Self.readTimeout
         let body = request.body
@@ -72,8 +76,29 @@ public enum Body {
             upload.finish()
         } catch {
             upload.fail()
-            throw error
+            throw Self.framing(error)
         }
+    }
+
+    /// The declared `Content-Length` against the route's limit, before a byte of the body is read: over it is a 413
+    /// at once (and the connection is closed rather than drained, so the client cannot make the server read a body it
+    /// already refused); a malformed or contradictory length is a 400.
+    public static func checkDeclaredLength(_ request: Request, limit: Int) throws {
+        switch HeaderValues.declaredLength(request.headers[values: .contentLength]) {
+        case .absent: return
+        case .invalid: throw Problem(.badRequest, detail: "Content-Length is malformed.", headers: [.connection: "close"])
+        case .length(let declared):
+            guard declared <= limit else {
+                throw Problem(.contentTooLarge, detail: "The request body may not exceed \(limit) bytes.", headers: [.connection: "close"])
+            }
+        }
+    }
+
+    /// A body whose framing is broken (bad chunk sizes, a connection cut mid-body) is the client's error: a 400, and
+    /// the connection is not reused.
+    static func framing(_ error: any Error) -> any Error {
+        if error is HTTPParserError { return Problem(.badRequest, detail: "The request body is malformed (HTTP framing).", headers: [.connection: "close"]) }
+        return error
     }
 
     /// Decodes a JSON body: 415 for another media type, 413 over `limit`, 400 for malformed JSON, 422 for JSON of
@@ -106,10 +131,7 @@ public enum Body {
         }
     }
 
-    static func isJSON(_ contentType: String) -> Bool {
-        let mediaType = contentType.split(separator: ";", maxSplits: 1)[0].trimmingCharacters(in: .whitespaces).lowercased()
-        return mediaType == "application/json" || (mediaType.hasPrefix("application/") && mediaType.hasSuffix("+json"))
-    }
+    static func isJSON(_ contentType: String) -> Bool { HeaderValues.isJSON(contentType) }
 
     static func path(_ keys: [any CodingKey]) -> String {
         keys.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".").replacingOccurrences(of: ".[", with: "[")

@@ -2,6 +2,7 @@ import Foundation
 import HTTPClient
 import Hummingbird
 import JWT
+import NIOHTTP1
 import Storage
 
 /// An RFC 9457 problem: the body of every error response, as `application/problem+json`.
@@ -106,6 +107,8 @@ public struct Problem: Error, HTTPResponseError, Sendable {
             case .timedOut: return (Problem(.gatewayTimeout, detail: "An upstream service did not answer in time."), false)
             default: return (Problem(.badGateway, detail: "An upstream service failed."), true)
             }
+        case is HTTPParserError:
+            return (Problem(.badRequest, detail: "The request is malformed (HTTP framing).", headers: [.connection: "close"]), false)
         case is CancellationError:
             return (Problem(.serviceUnavailable, detail: "The request was cancelled."), false)
         default:

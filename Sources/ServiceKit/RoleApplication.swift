@@ -31,6 +31,8 @@ public enum RoleApplication {
         // Requests by route template, method and status, with latency histograms (Hummingbird's middleware, exported
         // by swift-prometheus at /metrics).
         router.add(middleware: MetricsMiddleware())
+        // One spelling of every path, and no body on GET/HEAD/DELETE, before anything else looks at the request.
+        router.add(middleware: CanonicalPathMiddleware())
         Observability.addRoute(to: router, token: options.metricsToken)
         // Liveness: the process answers. Never depends on the database, so a platform never restarts a healthy
         // role because MongoDB is away.

@@ -35,7 +35,7 @@ struct IdempotencyTests {
             let id = try #require(first.json["id"] as? String)
             #expect(try await c.call("POST", c.gateway + "/api/invoices/\(id)/finalize", token: token).status == 200)
             for _ in 0..<2 {
-                let paid = try await c.call("POST", c.gateway + "/api/invoices/\(id)/payments", token: token, json: ["amount": "50"], headers: [("Idempotency-Key", "pay-1")])
+                let paid = try await c.call("POST", c.gateway + "/api/invoices/\(id)/payments", token: token, json: ["amount": 5000], headers: [("Idempotency-Key", "pay-1")])
                 #expect(paid.status == 200)
                 #expect((paid.json["payments"] as? [Any])?.count == 1)
             }
