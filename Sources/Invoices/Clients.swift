@@ -27,6 +27,8 @@ struct Client: StoredDocument, Equatable {
     var lastInvoicedAt: Date?
     var createdAt: Date
     var updatedAt: Date
+    /// The `Idempotency-Key` digest of the request that created it (a retry after a crash finds it).
+    var idempotencyKey: String?
 
     static let maximumRates = 50
 
@@ -63,6 +65,7 @@ struct ClientRepository: Sendable {
             indexes: [
                 IndexSpec(name: "owner_name", fields: ["ownerId", "nameKey"], unique: true),
                 IndexSpec(name: "owner_recent", fields: ["ownerId", "lastInvoicedAt"]),
+                IndexSpec(name: "owner_idempotency", fields: ["ownerId", "idempotencyKey"], unique: true, sparse: true),
             ]
         )
     ]
@@ -100,6 +103,12 @@ struct ClientRepository: Sendable {
         )
     }
 
+    func find(idempotencyKey: String, ownerID: String) async throws -> Client? {
+        try await self.store.findOne(
+            Client.self, in: Self.collection, where: .and([.equal("ownerId", .string(ownerID)), .equal("idempotencyKey", .string(idempotencyKey))])
+        )
+    }
+
     func insert(_ client: Client) async throws {
         do { try await self.store.insert(client, into: Self.collection) } catch let error as StoreError where error.code == .duplicateKey {
             throw Problem.conflict("A client named \"\(client.name)\" is already in the address book.")
@@ -131,11 +140,14 @@ struct ClientController {
     let clients: ClientRepository
     let tokens: TokenService
     let store: any DocumentStore
+    let idempotencyLease: TimeInterval
+
+    static let bodyLimit = 64 * 1024
 
     var endpoints: RouteCollection<AppRequestContext> {
         let routes = RouteCollection(context: AppRequestContext.self)
             .add(middleware: BearerAuthMiddleware(tokens: self.tokens))
-            .add(middleware: IdempotencyMiddleware(store: self.store, maximumBodyBytes: 64 * 1024))
+            .add(middleware: IdempotencyMiddleware(store: self.store, lease: self.idempotencyLease) { _ in Self.bodyLimit })
         routes.get(use: self.list)
         routes.post(use: self.create)
         routes.get(":id", use: self.show)
@@ -241,9 +253,15 @@ struct ClientController {
 
     @Sendable func create(_ request: Request, context: AppRequestContext) async throws -> Response {
         let user = try context.requireUser()
-        let input = try await Body.decode(ClientInput.self, from: request, limit: 64 * 1024)
+        let input = try await Body.decode(ClientInput.self, from: request, limit: Self.bodyLimit)
+        let key = IdempotencyMiddleware.current
+        // A keyed create whose first attempt stored the client before its process died: answered with that client.
+        if let key, let existing = try await self.clients.find(idempotencyKey: key, ownerID: user.id) {
+            return try Body.json(ClientView(existing), status: .created, headers: [.location: "/api/clients/\(existing.id)"])
+        }
         let now = Date.storeNow
         var client = Client.new(ownerID: user.id, name: "", now: now)
+        client.idempotencyKey = key
         try input.apply(to: &client, creating: true)
         let book = try await self.clients.all(ownerID: user.id)
         guard book.count < ClientRepository.maximumClients else {
@@ -269,7 +287,7 @@ struct ClientController {
     @Sendable func update(_ request: Request, context: AppRequestContext) async throws -> Response {
         let user = try context.requireUser()
         var client = try await self.load(context, user: user)
-        let input = try await Body.decode(ClientInput.self, from: request, limit: 64 * 1024)
+        let input = try await Body.decode(ClientInput.self, from: request, limit: Self.bodyLimit)
         try input.apply(to: &client, creating: false)
         client.updatedAt = .storeNow
         try self.checkUnambiguous(client, among: try await self.clients.all(ownerID: user.id))

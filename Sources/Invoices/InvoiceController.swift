@@ -30,11 +30,37 @@ struct InvoiceController {
     let maximumTranscriptCharacters: Int
     /// For idempotency records (the role's own store).
     let store: any DocumentStore
+    let idempotencyLease: TimeInterval
+
+    static let jsonLimit = 256 * 1024
+    static let paymentLimit = 4096
+
+    /// The body limit of each route, known before the body is read (the idempotency middleware applies it too).
+    var bodyLimit: @Sendable (String) -> Int {
+        let audio = self.maximumAudioBytes + 64 * 1024
+        let transcript = self.transcriptLimit
+        return { path in
+            if path.hasSuffix("/voice") { return audio }
+            if path.hasSuffix("/payments") { return Self.paymentLimit }
+            if path.hasSuffix("/transcript") || path.hasSuffix("/regenerate") { return transcript }
+            return Self.jsonLimit
+        }
+    }
+
+    /// 4 bytes per character is the UTF-8 worst case, plus room for the JSON around it.
+    var transcriptLimit: Int { self.maximumTranscriptCharacters * 4 + 1024 }
+
+    /// A keyed create that already stored its invoice (a retry after the first attempt's process died) answers with
+    /// that invoice, as the first attempt would have.
+    func resumed(user: AuthenticatedUser) async throws -> Response? {
+        guard let key = IdempotencyMiddleware.current, let existing = try await self.invoices.find(idempotencyKey: key, ownerID: user.id) else { return nil }
+        return try Self.respond(existing, status: .created, headers: [.location: "/api/invoices/\(existing.id)"])
+    }
 
     var endpoints: RouteCollection<AppRequestContext> {
         let routes = RouteCollection(context: AppRequestContext.self)
             .add(middleware: BearerAuthMiddleware(tokens: self.tokens))
-            .add(middleware: IdempotencyMiddleware(store: self.store, maximumBodyBytes: self.maximumAudioBytes + 64 * 1024))
+            .add(middleware: IdempotencyMiddleware(store: self.store, lease: self.idempotencyLease, limit: self.bodyLimit))
         routes.post(use: self.createManual)
         routes.post("transcript", use: self.createFromTranscript)
         routes.post("voice", use: self.createFromVoice)
@@ -58,13 +84,14 @@ struct InvoiceController {
 
     @Sendable func createFromTranscript(_ request: Request, context: AppRequestContext) async throws -> Response {
         let user = try context.requireUser()
-        // 4 bytes per character is the UTF-8 worst case, plus room for the JSON around it.
-        let input = try await Body.decode(TranscriptInput.self, from: request, limit: self.maximumTranscriptCharacters * 4 + 1024)
+        let input = try await Body.decode(TranscriptInput.self, from: request, limit: self.transcriptLimit)
+        if let resumed = try await self.resumed(user: user) { return resumed }
         return try await self.createDraft(transcript: input.transcript, source: .transcript, user: user, context: context)
     }
 
     @Sendable func createFromVoice(_ request: Request, context: AppRequestContext) async throws -> Response {
         let user = try context.requireUser()
+        if let resumed = try await self.resumed(user: user) { return resumed }
         // The memory is read once: its vocabulary seeds the transcription, then the same snapshot drafts the invoice.
         let snapshot = try await self.memory.snapshot(ownerID: user.id)
         let transcript = try await self.transcribe(request, vocabulary: snapshot.vocabulary, context: context)
@@ -166,7 +193,12 @@ struct InvoiceController {
         }
         // A draft has no number: numbers are assigned at finalization, so a draft that is deleted leaves no gap.
         if invoice.clientId == nil { invoice.clientId = try await self.memory.client(for: invoice, in: snapshot)?.id }
-        try await self.invoices.insert(invoice)
+        invoice.idempotencyKey = IdempotencyMiddleware.current
+        do { try await self.invoices.insert(invoice) } catch let error as StoreError where error.code == .duplicateKey {
+            // Another attempt with the same key (one whose lease ran out while it was still working) stored first.
+            if let resumed = try await self.resumed(user: user) { return resumed }
+            throw error
+        }
         await self.memory.remember(invoice, logger: context.logger)
         context.logger.info("invoice drafted", metadata: ["invoiceId": .string(invoice.id), "items": .stringConvertible(invoice.items.count), "source": .string(invoice.source.rawValue)])
         return try Self.respond(invoice, status: .created, headers: [.location: "/api/invoices/\(invoice.id)"])
@@ -243,7 +275,8 @@ struct InvoiceController {
     /// `POST /api/invoices`: a draft from a form, through the same validation and maths as a spoken one.
     @Sendable func createManual(_ request: Request, context: AppRequestContext) async throws -> Response {
         let user = try context.requireUser()
-        let input = try await Body.decode(ManualInput.self, from: request, limit: 256 * 1024)
+        let input = try await Body.decode(ManualInput.self, from: request, limit: Self.jsonLimit)
+        if let resumed = try await self.resumed(user: user) { return resumed }
         var client: Client?
         if let id = input.clientId {
             guard let found = try await self.memory.clients.find(id: id, ownerID: user.id) else {
@@ -288,7 +321,7 @@ struct InvoiceController {
         let invoice = try await self.load(request, context: context, user: user)
         try Self.checkPrecondition(request, invoice)
         guard invoice.status == .draft else { throw Problem.conflict("Only drafts can be regenerated; this invoice is \(invoice.status.rawValue).") }
-        let input = try await Body.decode(TranscriptInput.self, from: request, limit: self.maximumTranscriptCharacters * 4 + 1024)
+        let input = try await Body.decode(TranscriptInput.self, from: request, limit: self.transcriptLimit)
         return try await self.createDraft(transcript: input.transcript, source: invoice.source, user: user, context: context, replacing: invoice)
     }
 
@@ -448,7 +481,7 @@ struct InvoiceController {
         var invoice = try await self.load(request, context: context, user: user)
         try Self.checkPrecondition(request, invoice)
         guard invoice.status == .draft else { throw Problem.conflict("Only drafts can be edited; this invoice is \(invoice.status.rawValue).") }
-        let patch = try await Body.decode(PatchInput.self, from: request, limit: 256 * 1024)
+        let patch = try await Body.decode(PatchInput.self, from: request, limit: Self.jsonLimit)
         try Self.refuseOldDiscountName(patch.discountPercent != nil)
         let original = invoice
         let expected = invoice.revision
@@ -536,7 +569,10 @@ struct InvoiceController {
         var invoice = try await self.load(request, context: context, user: user)
         try Self.checkPrecondition(request, invoice)
         let expected = invoice.revision
+        let original = invoice
         try change(&invoice)
+        // Nothing to do (a keyed payment already recorded): the invoice as it is, with no new revision.
+        if invoice == original { return try Self.respond(invoice) }
         invoice.revision += 1
         invoice.updatedAt = .storeNow
         guard try await self.invoices.save(invoice, expectedRevision: expected) else {
@@ -573,8 +609,11 @@ struct InvoiceController {
 
     /// `POST /api/invoices/{id}/payments` {amount, date, method}: partial payments keep a balance; the last one pays it.
     @Sendable func pay(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let input = try await Body.decode(PaymentInput.self, from: request, limit: 4096)
+        let input = try await Body.decode(PaymentInput.self, from: request, limit: Self.paymentLimit)
+        let key = IdempotencyMiddleware.current
         return try await self.transition(request, context: context) { invoice in
+            // A retry of a keyed payment that was recorded before its process died: recorded once, answered again.
+            if let key, invoice.payments.contains(where: { $0.idempotencyKey == key }) { return }
             guard invoice.status == .finalized || invoice.status == .sent else {
                 throw Problem.conflict("Payments are recorded on finalized or sent invoices; this one is \(invoice.status.rawValue).")
             }
@@ -584,7 +623,7 @@ struct InvoiceController {
                 throw Problem.unprocessable("amount exceeds the balance of \(invoice.money(invoice.balance).formatted).", errors: [.init(field: "amount", message: "exceeds the balance")])
             }
             let method = String((input.method ?? "other").prefix(50))
-            invoice.payments.append(Payment(id: DocumentID.make(), amount: amount.minorUnits, date: input.date ?? CalendarDate(Date()), method: method, recordedAt: .storeNow))
+            invoice.payments.append(Payment(id: DocumentID.make(), amount: amount.minorUnits, date: input.date ?? CalendarDate(Date()), method: method, recordedAt: .storeNow, idempotencyKey: key))
             // amount ≤ balance = total − amountPaid, so neither can overflow; checked all the same (stored values).
             let (paid, overflow) = invoice.amountPaid.addingReportingOverflow(amount.minorUnits)
             let (balance, underflow) = invoice.total.subtractingReportingOverflow(paid)
@@ -635,6 +674,23 @@ struct ProfileClient: Sendable {
 }
 
 
+/// A payment as the API shows it (without the stored idempotency digest).
+struct PaymentView: Encodable {
+    var id: String
+    var amount: Int64
+    var date: CalendarDate
+    var method: String
+    var recordedAt: Date
+
+    init(_ payment: Payment) {
+        self.id = payment.id
+        self.amount = payment.amount
+        self.date = payment.date
+        self.method = payment.method
+        self.recordedAt = payment.recordedAt
+    }
+}
+
 /// Whether a key was present in a JSON body, whatever its value (for refusing a renamed field).
 struct JSONValuePresence: Decodable {
     init(from decoder: any Decoder) throws {}
@@ -680,7 +736,7 @@ struct InvoiceView: Encodable {
         try c.encodeIfPresent(invoice.originalTranscript, forKey: .originalTranscript)
         try c.encode(invoice.warnings, forKey: .warnings)
         try c.encode(invoice.paperSize, forKey: .paperSize)
-        try c.encode(invoice.payments, forKey: .payments)
+        try c.encode(invoice.payments.map(PaymentView.init), forKey: .payments)
         try c.encode(invoice.amountPaid, forKey: .amountPaid)
         try c.encode(invoice.balance, forKey: .balance)
         try c.encode(invoice.revision, forKey: .revision)

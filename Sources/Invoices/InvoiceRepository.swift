@@ -22,6 +22,7 @@ struct InvoiceRepository: Sendable {
                 IndexSpec(name: "owner_status_due", fields: ["ownerId", "status", "dueDate"]),
                 IndexSpec(name: "owner_client", fields: ["ownerId", "clientId", "createdAt"]),
                 IndexSpec(name: "owner_issue", fields: ["ownerId", "issueDate"]),
+                IndexSpec(name: "owner_idempotency", fields: ["ownerId", "idempotencyKey"], unique: true, sparse: true),
             ]
         ),
     ]
@@ -86,6 +87,13 @@ struct InvoiceRepository: Sendable {
 
     func insert(_ invoice: Invoice) async throws {
         try await self.store.insert(invoice, into: Self.invoices)
+    }
+
+    /// The invoice a keyed create made, if it got as far as storing it.
+    func find(idempotencyKey: String, ownerID: String) async throws -> Invoice? {
+        try await self.store.findOne(
+            Invoice.self, in: Self.invoices, where: .and([.equal("ownerId", .string(ownerID)), .equal("idempotencyKey", .string(idempotencyKey))])
+        )
     }
 
     /// Someone else's id and a malformed id both come back as nil, so both are a 404.

@@ -11,17 +11,17 @@ public enum InvoiceRole {
     public static func buildRouter(
         store: any DocumentStore, tokens: TokenService, userService: ServiceClient, renderer: InvoicePDFRenderer,
         extractor: any InvoiceExtractor = RuleBasedExtractor(), transcriber: OpenAIClient? = nil, maximumAudioBytes: Int = 25 * 1024 * 1024,
-        maximumTranscriptCharacters: Int = 10_000, options: RouterOptions = RouterOptions()
+        maximumTranscriptCharacters: Int = 10_000, idempotencyLease: TimeInterval = 60, options: RouterOptions = RouterOptions()
     ) -> Router<AppRequestContext> {
         let router = RoleApplication.makeRouter(role: .invoice, store: store, options: options)
         let memory = BusinessMemory(clients: ClientRepository(store: store), catalog: CatalogRepository(store: store))
         let controller = InvoiceController(
             invoices: InvoiceRepository(store: store), memory: memory, profiles: ProfileClient(client: userService), extractor: extractor, renderer: renderer,
             tokens: tokens, transcriber: transcriber, maximumAudioBytes: maximumAudioBytes,
-            maximumTranscriptCharacters: maximumTranscriptCharacters, store: store
+            maximumTranscriptCharacters: maximumTranscriptCharacters, store: store, idempotencyLease: idempotencyLease
         )
         router.addRoutes(controller.endpoints, atPath: "/api/invoices")
-        router.addRoutes(ClientController(clients: memory.clients, tokens: tokens, store: store).endpoints, atPath: "/api/clients")
+        router.addRoutes(ClientController(clients: memory.clients, tokens: tokens, store: store, idempotencyLease: idempotencyLease).endpoints, atPath: "/api/clients")
         router.addRoutes(CatalogController(catalog: memory.catalog, tokens: tokens).endpoints, atPath: "/api/catalog")
         router.group("/api/transcriptions").add(middleware: BearerAuthMiddleware(tokens: tokens)).post(use: controller.transcription)
         return router
@@ -50,11 +50,11 @@ public enum InvoiceRole {
         let router = buildRouter(
             store: store, tokens: try settings.tokenService(for: .invoice, http: http), userService: ServiceClient(pool: userService, http: http, timeout: settings.upstreamTimeout),
             renderer: renderer, extractor: extractor, transcriber: provider, maximumAudioBytes: settings.maxAudioBytes,
-            maximumTranscriptCharacters: settings.maxTranscriptCharacters, options: RouterOptions(settings: settings)
+            maximumTranscriptCharacters: settings.maxTranscriptCharacters, idempotencyLease: settings.idempotencyLease, options: RouterOptions(settings: settings)
         )
         return RoleApplication.make(
             role: .invoice, router: router, settings: settings, logger: logger,
-            services: [ShutdownHook { http.shutdown(); try? await renderer.shutdown() }],
+            services: [IdempotencySweeper(store: store, logger: logger), ShutdownHook { http.shutdown(); try? await renderer.shutdown() }],
             beforeServerStarts: [{ try await store.prepare(collections) }],
             onServerRunning: onServerRunning
         )

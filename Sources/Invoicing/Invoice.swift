@@ -116,8 +116,11 @@ public struct Payment: Codable, Sendable, Equatable {
     public var date: CalendarDate
     public var method: String
     public var recordedAt: Date
+    /// The `Idempotency-Key` (as stored: a digest) of the request that recorded it, so a retry finds it.
+    public var idempotencyKey: String?
 
-    public init(id: String, amount: Int64, date: CalendarDate, method: String, recordedAt: Date) {
+    public init(id: String, amount: Int64, date: CalendarDate, method: String, recordedAt: Date, idempotencyKey: String? = nil) {
+        self.idempotencyKey = idempotencyKey
         self.id = id
         self.amount = amount
         self.date = date
@@ -328,6 +331,9 @@ public struct Invoice: Codable, Sendable, Equatable {
     public var searchText: String
     /// Bumped on every change; the ETag is derived from it.
     public var revision: Int
+    /// The `Idempotency-Key` (as stored: a digest) of the request that created it: written with the invoice in one
+    /// insert, under a unique index, so a retry after a crash finds this invoice instead of creating another.
+    public var idempotencyKey: String?
     public var finalizedAt: Date?
     public var createdAt: Date
     public var updatedAt: Date

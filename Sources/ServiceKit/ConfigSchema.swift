@@ -83,8 +83,10 @@ public enum ConfigSchema {
         .init("JWKS_URL", roles: [.auth, .user, .invoice], kind: .url, "The gateway's JWK Set (https://<gateway>/.well-known/jwks.json), for RS256/ES256 without JWT_PUBLIC_KEY."),
         .init("JWT_ISSUER", default: "voice-invoice", "The `iss` of access tokens."),
         .init("JWT_AUDIENCE", default: "voice-invoice-api", "The `aud` of access tokens."),
-        .init("ACCESS_TOKEN_TTL", roles: [.gateway], default: "900", kind: .integer(60...86_400), "Access-token lifetime, seconds."),
-        .init("REFRESH_TOKEN_TTL", roles: [.auth], default: "2592000", kind: .integer(3600...31_536_000), "Refresh-token lifetime, seconds."),
+        .init("ACCESS_TOKEN_TTL", roles: [.gateway], default: "900", kind: .integer(60...3600), "Access-token lifetime, seconds (at most an hour: tokens cannot be revoked)."),
+        .init("REFRESH_TOKEN_TTL", roles: [.auth], default: "2592000", kind: .integer(3600...31_536_000), "Refresh-token lifetime, seconds (idle: each rotation starts it again)."),
+        .init("REFRESH_FAMILY_MAX_AGE", roles: [.auth], default: "7776000", kind: .integer(3600...31_536_000), "Absolute lifetime of a sign-in, seconds: after it the refresh family ends however often it rotated, and the user signs in again."),
+        .init("AUTH_SERVICE_KEY", roles: [.gateway, .auth], requirement: .required, secret: true, kind: .secret(minimumBytes: 32), "Key of the service tokens that open the auth role's internal endpoints (at least 32 random bytes); the gateway and auth only, never the user or invoice roles."),
         // Services.
         .init("AUTH_SERVICE_URL", roles: [.gateway], requirement: .required, kind: .serviceURLs, "The auth service: host (Render's fromService host, HTTPS), host:port or URL; several, comma-separated, for replicas."),
         .init("USER_SERVICE_URL", roles: [.gateway, .invoice], requirement: .required, kind: .serviceURLs, "The user service (same forms)."),
@@ -112,6 +114,7 @@ public enum ConfigSchema {
         .init("OPENAI_TIMEOUT_SECONDS", roles: [.invoice], default: "60", kind: .integer(1...600), "Per provider attempt; 429 and 5xx are retried twice, honouring Retry-After."),
         .init("MAX_AUDIO_BYTES", roles: [.invoice], default: "26214400", kind: .integer(1024...104_857_600), "Largest audio upload (413 beyond)."),
         .init("MAX_TRANSCRIPT_CHARS", roles: [.invoice], default: "10000", kind: .integer(100...100_000), "Longest transcript (413 beyond)."),
+        .init("IDEMPOTENCY_LEASE_SECONDS", roles: [.invoice], default: "60", kind: .integer(1...3600), "How long a keyed request in progress holds its Idempotency-Key; a retry after it (the process died) resumes it."),
         // Google sign-in.
         .init("CLIENT_URL", roles: [.gateway], kind: .urlList, "The SPAs' origins, comma-separated: CORS allows them, Google web sign-in redirects to the first (/auth/callback)."),
         .init("GOOGLE_CLIENT_ID", roles: [.gateway], "Google web OAuth client id (enables web sign-in with the next three)."),

@@ -31,6 +31,9 @@ public struct Settings: Sendable {
     public var jwtAudience: String
     public var accessTokenTTL: TimeInterval
     public var refreshTokenTTL: TimeInterval
+    public var refreshFamilyMaxAge: TimeInterval
+    /// The service-token key: gateway and auth only.
+    public var authServiceKey: [UInt8]?
 
     // Services.
     public var authServiceURL: String?
@@ -52,6 +55,7 @@ public struct Settings: Sendable {
     public var maxAudioBytes: Int
     /// The longest transcript `POST /api/invoices/transcript` accepts, in characters (413 beyond).
     public var maxTranscriptCharacters: Int
+    public var idempotencyLease: TimeInterval
 
     // The edge.
     public var upstreamLongTimeout: Duration
@@ -90,13 +94,15 @@ public struct Settings: Sendable {
         }
         /// The value, else the schema's default.
         func text(_ name: String) -> String? { value(name) ?? schema(name).defaultValue }
+        /// How a problem quotes what was given: a secret's value is never echoed (logs and terminals keep it).
+        func shown(_ name: String, _ raw: String) -> String { schema(name).secret ? "(a value, not shown: the variable is secret)" : "\"\(raw)\"" }
         func integer(_ name: String) -> Int {
             guard case .integer(let range) = schema(name).kind, let fallback = schema(name).defaultValue.flatMap(Int.init) else {
                 preconditionFailure("\(name) is not an integer with a default in ConfigSchema")
             }
             guard let text = value(name) else { return fallback }
             guard let parsed = Int(text), range.contains(parsed) else {
-                problems.append("\(name) must be an integer in \(range.lowerBound)...\(range.upperBound), got \"\(text)\"")
+                problems.append("\(name) must be an integer in \(range.lowerBound)...\(range.upperBound), got \(shown(name, text))")
                 return fallback
             }
             return parsed
@@ -106,7 +112,7 @@ public struct Settings: Sendable {
             guard let raw = value(name) else { return nil }
             if raw.contains("-----BEGIN") { return raw.replacingOccurrences(of: "\\n", with: "\n") }
             guard let text = try? String(contentsOfFile: raw, encoding: .utf8) else {
-                problems.append("\(name) is neither PEM text nor a readable file: \(raw)")
+                problems.append("\(name) is neither PEM text nor a readable file: got \(shown(name, raw))")
                 return nil
             }
             return text
@@ -116,7 +122,7 @@ public struct Settings: Sendable {
             guard let components = URLComponents(string: text), let scheme = components.scheme?.lowercased(), scheme == "http" || scheme == "https",
                 components.host?.isEmpty == false
             else {
-                problems.append("\(name) must be an http(s) URL, got \"\(text)\"")
+                problems.append("\(name) must be an http(s) URL, got \(shown(name, text))")
                 return nil
             }
             return text
@@ -160,6 +166,12 @@ public struct Settings: Sendable {
         self.jwtAudience = text("JWT_AUDIENCE") ?? "voice-invoice-api"
         self.accessTokenTTL = TimeInterval(integer("ACCESS_TOKEN_TTL"))
         self.refreshTokenTTL = TimeInterval(integer("REFRESH_TOKEN_TTL"))
+        self.refreshFamilyMaxAge = TimeInterval(integer("REFRESH_FAMILY_MAX_AGE"))
+        self.authServiceKey = value("AUTH_SERVICE_KEY").map { Array($0.utf8) }
+        if let key = self.authServiceKey, key.count < 32 {
+            problems.append("AUTH_SERVICE_KEY must be at least 32 bytes (256 bits) of randomness, got \(key.count); generate one with `voice-invoice token keygen --alg HS256`")
+        }
+        if let key = self.authServiceKey, key == self.jwtSecret { problems.append("AUTH_SERVICE_KEY must differ from JWT_SECRET (the user and invoice roles hold JWT_SECRET)") }
 
         self.authServiceURL = value("AUTH_SERVICE_URL")
         self.userServiceURL = value("USER_SERVICE_URL")
@@ -185,6 +197,7 @@ public struct Settings: Sendable {
         self.openAITimeout = .seconds(integer("OPENAI_TIMEOUT_SECONDS"))
         self.maxAudioBytes = integer("MAX_AUDIO_BYTES")
         self.maxTranscriptCharacters = integer("MAX_TRANSCRIPT_CHARS")
+        self.idempotencyLease = TimeInterval(integer("IDEMPOTENCY_LEASE_SECONDS"))
 
         var origins: [String] = []
         for entry in (value("CLIENT_URL") ?? "").split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !entry.isEmpty {
@@ -234,6 +247,7 @@ public struct Settings: Sendable {
         do { _ = try KeySetup(settings: self, role: role) } catch let error as SettingsError { problems += error.problems }
         switch role {
         case .gateway:
+            if self.authServiceKey == nil { problems.append("AUTH_SERVICE_KEY is required by the gateway (it signs service tokens for the auth role)") }
             for (name, value) in [("AUTH_SERVICE_URL", self.authServiceURL), ("USER_SERVICE_URL", self.userServiceURL), ("INVOICE_SERVICE_URL", self.invoiceServiceURL)] where value == nil {
                 problems.append("\(name) is required by the gateway")
             }
@@ -246,7 +260,9 @@ public struct Settings: Sendable {
             }
         case .invoice:
             if self.userServiceURL == nil { problems.append("USER_SERVICE_URL is required by the invoice role (it reads the sender's business profile)") }
-        case .auth, .user:
+        case .auth:
+            if self.authServiceKey == nil { problems.append("AUTH_SERVICE_KEY is required by the auth role (it verifies the gateway's service tokens)") }
+        case .user:
             break
         }
         if !problems.isEmpty { throw SettingsError(problems: problems) }

@@ -8,7 +8,8 @@ import OpenSSLSupport
 /// Each kind of token has its own `typ` and audience, so one can never pass as another:
 /// - access tokens (`typ: at+jwt`, audience `JWT_AUDIENCE`) carry a user to every role;
 /// - service tokens (`typ: svc+jwt`, audience `voice-invoice-auth`, one minute) let the gateway call the auth role's
-///   internal endpoints, which accept nothing else;
+///   internal endpoints, which accept nothing else. They are signed with `AUTH_SERVICE_KEY`, which only the gateway and
+///   the auth role hold: a compromised user or invoice role (which holds `JWT_SECRET` with HS256) cannot mint one;
 /// - Google sign-in state (`typ: oauth-state+jwt`, audience `voice-invoice-google-state`, ten minutes) binds a web
 ///   sign-in to the browser that started it.
 /// Refresh tokens and one-time codes are not JWTs at all: they are opaque random values stored hashed by the auth role.
@@ -21,6 +22,9 @@ public struct TokenService: Sendable {
 
     /// Only the gateway has signing keys.
     public let signer: JWTKeyCollection?
+    /// The service-token key (`AUTH_SERVICE_KEY`): the gateway signs with it, the auth role verifies with it; nil on
+    /// the user and invoice roles.
+    public let serviceKeys: JWTKeyCollection?
     public let verifier: JWTVerifier
     public let issuer: String
     public let audience: String
@@ -30,9 +34,10 @@ public struct TokenService: Sendable {
 
     public init(
         signer: JWTKeyCollection?, verifier: JWTVerifier, issuer: String, audience: String, accessTokenLifetime: TimeInterval,
-        refreshTokenLifetime: TimeInterval = 30 * 86_400, now: @escaping @Sendable () -> Date = { Date() }
+        refreshTokenLifetime: TimeInterval = 30 * 86_400, serviceKeys: JWTKeyCollection? = nil, now: @escaping @Sendable () -> Date = { Date() }
     ) {
         self.signer = signer
+        self.serviceKeys = serviceKeys
         self.verifier = verifier
         self.issuer = issuer
         self.audience = audience
@@ -42,10 +47,23 @@ public struct TokenService: Sendable {
     }
 
     /// An HS256 service that both signs and verifies (tests and tools).
-    public init(secret: [UInt8], issuer: String, audience: String, accessTokenLifetime: TimeInterval, now: @escaping @Sendable () -> Date = { Date() }) throws {
+    public init(
+        secret: [UInt8], issuer: String, audience: String, accessTokenLifetime: TimeInterval, serviceKey: [UInt8]? = nil,
+        now: @escaping @Sendable () -> Date = { Date() }
+    ) throws {
         var keys = JWTKeyCollection()
         keys.add(try HS256(secret: secret), kid: KeySetup.hsKid(secret))
-        self.init(signer: keys, verifier: JWTVerifier(keys: keys), issuer: issuer, audience: audience, accessTokenLifetime: accessTokenLifetime, now: now)
+        self.init(
+            signer: keys, verifier: JWTVerifier(keys: keys), issuer: issuer, audience: audience, accessTokenLifetime: accessTokenLifetime,
+            serviceKeys: try serviceKey.map(Self.serviceKeys), now: now
+        )
+    }
+
+    /// The one HS256 key of service tokens.
+    public static func serviceKeys(_ secret: [UInt8]) throws -> JWTKeyCollection {
+        var keys = JWTKeyCollection()
+        keys.add(try HS256(secret: secret), kid: "svc-" + KeySetup.hsKid(secret))
+        return keys
     }
 
     private func sign(_ claims: some Encodable, type: String) throws -> String {
@@ -75,14 +93,17 @@ public struct TokenService: Sendable {
 
     /// A one-minute token naming the calling service in `sub`, for the auth role only.
     public func issueServiceToken(caller: String) throws -> String {
-        try self.sign(
+        guard let keys = self.serviceKeys else { throw JWTError.invalidKey("this role holds no AUTH_SERVICE_KEY") }
+        return try keys.sign(
             AccessTokenClaims(issuer: self.issuer, subject: caller, audience: Self.authAudience, issuedAt: self.now(), lifetime: 60, id: Self.tokenID()),
             type: Self.serviceType
         )
     }
 
+    /// Only the service key verifies a service token (never the access-token keys, which more roles hold).
     public func verifyServiceToken(_ token: String) async throws -> AccessTokenClaims {
-        try await self.verifier.verify(token, as: AccessTokenClaims.self, rules: self.rules(Self.serviceType, audience: Self.authAudience))
+        guard let keys = self.serviceKeys else { throw JWTError.invalidKey("this role holds no AUTH_SERVICE_KEY") }
+        return try await JWTVerifier(keys: keys).verify(token, as: AccessTokenClaims.self, rules: self.rules(Self.serviceType, audience: Self.authAudience))
     }
 
     public func issueOAuthState(state: String, nonce: String, verifier: String, lifetime: TimeInterval = 600) throws -> String {
@@ -109,7 +130,8 @@ extension Settings {
     public func tokenService(keys: KeySetup, http: CurlHTTPClient, now: @escaping @Sendable () -> Date = { Date() }) -> TokenService {
         TokenService(
             signer: keys.signingKeys, verifier: keys.verifier(http: http), issuer: self.jwtIssuer, audience: self.jwtAudience,
-            accessTokenLifetime: self.accessTokenTTL, refreshTokenLifetime: self.refreshTokenTTL, now: now
+            accessTokenLifetime: self.accessTokenTTL, refreshTokenLifetime: self.refreshTokenTTL,
+            serviceKeys: self.authServiceKey.flatMap { try? TokenService.serviceKeys($0) }, now: now
         )
     }
 }

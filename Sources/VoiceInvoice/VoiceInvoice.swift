@@ -118,6 +118,10 @@ struct Serve: AsyncParsableCommand {
             base.jwtSecret = Array(Base64URL.encode(OpenSSL.randomBytes(32)).utf8)
             logger.warning("JWT_SECRET is not set: generated a random secret for this run; tokens will not survive a restart")
         }
+        if base.authServiceKey == nil {
+            // The gateway and auth roles of this one process share it; nothing outside the process ever needs it.
+            base.authServiceKey = Array(Base64URL.encode(OpenSSL.randomBytes(32)).utf8)
+        }
         let gatewayPort = base.port
         let ports: [Role: Int] = [.gateway: gatewayPort, .auth: gatewayPort + 1, .user: gatewayPort + 2, .invoice: gatewayPort + 3]
         guard ports.values.allSatisfy({ $0 > 0 && $0 <= 65535 }) else { throw SettingsError(problems: ["serve all needs PORT between 1 and 65532"]) }
@@ -130,6 +134,8 @@ struct Serve: AsyncParsableCommand {
         func settings(_ role: Role) -> Settings {
             var settings = base
             settings.port = ports[role]!
+            // Only the gateway and auth hold the service-token key, in one process as in four.
+            if role == .user || role == .invoice { settings.authServiceKey = nil }
             // With RS256/ES256 only the gateway holds the private key, in one process as in four; the others fetch
             // the gateway's JWK Set unless they were given a public key.
             if role != .gateway, base.jwtAlgorithm != "HS256" {

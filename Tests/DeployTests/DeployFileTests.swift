@@ -69,6 +69,7 @@ struct DeployFileTests {
         for role in Role.allCases {
             let port = try freeLoopbackPort()
             var environment = ["JWT_SECRET": secret, "DATA_DIR": directory.path]
+            if role == .gateway || role == .auth { environment["AUTH_SERVICE_KEY"] = String(repeating: "a", count: 40) }
             if role == .gateway {
                 environment["AUTH_SERVICE_URL"] = "127.0.0.1:1"
                 environment["USER_SERVICE_URL"] = "127.0.0.1:1"

@@ -32,6 +32,7 @@ struct MultiHostTests {
             var environment = [
                 "JWT_ALG": "RS256", "MONGODB_URI": mongo, "DATA_DIR": FileManager.default.temporaryDirectory.appendingPathComponent("mh-\(name)-\(UUID().uuidString)").path,
             ]
+            if name == "gateway" || name == "auth" { environment["AUTH_SERVICE_KEY"] = "multi-host-service-key-0123456789abcdef" }
             if name == "gateway" {
                 environment["JWT_PRIVATE_KEY"] = privateKey
                 environment["AUTH_SERVICE_URL"] = "127.0.0.1:\(ports["auth"]!)"
@@ -177,7 +178,7 @@ struct MultiHostTests {
         let gateway = try await RoleProcess(
             role: "gateway", port: try freeLoopbackPort(),
             environment: [
-                "JWT_SECRET": secret, "DATA_DIR": data, "AUTH_SERVICE_URL": "127.0.0.1:1", "USER_SERVICE_URL": "127.0.0.1:1",
+                "JWT_SECRET": secret, "AUTH_SERVICE_KEY": String(repeating: "a", count: 40), "DATA_DIR": data, "AUTH_SERVICE_URL": "127.0.0.1:1", "USER_SERVICE_URL": "127.0.0.1:1",
                 "INVOICE_SERVICE_URL": "127.0.0.1:\(invoice.port)",
             ]
         )

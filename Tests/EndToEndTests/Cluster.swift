@@ -10,6 +10,9 @@ import Users
 /// The four roles as four separate servers on ephemeral loopback ports, wired by URL exactly as when deployed apart.
 struct Cluster {
     static let secret = "e2e-secret-0123456789abcdef0123456789abcdef"
+    /// The gateway's and auth's service-token key (deployed, the user and invoice roles never get it; here every role's
+    /// settings carry it, and only the gateway and auth use it).
+    static let serviceKey = "e2e-service-key-0123456789abcdef0123456789"
     var gateway: String
     var auth: String
     var user: String
@@ -26,7 +29,7 @@ struct Cluster {
     static func environment(dataDirectory: String, extra: [String: String] = [:]) -> [String: String] {
         // Rate limits far above what a test sends, unless a test sets its own.
         var environment = [
-            "JWT_SECRET": secret, "HOST": "127.0.0.1", "PORT": "0", "DATA_DIR": dataDirectory, "RATE_LIMIT_ADDRESS": "100000/60",
+            "JWT_SECRET": secret, "AUTH_SERVICE_KEY": serviceKey, "HOST": "127.0.0.1", "PORT": "0", "DATA_DIR": dataDirectory, "RATE_LIMIT_ADDRESS": "100000/60",
             "RATE_LIMIT_SIGN_IN": "100000/60", "RATE_LIMIT_USER": "100000/60",
         ].merging(extra) { $1 }
         if let algorithm = environment["JWT_ALG"], algorithm != "HS256" { environment["JWT_SECRET"] = nil }

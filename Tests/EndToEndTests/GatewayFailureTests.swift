@@ -75,7 +75,7 @@ struct GatewayFailureTests {
             guard let error = $0 as? SettingsError else { return false }
             return error.problems.count == 2 && error.description.contains("JWT_SECRET")
         }
-        #expect { try Settings(environment: [:]).validate(for: .gateway) } throws: { ($0 as? SettingsError)?.problems.count == 4 }
+        #expect { try Settings(environment: [:]).validate(for: .gateway) } throws: { ($0 as? SettingsError)?.problems.count == 5 }
         #expect { try Settings(environment: ["JWT_ALG": "RS256"]).validate(for: .user) } throws: {
             ($0 as? SettingsError)?.description.contains("JWT_PUBLIC_KEY or JWKS_URL") == true
         }

@@ -216,7 +216,8 @@ struct JourneyTests {
             ).issueAccessToken(userID: sub, email: nil, name: nil)
             let wrongAudience = try TokenService(secret: secret, issuer: "voice-invoice", audience: "someone-else", accessTokenLifetime: 900)
                 .issueAccessToken(userID: sub, email: nil, name: nil)
-            let serviceToken = try TokenService(secret: secret, issuer: "voice-invoice", audience: "voice-invoice-api", accessTokenLifetime: 900)
+            // What a compromised user or invoice role could mint: a service token signed with JWT_SECRET, which it holds.
+            let serviceToken = try TokenService(secret: secret, issuer: "voice-invoice", audience: "voice-invoice-api", accessTokenLifetime: 900, serviceKey: secret)
                 .issueServiceToken(caller: "gateway")
             // The same good token with its signature's last characters changed.
             let forged = String(good.dropLast(4)) + (good.hasSuffix("AAAA") ? "BBBB" : "AAAA")
@@ -235,6 +236,13 @@ struct JourneyTests {
             // The auth role's internal endpoints open only to a service token, never to a user's.
             let internalCall = try await c.call("POST", c.auth + "/internal/credentials/verify", token: good, json: ["email": "direct@example.com", "password": "correct horse battery"])
             #expect(internalCall.status == 401)
+            // Nor to a service token made with the access-token secret (all a compromised invoice role has).
+            let minted = try await c.call("POST", c.auth + "/internal/credentials/verify", token: serviceToken, json: ["email": "direct@example.com", "password": "correct horse battery"])
+            #expect(minted.status == 401)
+            // The gateway's own service token (signed with AUTH_SERVICE_KEY) does open it: the test above is not vacuous.
+            let genuine = try TokenService(secret: secret, issuer: "voice-invoice", audience: "voice-invoice-api", accessTokenLifetime: 900, serviceKey: Array(Cluster.serviceKey.utf8))
+                .issueServiceToken(caller: "gateway")
+            #expect(try await c.call("POST", c.auth + "/internal/credentials/verify", token: genuine, json: ["email": "direct@example.com", "password": "correct horse battery"]).status == 200)
         }
     }
 }
