@@ -55,7 +55,7 @@ let package = Package(
         .target(name: "WireFormat"),
 
         // MARK: Domain.
-        .target(name: "Invoicing"),
+        .target(name: "Invoicing", dependencies: ["WireFormat"]),
 
         // MARK: What every role shares.
         .target(

@@ -1,5 +1,6 @@
 import Foundation
 import ServiceKit
+import WireFormat
 
 /// The auth role's whole surface: it owns identities (accounts, password hashes, Google links), refresh-token
 /// families and one-time sign-in codes. It never signs a token; the gateway does.
@@ -92,11 +93,10 @@ struct AuthController {
         var problems: [Problem.FieldProblem] = []
         let email = Email.normalise(input.email)
         if email == nil { problems.append(.init(field: "email", message: "is not a valid email address")) }
-        if input.password.count < PasswordHasher.minimumLength || input.password.count > PasswordHasher.maximumLength {
-            problems.append(.init(field: "password", message: "must be \(PasswordHasher.minimumLength) to \(PasswordHasher.maximumLength) characters"))
-        }
+        if let problem = PasswordHasher.problem(input.password) { problems.append(.init(field: "password", message: problem)) }
         let name = Self.cleanName(input.name)
         if name.isEmpty || name.count > 200 { problems.append(.init(field: "name", message: "must be 1 to 200 characters")) }
+        if TextRules.containsForbidden(input.name) { problems.append(.init(field: "name", message: "must not contain control characters")) }
         guard problems.isEmpty, let email else { throw Problem.unprocessable("The registration is invalid.", errors: problems) }
 
         let account = Account(
@@ -120,14 +120,19 @@ struct AuthController {
         let input = try await Body.decode(CredentialsInput.self, from: request, limit: 16 * 1024)
         // Unknown email, malformed email, Google-only account and wrong password all take one scrypt and end in the same 401.
         let account: Account? =
-            if let email = Email.normalise(input.email), input.password.count <= PasswordHasher.maximumLength {
+            if let email = Email.normalise(input.email), input.password.utf8.count <= PasswordHasher.maximumBytes {
                 try await self.accounts.find(email: email)
             } else {
                 nil
             }
-        let password = input.password.count <= PasswordHasher.maximumLength ? input.password : ""
-        guard try await self.hasher.verify(password, against: account?.passwordHash), let account else {
+        let password = input.password.utf8.count <= PasswordHasher.maximumBytes ? input.password : ""
+        guard try await self.hasher.verify(password, against: account?.passwordHash), var account else {
             throw Problem(.unauthorized, detail: "The email or password is incorrect.")
+        }
+        // A hash made with weaker parameters than today's is replaced now, while the password is at hand.
+        if let stored = account.passwordHash, self.hasher.needsRehash(stored) {
+            account.passwordHash = try await self.hasher.hash(password)
+            try await self.accounts.save(account)
         }
         return try await self.grant(account)
     }
@@ -152,6 +157,21 @@ struct AuthController {
         var emailVerified: Bool
         var name: String?
         var issue: String
+        /// The ID token's `hd` (Workspace domain), when present.
+        var hostedDomain: String?
+        /// The account's password, when the user links Google to a password account (`/api/auth/google/link`).
+        var password: String?
+        /// For `issue: "code"`: the random binding the gateway gave the browser that signed in (stored hashed).
+        var binding: String?
+    }
+
+    /// Whether Google is authoritative for `email`: Google's own addresses, or a Workspace account whose `hd` is the
+    /// address's domain. Only then does a verified Google email prove who owns a password account's address.
+    static func googleIsAuthoritative(for email: String, hostedDomain: String?) -> Bool {
+        guard let domain = email.split(separator: "@").last.map(String.init) else { return false }
+        if domain == "gmail.com" || domain == "googlemail.com" { return true }
+        guard let hostedDomain = hostedDomain?.lowercased(), !hostedDomain.isEmpty else { return false }
+        return hostedDomain == domain
     }
 
     struct CodeGrant: Encodable {
@@ -162,10 +182,13 @@ struct AuthController {
     /// Signs in with an identity the gateway verified from a Google ID token.
     ///
     /// Linking policy: an account is keyed on Google's `sub`. A first Google sign-in whose verified email matches a
-    /// password account links to it, and because our password accounts never proved they own their email, the link
-    /// removes that password and revokes the account's sessions: whoever registered the address without owning it
-    /// (a pre-hijacking attacker) loses access, and the owner, who just proved ownership through Google, keeps the
-    /// account and its invoices. An unverified Google email never links or creates anything.
+    /// password account links to it only where Google is authoritative for the address (`@gmail.com`, or `hd` equal
+    /// to the address's domain): then the Google user owns the address, and because our password accounts never
+    /// proved they own theirs, the link removes that password and revokes the account's sessions — a pre-hijacker
+    /// loses access, the owner keeps the account. For any other address a verified Google email proves nothing about
+    /// the password account (a Google account can be made for any address), so linking needs the account's password
+    /// (`POST /api/auth/google/link`), and then the password stays: it is never removed without its owner. An
+    /// unverified Google email never links or creates anything.
     @Sendable func google(_ request: Request, context: AppRequestContext) async throws -> Response {
         let input = try await Body.decode(GoogleInput.self, from: request, limit: 8192)
         guard input.emailVerified, let email = Email.normalise(input.email), !input.subject.isEmpty, input.subject.count <= 255 else {
@@ -176,11 +199,24 @@ struct AuthController {
             account = linked
         } else if var existing = try await self.accounts.find(email: email) {
             guard existing.googleSubject == nil else { throw Problem.conflict("This email is linked to another Google account.") }
-            existing.googleSubject = input.subject
-            if existing.passwordHash != nil {
-                existing.passwordHash = nil
-                try await self.refreshTokens.revokeAll(userID: existing.id)
+            if let password = input.password {
+                // Linking with the password: the owner of the account asks for it; the password stays.
+                guard password.utf8.count <= PasswordHasher.maximumBytes, try await self.hasher.verify(password, against: existing.passwordHash) else {
+                    throw Problem(.unauthorized, detail: "The password is incorrect.")
+                }
+            } else if Self.googleIsAuthoritative(for: email, hostedDomain: input.hostedDomain) {
+                if existing.passwordHash != nil {
+                    existing.passwordHash = nil
+                    try await self.refreshTokens.revokeAll(userID: existing.id)
+                }
+            } else {
+                throw Problem(
+                    .conflict, title: "Link required",
+                    detail: "An account with this email exists. Sign in with its password, or link Google to it with POST /api/auth/google/link {idToken, password}.",
+                    type: "https://voice-invoice.example/problems/link-required"
+                )
             }
+            existing.googleSubject = input.subject
             try await self.accounts.save(existing)
             context.logger.info("google identity linked", metadata: ["userId": .string(existing.id)])
             account = existing
@@ -199,18 +235,22 @@ struct AuthController {
             }
         }
         if input.issue == "code" {
-            return try Body.json(CodeGrant(code: try await self.refreshTokens.issueCode(userID: account.id), expiresIn: Int(RefreshTokenStore.codeLifetime)))
+            guard let binding = input.binding, !binding.isEmpty else { throw Problem.badRequest("A one-time code needs a browser binding.") }
+            let code = try await self.refreshTokens.issueCode(userID: account.id, binding: binding)
+            return try Body.json(CodeGrant(code: code, expiresIn: Int(RefreshTokenStore.codeLifetime)))
         }
         return try await self.grant(account)
     }
 
     struct RedeemInput: Decodable {
         var code: String
+        /// The binding of the browser that presents the code (the gateway reads it from that browser's cookie).
+        var binding: String
     }
 
     @Sendable func redeem(_ request: Request, context: AppRequestContext) async throws -> Response {
         let input = try await Body.decode(RedeemInput.self, from: request, limit: 4096)
-        guard let userID = try await self.refreshTokens.redeemCode(input.code), let account = try await self.accounts.find(id: userID) else {
+        guard let userID = try await self.refreshTokens.redeemCode(input.code, binding: input.binding), let account = try await self.accounts.find(id: userID) else {
             throw Problem.unauthorized("The sign-in code is invalid, expired or already used.")
         }
         return try await self.grant(account)

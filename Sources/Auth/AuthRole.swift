@@ -6,11 +6,13 @@ public enum AuthRole {
     public static let collections = AccountRepository.collections + RefreshTokenStore.collections
 
     /// The router, for in-process tests and for `buildApplication`.
-    public static func buildRouter(store: any DocumentStore, hasher: PasswordHasher, tokens: TokenService, options: RouterOptions = RouterOptions()) -> Router<AppRequestContext> {
+    public static func buildRouter(
+        store: any DocumentStore, hasher: PasswordHasher, tokens: TokenService, refreshFamilyMaxAge: TimeInterval = 90 * 86_400, options: RouterOptions = RouterOptions()
+    ) -> Router<AppRequestContext> {
         let router = RoleApplication.makeRouter(role: .auth, store: store, options: options)
         let controller = AuthController(
-            accounts: AccountRepository(store: store), refreshTokens: RefreshTokenStore(store: store, lifetime: tokens.refreshTokenLifetime), hasher: hasher,
-            tokens: tokens
+            accounts: AccountRepository(store: store),
+            refreshTokens: RefreshTokenStore(store: store, lifetime: tokens.refreshTokenLifetime, maximumAge: refreshFamilyMaxAge), hasher: hasher, tokens: tokens
         )
         router.addRoutes(controller.publicEndpoints, atPath: "/api/auth")
         router.addRoutes(controller.internalEndpoints, atPath: "/internal")
@@ -24,7 +26,7 @@ public enum AuthRole {
         let store = try StoreFactory.open(settings: settings, role: .auth, logger: logger)
         let http = CurlHTTPClient()
         let tokens = try settings.tokenService(for: .auth, http: http)
-        let router = buildRouter(store: store, hasher: hasher, tokens: tokens, options: RouterOptions(settings: settings))
+        let router = buildRouter(store: store, hasher: hasher, tokens: tokens, refreshFamilyMaxAge: settings.refreshFamilyMaxAge, options: RouterOptions(settings: settings))
         return RoleApplication.make(
             role: .auth, router: router, settings: settings, logger: logger,
             services: [ShutdownHook { http.shutdown(); try? await hasher.shutdown() }],

@@ -40,6 +40,8 @@ struct RefreshTokenStore: Sendable {
         var id: String  // hex SHA-256 of the code
         var userId: String
         var expiresAt: Date
+        /// The digest of the browser binding: the code is redeemed only together with it.
+        var binding: String
     }
 
     enum Outcome {
@@ -49,7 +51,10 @@ struct RefreshTokenStore: Sendable {
     }
 
     let store: any DocumentStore
+    /// Idle lifetime of one token (each rotation starts a new one).
     let lifetime: TimeInterval
+    /// Absolute lifetime of a family: a sign-in ends this long after it began, however often it rotated (ASVS 3.3.2).
+    var maximumAge: TimeInterval = 90 * 86_400
 
     static func hash(_ token: String) -> String {
         OpenSSL.sha256Hex(Array(token.utf8))
@@ -57,18 +62,16 @@ struct RefreshTokenStore: Sendable {
 
     static func randomToken() -> String { Base64URL.encode(OpenSSL.randomBytes(32)) }
 
-    /// A new token, in a new family unless `familyID` continues one.
-    func issue(userID: String, familyID: String? = nil) async throws -> String {
+    /// A new token, in a new family unless `familyID` continues one (whose start `familyStart` bounds its expiry).
+    func issue(userID: String, familyID: String? = nil, familyStart: Date? = nil) async throws -> String {
         let now = Date.storeNow
         let family = familyID ?? DocumentID.make()
         if familyID == nil {
             try await self.store.insert(Family(id: family, userId: userID, revoked: false, createdAt: now), into: Self.families)
         }
         let token = Self.randomToken()
-        try await self.store.insert(
-            StoredToken(id: Self.hash(token), familyId: family, userId: userID, expiresAt: now.addingTimeInterval(self.lifetime), createdAt: now),
-            into: Self.tokens
-        )
+        let end = min(now.addingTimeInterval(self.lifetime), (familyStart ?? now).addingTimeInterval(self.maximumAge))
+        try await self.store.insert(StoredToken(id: Self.hash(token), familyId: family, userId: userID, expiresAt: end, createdAt: now), into: Self.tokens)
         return token
     }
 
@@ -83,6 +86,11 @@ struct RefreshTokenStore: Sendable {
             return .reused
         }
         guard stored.expiresAt > Date() else { return .invalid }
+        // The sign-in's absolute lifetime is over: the family ends, and the user signs in again.
+        guard family.createdAt.addingTimeInterval(self.maximumAge) > Date() else {
+            try await self.revoke(familyID: family.id)
+            return .invalid
+        }
         var used = stored
         used.usedAt = .storeNow
         // Conditional on "not used yet": of two concurrent uses, exactly one wins; the other is a reuse.
@@ -90,7 +98,7 @@ struct RefreshTokenStore: Sendable {
             try await self.revoke(familyID: stored.familyId)
             return .reused
         }
-        return .rotated(userID: stored.userId, token: try await self.issue(userID: stored.userId, familyID: stored.familyId))
+        return .rotated(userID: stored.userId, token: try await self.issue(userID: stored.userId, familyID: stored.familyId, familyStart: family.createdAt))
     }
 
     /// Revokes the family of `token`, if the token is known.
@@ -114,18 +122,22 @@ struct RefreshTokenStore: Sendable {
 
     // MARK: One-time codes
 
-    func issueCode(userID: String) async throws -> String {
+    func issueCode(userID: String, binding: String) async throws -> String {
         let code = Self.randomToken()
-        try await self.store.insert(Code(id: Self.hash(code), userId: userID, expiresAt: Date.storeNow.addingTimeInterval(Self.codeLifetime)), into: Self.codes)
+        try await self.store.insert(
+            Code(id: Self.hash(code), userId: userID, expiresAt: Date.storeNow.addingTimeInterval(Self.codeLifetime), binding: Self.hash(binding)), into: Self.codes
+        )
         return code
     }
 
-    /// The user of a valid, unused, unexpired code; the code is gone afterwards whatever the outcome.
-    func redeemCode(_ code: String) async throws -> String? {
+    /// The user of a valid, unused, unexpired code presented with its binding; the code is gone afterwards whatever
+    /// the outcome (a code presented from another browser is burnt, not left for a second guess).
+    func redeemCode(_ code: String, binding: String) async throws -> String? {
         let hash = Self.hash(code)
         guard let stored = try await self.store.findOne(Code.self, in: Self.codes, where: .equal("id", .string(hash))) else { return nil }
         // The delete is the single-use gate: of two concurrent redemptions only one deletes the row.
         guard try await self.store.delete(in: Self.codes, where: .equal("id", .string(hash))) == 1 else { return nil }
+        guard OpenSSL.constantTimeEquals(Array(stored.binding.utf8), Array(Self.hash(binding).utf8)) else { return nil }
         return stored.expiresAt > Date() ? stored.userId : nil
     }
 }

@@ -104,6 +104,7 @@ struct RateLimitMiddleware: RouterMiddleware {
 
     static let signInPaths: Set<String> = [
         "/api/auth/login", "/api/auth/register", "/api/auth/refresh", "/api/auth/google/token", "/api/auth/exchange", "/api/auth/google/callback",
+        "/api/auth/google/link",
     ]
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {

@@ -2,6 +2,7 @@ import Foundation
 import JWT
 import OpenSSLSupport
 import ServiceKit
+import WireFormat
 
 /// Sign-in at the gateway, the only token issuer. The gateway speaks the sign-in protocols (passwords, refresh,
 /// Google web and mobile) and signs access tokens; the auth role owns the identities and the refresh-token families
@@ -13,6 +14,8 @@ import ServiceKit
 /// - `POST /api/auth/refresh` {refreshToken} → tokens (rotated; a reused token revokes its family → 401)
 /// - `POST /api/auth/exchange` {code} → tokens, for the one-time code of the Google web flow
 /// - `POST /api/auth/google/token` {idToken} → tokens, for mobile apps' Google ID tokens
+/// - `POST /api/auth/google/link` {idToken, password} → tokens, linking Google to a password account whose address
+///   Google is not authoritative for (the password proves the account is the caller's)
 /// - `GET /api/auth/google/start` → 302 to Google; `GET /api/auth/google/callback` → 302 to `CLIENT_URL`
 /// - `GET /.well-known/jwks.json` → the public keys (empty with HS256)
 struct SessionController {
@@ -28,8 +31,9 @@ struct SessionController {
         }
         router.post("/api/auth/login") { request, context in try await self.forwardJSON(request, context: context, to: "/internal/credentials/verify") }
         router.post("/api/auth/refresh") { request, context in try await self.forwardJSON(request, context: context, to: "/internal/refresh") }
-        router.post("/api/auth/exchange") { request, context in try await self.forwardJSON(request, context: context, to: "/internal/codes/redeem") }
+        router.post("/api/auth/exchange", use: self.exchange)
         router.post("/api/auth/google/token", use: self.googleToken)
+        router.post("/api/auth/google/link", use: self.googleLink)
         router.get("/api/auth/google/start", use: self.googleStart)
         router.get("/api/auth/google/callback", use: self.googleCallback)
         router.get("/.well-known/jwks.json") { _, _ in
@@ -93,11 +97,13 @@ struct SessionController {
         return Response(status: HTTPResponse.Status(code: response.status), headers: headers, body: .init(byteBuffer: response.buffer))
     }
 
+    static let bodyLimit = 16 * 1024
+
     func forwardJSON(_ request: Request, context: AppRequestContext, to path: String, successStatus: HTTPResponse.Status = .ok) async throws -> Response {
-        guard let contentType = request.headers[.contentType], contentType.lowercased().hasPrefix("application/json") else {
+        guard let contentType = request.headers[.contentType], HeaderValues.isJSON(contentType) else {
             throw Problem(.unsupportedMediaType, detail: "Send the body as application/json.")
         }
-        let body = try await Body.collect(request, limit: 16 * 1024)
+        let body = try await Body.collect(request, limit: Self.bodyLimit)
         let response = try await self.callAuth(path, body: Array(buffer: body), context: context)
         guard response.status == successStatus.code else { return try self.passThroughProblem(response, context: context) }
         return try self.tokenResponse(from: response, status: successStatus)
@@ -109,6 +115,39 @@ struct SessionController {
         var emailVerified: Bool
         var name: String?
         var issue: String
+        var hostedDomain: String?
+        var password: String?
+        var binding: String?
+    }
+
+    // MARK: The one-time code of the web flow
+
+    /// The code is bound to the browser that signed in: the callback gives that browser a random binding in an
+    /// HttpOnly cookie scoped to the exchange endpoint, the auth role stores it (hashed) with the code, and the code is
+    /// redeemed only with it. A code that leaks (a referrer, a log, a shoulder) is useless from another browser.
+    var bindingCookieName: String { self.secureCookies ? "__Secure-vi_code_binding" : "vi_code_binding" }
+    static let exchangePath = "/api/auth/exchange"
+
+    func bindingCookie(_ value: String, maxAge: Int) -> Cookie {
+        Cookie(name: self.bindingCookieName, value: value, maxAge: maxAge, path: Self.exchangePath, secure: self.secureCookies, httpOnly: true, sameSite: .lax)
+    }
+
+    struct ExchangeInput: Decodable {
+        var code: String
+    }
+
+    /// `POST /api/auth/exchange` {code}, from the browser that holds the code's binding cookie.
+    @Sendable func exchange(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let input = try await Body.decode(ExchangeInput.self, from: request, limit: 4096)
+        guard let binding = request.cookies[self.bindingCookieName]?.value, !binding.isEmpty else {
+            throw Problem.unauthorized("The sign-in code must be exchanged by the browser that signed in.")
+        }
+        struct Redeem: Encodable { var code: String; var binding: String }
+        let response = try await self.callAuth("/internal/codes/redeem", body: Array(try JSONEncoder().encode(Redeem(code: input.code, binding: binding))), context: context)
+        guard response.status == 200 else { return try self.passThroughProblem(response, context: context) }
+        var tokens = try self.tokenResponse(from: response, status: .ok)
+        tokens.setCookie(self.bindingCookie("", maxAge: 0))
+        return tokens
     }
 
     // MARK: Google, mobile
@@ -127,7 +166,32 @@ struct SessionController {
             context.logger.info("google id token rejected", metadata: ["reason": .string(error.description)])
             throw Problem(.unauthorized, detail: error.code == "email_not_verified" ? "Google has not verified this email address." : "The Google ID token is invalid.")
         }
-        let identity = GoogleIdentity(subject: claims.sub ?? "", email: claims.email ?? "", emailVerified: true, name: claims.name, issue: "session")
+        let identity = GoogleIdentity(subject: claims.sub ?? "", email: claims.email ?? "", emailVerified: true, name: claims.name, issue: "session", hostedDomain: claims.hd)
+        let response = try await self.callAuth("/internal/google", body: Array(try JSONEncoder().encode(identity)), context: context)
+        guard response.status == 200 else { return try self.passThroughProblem(response, context: context) }
+        return try self.tokenResponse(from: response, status: .ok)
+    }
+
+    struct GoogleLinkInput: Decodable {
+        var idToken: String
+        var password: String
+    }
+
+    /// Links a Google identity to the password account with the same address, proven by that account's password.
+    @Sendable func googleLink(_ request: Request, context: AppRequestContext) async throws -> Response {
+        guard self.google.mobileConfigured else { throw Problem.unavailable("Google sign-in is not configured on this server.", retryAfter: 3600) }
+        let input = try await Body.decode(GoogleLinkInput.self, from: request, limit: Self.bodyLimit)
+        let claims: GoogleIDTokenClaims
+        do {
+            claims = try await self.google.verify(idToken: input.idToken, audiences: self.google.acceptedClientIDs, nonce: nil)
+        } catch let error as GoogleError {
+            context.logger.info("google id token rejected", metadata: ["reason": .string(error.description)])
+            throw Problem(.unauthorized, detail: "The Google ID token is invalid.")
+        }
+        let identity = GoogleIdentity(
+            subject: claims.sub ?? "", email: claims.email ?? "", emailVerified: true, name: claims.name, issue: "session", hostedDomain: claims.hd,
+            password: input.password
+        )
         let response = try await self.callAuth("/internal/google", body: Array(try JSONEncoder().encode(identity)), context: context)
         guard response.status == 200 else { return try self.passThroughProblem(response, context: context) }
         return try self.tokenResponse(from: response, status: .ok)
@@ -180,14 +244,19 @@ struct SessionController {
         do {
             let idToken = try await self.google.exchange(code: code, verifier: bound.verifier)
             let claims = try await self.google.verify(idToken: idToken, audiences: Set([self.google.webClientID].compactMap { $0 }), nonce: bound.nonce)
-            let identity = GoogleIdentity(subject: claims.sub ?? "", email: claims.email ?? "", emailVerified: true, name: claims.name, issue: "code")
+            let binding = Base64URL.encode(OpenSSL.randomBytes(32))
+            let identity = GoogleIdentity(
+                subject: claims.sub ?? "", email: claims.email ?? "", emailVerified: true, name: claims.name, issue: "code", hostedDomain: claims.hd, binding: binding
+            )
             let response = try await self.callAuth("/internal/google", body: Array(try JSONEncoder().encode(identity)), context: context)
             guard response.status == 200 else {
                 return fail(response.status == 409 ? "account_conflict" : "sign_in_failed", "auth role answered \(response.status)")
             }
             struct CodeGrant: Decodable { var code: String }
             let grant = try ServiceClient.decode(CodeGrant.self, from: response)
-            return redirect("code=\(GoogleClient.formEncode(grant.code))")
+            var landing = redirect("code=\(GoogleClient.formEncode(grant.code))")
+            landing.setCookie(self.bindingCookie(binding, maxAge: Int(60)))
+            return landing
         } catch let error as GoogleError {
             return fail(error.code, error.description)
         } catch {

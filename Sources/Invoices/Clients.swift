@@ -225,7 +225,7 @@ struct ClientController {
                     client.email = value
                 }
             }
-            if let value = self.address.text("address", max: 500, problems: &problems) { client.address = value }
+            if let value = self.address.text("address", max: 500, multiline: true, problems: &problems) { client.address = value }
             if let value = self.phone.text("phone", max: 50, problems: &problems) { client.phone = value }
             if case .value(let currency) = self.currency { client.currency = currency } else if self.currency.isNull { client.currency = nil }
             switch self.paymentTermsDays {

@@ -532,8 +532,8 @@ struct InvoiceController {
         if let rate = patch.taxRate { invoice.taxRate = rate }
         if let discount = patch.discountRate { invoice.discountRate = discount }
         var problems: [Problem.FieldProblem] = []
-        if let notes = patch.notes.text("notes", max: DraftBuilder.maximumNotesLength, problems: &problems) { invoice.notes = notes }
-        if let terms = patch.terms.text("terms", max: DraftBuilder.maximumNotesLength, problems: &problems) { invoice.terms = terms }
+        if let notes = patch.notes.text("notes", max: DraftBuilder.maximumNotesLength, multiline: true, problems: &problems) { invoice.notes = notes }
+        if let terms = patch.terms.text("terms", max: DraftBuilder.maximumNotesLength, multiline: true, problems: &problems) { invoice.terms = terms }
         if let po = patch.poNumber.text("poNumber", max: 50, problems: &problems) { invoice.poNumber = po }
         if !problems.isEmpty { throw Problem.unprocessable("The update is invalid.", errors: problems) }
         do { try invoice.recompute() } catch { throw Problem.unprocessable("The amounts are too large.") }

@@ -1,4 +1,5 @@
 import Foundation
+import WireFormat
 
 /// Why a transcript could not become an invoice; each case is the client's to fix (422 at the API).
 public struct DraftError: Error, Equatable, Sendable, CustomStringConvertible {
@@ -201,9 +202,11 @@ public struct DraftBuilder: Sendable {
         return nil
     }
 
-    /// Trims, collapses whitespace and bounds the length of text that will be printed on an invoice.
+    /// Trims, collapses whitespace, turns control and bidi characters into spaces (a spoken or typed line is printed
+    /// as one line, and no character may reorder or hide what the PDF shows) and bounds the length of text that will
+    /// be printed on an invoice.
     public static func clean(_ text: String) -> String {
-        let collapsed = text.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        let collapsed = TextRules.replacingForbidden(String(text.prefix(Self.maximumTextLength * 4))).split(whereSeparator: \.isWhitespace).joined(separator: " ")
         return String(collapsed.prefix(Self.maximumTextLength))
     }
 }

@@ -117,9 +117,11 @@ public struct GoogleIDTokenClaims: RegisteredClaims, Equatable {
     public var emailVerified: Bool?
     public var name: String?
     public var nonce: String?
+    /// The Google Workspace domain of the account, when it is a Workspace account (Google is authoritative for it).
+    public var hd: String?
 
     enum CodingKeys: String, CodingKey {
-        case iss, sub, aud, exp, nbf, iat, azp, email, name, nonce
+        case iss, sub, aud, exp, nbf, iat, azp, email, name, nonce, hd
         case emailVerified = "email_verified"
     }
 
@@ -135,6 +137,7 @@ public struct GoogleIDTokenClaims: RegisteredClaims, Equatable {
         self.email = try c.decodeIfPresent(String.self, forKey: .email)
         self.name = try c.decodeIfPresent(String.self, forKey: .name)
         self.nonce = try c.decodeIfPresent(String.self, forKey: .nonce)
+        self.hd = try c.decodeIfPresent(String.self, forKey: .hd)
         // Google has sent this as a boolean and, in older tokens, as the string "true".
         if let flag = try? c.decodeIfPresent(Bool.self, forKey: .emailVerified) {
             self.emailVerified = flag

@@ -1,4 +1,5 @@
 import Foundation
+import WireFormat
 
 /// A field of a PATCH body: absent (leave it), null (clear it) or a value (set it).
 public enum PatchField<Value: Decodable>: Decodable {
@@ -29,7 +30,8 @@ extension KeyedDecodingContainer {
 extension PatchField where Value == String {
     /// An optional text field of a PATCH: `nil` when absent (leave it), `.some(nil)` when null or blank (clear it),
     /// else the value trimmed. Longer than `max` characters is recorded in `problems` (and leaves the field).
-    public func text(_ name: String, max: Int, problems: inout [Problem.FieldProblem]) -> String?? {
+    /// Control and bidi characters are refused (`TextRules`); `multiline` fields may hold line breaks.
+    public func text(_ name: String, max: Int, multiline: Bool = false, problems: inout [Problem.FieldProblem]) -> String?? {
         switch self {
         case .absent: return .none
         case .null: return .some(nil)
@@ -37,6 +39,10 @@ extension PatchField where Value == String {
             let value = raw.trimmingCharacters(in: .whitespacesAndNewlines)
             guard value.count <= max else {
                 problems.append(.init(field: name, message: "must be at most \(max) characters"))
+                return .none
+            }
+            guard multiline ? !TextRules.containsForbidden(multiline: value) : !TextRules.containsForbidden(value) else {
+                problems.append(.init(field: name, message: "must not contain control characters"))
                 return .none
             }
             return .some(value.isEmpty ? nil : value)

@@ -241,13 +241,25 @@ final class SQLiteConnection: @unchecked Sendable {
                 let index = Int32(offset + 1)
                 let rc: Int32
                 switch value {
-                case .string(let text): rc = csqlite_bind_text(self.statement, index, text, -1)
+                case .string(let text): rc = try Self.bindText(self.statement, index, text)
                 case .int(let number): rc = sqlite3_bind_int64(self.statement, index, number)
                 case .bool(let flag): rc = sqlite3_bind_int64(self.statement, index, flag ? 1 : 0)
-                case .date(let date): rc = csqlite_bind_text(self.statement, index, StoreDates.string(date), -1)
+                case .date(let date): rc = try Self.bindText(self.statement, index, StoreDates.string(date))
                 case .null: rc = sqlite3_bind_null(self.statement, index)
                 }
                 guard rc == SQLITE_OK else { throw self.connection.error(rc) }
+            }
+        }
+
+        /// Binds text with its explicit byte length: with -1 SQLite would stop at the first NUL, and
+        /// "ann@example.com\u{0}x" would look up "ann@example.com".
+        static func bindText(_ statement: OpaquePointer, _ index: Int32, _ text: String) throws -> Int32 {
+            var text = text
+            return try text.withUTF8 { bytes in
+                guard let length = Int32(exactly: bytes.count) else { throw StoreError.invalidQuery("a bound value is too long") }
+                // An empty buffer may have no address: bind "" (a non-null pointer, length 0), not NULL.
+                guard length > 0 else { return csqlite_bind_text(statement, index, "", 0) }
+                return bytes.withMemoryRebound(to: CChar.self) { chars in csqlite_bind_text(statement, index, chars.baseAddress, length) }
             }
         }
 
@@ -261,9 +273,11 @@ final class SQLiteConnection: @unchecked Sendable {
             }
         }
 
+        /// The column's bytes with their length (not up to a NUL), as UTF-8.
         func text(_ column: Int32) -> String {
             guard let pointer = sqlite3_column_text(self.statement, column) else { return "" }
-            return String(cString: pointer)
+            let count = Int(sqlite3_column_bytes(self.statement, column))
+            return String(decoding: UnsafeBufferPointer(start: pointer, count: max(0, count)), as: UTF8.self)
         }
 
         func int64(_ column: Int32) -> Int64 { sqlite3_column_int64(self.statement, column) }

@@ -60,7 +60,7 @@ struct ProfilePatch: Decodable {
         var profile = profile
         var problems: [Problem.FieldProblem] = []
         if let value = self.companyName.text("companyName", max: 200, problems: &problems) { profile.companyName = value }
-        if let value = self.address.text("address", max: 500, problems: &problems) { profile.address = value }
+        if let value = self.address.text("address", max: 500, multiline: true, problems: &problems) { profile.address = value }
         if let value = self.phone.text("phone", max: 50, problems: &problems) { profile.phone = value }
         if let value = self.email.text("email", max: 254, problems: &problems) {
             if let email = value, Email.normalise(email) == nil {
@@ -109,7 +109,7 @@ struct ProfilePatch: Decodable {
                 problems.append(.init(field: "timeZone", message: "must be an IANA time zone such as Europe/Paris"))
             }
         }
-        if let value = self.defaultTerms.text("defaultTerms", max: 2000, problems: &problems) { profile.defaultTerms = value }
+        if let value = self.defaultTerms.text("defaultTerms", max: 2000, multiline: true, problems: &problems) { profile.defaultTerms = value }
         if !problems.isEmpty { throw Problem.unprocessable("The profile update is invalid.", errors: problems) }
         return profile
     }
