@@ -21,6 +21,7 @@ struct AuthController {
     let refreshTokens: RefreshTokenStore
     let hasher: PasswordHasher
     let tokens: TokenService
+    let throttle: SignInThrottle
 
     var publicEndpoints: RouteCollection<AppRequestContext> {
         let routes = RouteCollection(context: AppRequestContext.self)
@@ -118,17 +119,26 @@ struct AuthController {
 
     @Sendable func verify(_ request: Request, context: AppRequestContext) async throws -> Response {
         let input = try await Body.decode(CredentialsInput.self, from: request, limit: 16 * 1024)
+        let email = Email.normalise(input.email)
+        // Too many failures for this address: refused before any scrypt, whether or not the account exists.
+        if let email, let wait = try await self.throttle.wait(for: email) {
+            throw Problem(
+                .tooManyRequests, detail: "Too many failed sign-ins for this address; try again in \(wait) s.", headers: [.retryAfter: String(wait)]
+            )
+        }
         // Unknown email, malformed email, Google-only account and wrong password all take one scrypt and end in the same 401.
         let account: Account? =
-            if let email = Email.normalise(input.email), input.password.utf8.count <= PasswordHasher.maximumBytes {
+            if let email, input.password.utf8.count <= PasswordHasher.maximumBytes {
                 try await self.accounts.find(email: email)
             } else {
                 nil
             }
         let password = input.password.utf8.count <= PasswordHasher.maximumBytes ? input.password : ""
         guard try await self.hasher.verify(password, against: account?.passwordHash), var account else {
+            if let email { try await self.throttle.recordFailure(for: email) }
             throw Problem(.unauthorized, detail: "The email or password is incorrect.")
         }
+        if let email { try await self.throttle.recordSuccess(for: email) }
         // A hash made with weaker parameters than today's is replaced now, while the password is at hand.
         if let stored = account.passwordHash, self.hasher.needsRehash(stored) {
             account.passwordHash = try await self.hasher.hash(password)
@@ -200,10 +210,16 @@ struct AuthController {
         } else if var existing = try await self.accounts.find(email: email) {
             guard existing.googleSubject == nil else { throw Problem.conflict("This email is linked to another Google account.") }
             if let password = input.password {
-                // Linking with the password: the owner of the account asks for it; the password stays.
+                // Linking with the password: the owner of the account asks for it; the password stays. Guesses
+                // count against the same per-address throttle as sign-ins.
+                if let wait = try await self.throttle.wait(for: email) {
+                    throw Problem(.tooManyRequests, detail: "Too many failed sign-ins for this address; try again in \(wait) s.", headers: [.retryAfter: String(wait)])
+                }
                 guard password.utf8.count <= PasswordHasher.maximumBytes, try await self.hasher.verify(password, against: existing.passwordHash) else {
+                    try await self.throttle.recordFailure(for: email)
                     throw Problem(.unauthorized, detail: "The password is incorrect.")
                 }
+                try await self.throttle.recordSuccess(for: email)
             } else if Self.googleIsAuthoritative(for: email, hostedDomain: input.hostedDomain) {
                 if existing.passwordHash != nil {
                     existing.passwordHash = nil

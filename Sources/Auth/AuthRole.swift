@@ -3,7 +3,7 @@ import ServiceKit
 
 /// Builds the auth role: accounts, password checks, Google links, refresh-token families, one-time codes.
 public enum AuthRole {
-    public static let collections = AccountRepository.collections + RefreshTokenStore.collections
+    public static let collections = AccountRepository.collections + RefreshTokenStore.collections + SignInThrottle.collections
 
     /// The router, for in-process tests and for `buildApplication`.
     public static func buildRouter(
@@ -12,7 +12,8 @@ public enum AuthRole {
         let router = RoleApplication.makeRouter(role: .auth, store: store, options: options)
         let controller = AuthController(
             accounts: AccountRepository(store: store),
-            refreshTokens: RefreshTokenStore(store: store, lifetime: tokens.refreshTokenLifetime, maximumAge: refreshFamilyMaxAge), hasher: hasher, tokens: tokens
+            refreshTokens: RefreshTokenStore(store: store, lifetime: tokens.refreshTokenLifetime, maximumAge: refreshFamilyMaxAge), hasher: hasher, tokens: tokens,
+            throttle: SignInThrottle(store: store)
         )
         router.addRoutes(controller.publicEndpoints, atPath: "/api/auth")
         router.addRoutes(controller.internalEndpoints, atPath: "/internal")
@@ -29,7 +30,7 @@ public enum AuthRole {
         let router = buildRouter(store: store, hasher: hasher, tokens: tokens, refreshFamilyMaxAge: settings.refreshFamilyMaxAge, options: RouterOptions(settings: settings))
         return RoleApplication.make(
             role: .auth, router: router, settings: settings, logger: logger,
-            services: [ShutdownHook { http.shutdown(); try? await hasher.shutdown() }],
+            services: [Sweeper("sign-in throttles", logger: logger) { try await SignInThrottle(store: store).sweep() }, ShutdownHook { http.shutdown(); try? await hasher.shutdown() }],
             beforeServerStarts: [{ try await store.prepare(collections) }],
             onServerRunning: onServerRunning
         )

@@ -44,6 +44,16 @@ struct ProxyController {
     /// Bodies up to this size are read whole before forwarding (one copy, no coordination); larger ones stream.
     static let bufferedBodyLimit = 64 * 1024
 
+    /// The body limit of a route, known from its path before a byte is read: uploads may be large, sign-in bodies
+    /// are small, payments tiny, every other JSON body at most what the invoice role takes (a manual draft). A declared
+    /// length over it is a 413 at once; an unsized body is cut at it.
+    func bodyLimit(_ path: String) -> Int {
+        if path.hasSuffix("/voice") || path.hasPrefix("/api/transcriptions") { return self.maximumBodyBytes }
+        if path.hasPrefix("/api/auth/") { return 16 * 1024 }
+        if path.hasSuffix("/payments") { return 4096 }
+        return 256 * 1024
+    }
+
     /// Voice and transcription wait on the provider, PDFs on the renderer: they get the long timeout.
     static func isSlow(_ path: String) -> Bool {
         path.hasSuffix("/voice") || path.hasSuffix("/pdf") || path.hasSuffix("/regenerate") || path.hasPrefix("/api/transcriptions")
@@ -70,6 +80,9 @@ struct ProxyController {
         if let traceState = request.headers[.tracestate] { headers.append(("tracestate", traceState)) }
         if let host = request.head.authority { headers.append(("X-Forwarded-Host", host)) }
 
+        let limit = self.bodyLimit(path)
+        // Before a slot upstream is taken: a body declared over the route's limit never reaches the service.
+        try Body.checkDeclaredLength(request, limit: limit)
         let declared = request.headers[.contentLength].flatMap(Int.init)
         let hasBody = declared.map { $0 > 0 } ?? (request.headers[.transferEncoding] != nil)
         let query = request.uri.query.map { "?" + $0 } ?? ""
@@ -83,7 +96,7 @@ struct ProxyController {
             let method = request.method.rawValue
             upstream = try await withThrowingTaskGroup(of: HTTPClientResponse?.self) { group in
                 group.addTask {
-                    try await Body.stream(request, limit: self.maximumBodyBytes, into: upload)
+                    try await Body.stream(request, limit: limit, into: upload)
                     return nil
                 }
                 group.addTask {
@@ -97,7 +110,7 @@ struct ProxyController {
                 return response!
             }
         } else {
-            let body: [UInt8]? = hasBody ? Array(buffer: try await Body.collect(request, limit: self.maximumBodyBytes)) : nil
+            let body: [UInt8]? = hasBody ? Array(buffer: try await Body.collect(request, limit: limit)) : nil
             upstream = try await pool.execute(self.http) { base in
                 HTTPClientRequest(method: request.method.rawValue, url: base + path + query, headers: headers, body: body, timeout: timeout)
             }

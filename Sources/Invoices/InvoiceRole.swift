@@ -54,7 +54,7 @@ public enum InvoiceRole {
         )
         return RoleApplication.make(
             role: .invoice, router: router, settings: settings, logger: logger,
-            services: [IdempotencySweeper(store: store, logger: logger), ShutdownHook { http.shutdown(); try? await renderer.shutdown() }],
+            services: [Sweeper("idempotency keys", logger: logger) { try await IdempotencyMiddleware.sweep(store) }, ShutdownHook { http.shutdown(); try? await renderer.shutdown() }],
             beforeServerStarts: [{ try await store.prepare(collections) }],
             onServerRunning: onServerRunning
         )

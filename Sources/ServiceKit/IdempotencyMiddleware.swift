@@ -156,7 +156,7 @@ public struct IdempotencyMiddleware: RouterMiddleware {
         return Response(status: HTTPResponse.Status(code: status), headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
     }
 
-    /// Deletes records older than `lifetime` (run periodically by `IdempotencySweeper`; MongoDB could use a TTL index,
+    /// Deletes records older than `lifetime` (run periodically by a `Sweeper`; MongoDB could use a TTL index,
     /// but one sweep serves both engines the same way).
     public static func sweep(_ store: any DocumentStore, now: Date = .storeNow) async throws -> Int {
         try await store.delete(in: Self.collection, where: .less("createdAt", .date(now.addingTimeInterval(-Self.lifetime))))
@@ -177,26 +177,28 @@ public struct IdempotencyMiddleware: RouterMiddleware {
     }
 }
 
-/// Sweeps expired idempotency records every `interval` while the role runs (several replicas sweeping at once only
-/// delete the same old records).
-public struct IdempotencySweeper: Service {
-    let store: any DocumentStore
+/// Deletes what has expired (idempotency records, sign-in throttles) every `interval` while the role runs. Several
+/// replicas sweeping at once only delete the same old documents.
+public struct Sweeper: Service {
+    let name: String
     let interval: Duration
     let logger: Logger
+    let sweep: @Sendable () async throws -> Int
 
-    public init(store: any DocumentStore, interval: Duration = .seconds(600), logger: Logger) {
-        self.store = store
+    public init(_ name: String, interval: Duration = .seconds(600), logger: Logger, sweep: @escaping @Sendable () async throws -> Int) {
+        self.name = name
         self.interval = interval
         self.logger = logger
+        self.sweep = sweep
     }
 
     public func run() async throws {
         while !Task.isCancelled, !Task.isShuttingDownGracefully {
             do {
-                let removed = try await IdempotencyMiddleware.sweep(self.store)
-                if removed > 0 { self.logger.info("idempotency records swept", metadata: ["removed": .stringConvertible(removed)]) }
+                let removed = try await self.sweep()
+                if removed > 0 { self.logger.info("swept", metadata: ["what": .string(self.name), "removed": .stringConvertible(removed)]) }
             } catch {
-                self.logger.warning("idempotency sweep failed", metadata: ["error": .string("\(error)")])
+                self.logger.warning("sweep failed", metadata: ["what": .string(self.name), "error": .string("\(error)")])
             }
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: self.interval) }
         }

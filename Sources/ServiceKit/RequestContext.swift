@@ -35,9 +35,14 @@ public struct AppRequestContext: RequestContext {
     /// The `traceparent` to send to another service for this request: same trace, this hop as the parent.
     public var outgoingTraceParent: String? { self.trace?.traceParentHeaderValue }
 
+    /// The connection, so that a refused request can end it (`RequestMiddleware` closes it after a 413 or a framing
+    /// error instead of letting the server drain a body it refused).
+    public let channel: (any Channel)?
+
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
         self.remoteAddress = source.channel.remoteAddress
+        self.channel = source.channel
     }
 
     /// The verified user, or a 401. Handlers behind `BearerAuthMiddleware` always have one.

@@ -43,6 +43,16 @@ public struct RequestMiddleware: RouterMiddleware {
             response = problem.response(path: request.uri.path, requestID: context.requestID)
         }
         response.headers[.requestID] = context.requestID
+        if response.headers[.connection] == "close", let channel = context.channel {
+            // Hummingbird would otherwise read (drain) the rest of a body it refused — 25 MiB at the client's pace —
+            // before the next request on this connection. The response is written (and its end queued on the event
+            // loop, ahead of the close), then the connection is closed.
+            let body = response.body
+            response.body = ResponseBody(contentLength: body.contentLength) { writer in
+                try await body.write(writer)
+                channel.close(promise: nil)
+            }
+        }
         if response.headers[.xContentTypeOptions] == nil { response.headers[.xContentTypeOptions] = "nosniff" }
         // An API: never framed, never leaking its URLs as a referrer.
         response.headers[.referrerPolicy] = "no-referrer"
