@@ -49,7 +49,10 @@ let package = Package(
         ),
         .target(name: "PDF", dependencies: ["CPangoCairo", "Invoicing", .product(name: "NIOPosix", package: "swift-nio")]),
 
-        .target(name: "AIProvider", dependencies: ["HTTPClient", "Invoicing", .product(name: "Metrics", package: "swift-metrics")]),
+        .target(
+            name: "AIProvider",
+            dependencies: ["HTTPClient", "Invoicing", .product(name: "Metrics", package: "swift-metrics"), .product(name: "NIOCore", package: "swift-nio")]
+        ),
 
         // Parsers for headers and paths, with no dependencies so that the fuzz targets drive exactly what the roles run.
         .target(name: "WireFormat"),

@@ -2,6 +2,7 @@ import Foundation
 import Metrics
 import HTTPClient
 import Invoicing
+import NIOCore
 
 /// Settings of the AI provider: OpenAI, or any OpenAI-compatible server (Ollama, vLLM, LocalAI) by base URL.
 public struct OpenAIConfiguration: Sendable {
@@ -59,12 +60,18 @@ public struct OpenAIClient: Sendable {
 
     /// `POST /audio/transcriptions`, multipart, with a prompt seeded with names the user is likely to say.
     public func transcribe(audio: [UInt8], fileName: String, contentType: String, prompt: String?) async throws -> String {
+        try await self.transcribe(audio: ByteBuffer(bytes: audio), fileName: fileName, contentType: contentType, prompt: prompt)
+    }
+
+    /// The audio is sent as it is held (the upload's own buffer): the multipart framing goes around it in small
+    /// buffers of its own, and curl reads the pieces in turn, so the audio is never copied into a request body.
+    public func transcribe(audio: ByteBuffer, fileName: String, contentType: String, prompt: String?) async throws -> String {
         var form = MultipartForm()
         form.addFile(name: "file", fileName: fileName, contentType: contentType, data: audio)
         form.addField(name: "model", value: self.configuration.transcribeModel)
         form.addField(name: "response_format", value: "json")
         if let prompt, !prompt.isEmpty { form.addField(name: "prompt", value: String(prompt.prefix(800))) }
-        let response = try await self.send(path: "/audio/transcriptions", contentType: form.contentType, body: form.finished)
+        let response = try await self.send(path: "/audio/transcriptions", contentType: form.contentType, body: .parts(form.finished))
         do { return try JSONDecoder().decode(TranscriptionResponse.self, from: Data(response.body)).text } catch {
             throw AIProviderError(code: .invalidResponse, detail: "transcription response has no text", retryAfter: nil)
         }
@@ -86,7 +93,7 @@ public struct OpenAIClient: Sendable {
         )
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        let response = try await self.send(path: "/chat/completions", contentType: "application/json", body: Array(try encoder.encode(request)))
+        let response = try await self.send(path: "/chat/completions", contentType: "application/json", body: .bytes(Array(try encoder.encode(request))))
         let completion: ChatResponse
         do { completion = try JSONDecoder().decode(ChatResponse.self, from: Data(response.body)) } catch {
             throw AIProviderError(code: .invalidResponse, detail: "chat completion is not the expected JSON", retryAfter: nil)
@@ -117,7 +124,13 @@ public struct OpenAIClient: Sendable {
     // MARK: Transport with retries
 
     /// Times each call (`ai_provider_request_duration_seconds{endpoint}`, retries included) and counts failures by kind.
-    func send(path: String, contentType: String, body: [UInt8]) async throws -> HTTPClientResponse {
+    /// A request body: bytes, or buffers sent one after the other without being joined.
+    enum RequestBody: Sendable {
+        case bytes([UInt8])
+        case parts([ByteBuffer])
+    }
+
+    func send(path: String, contentType: String, body: RequestBody) async throws -> HTTPClientResponse {
         let endpoint = path.hasPrefix("/audio") ? "transcriptions" : "chat_completions"
         let start = ContinuousClock.now
         do {
@@ -135,20 +148,47 @@ public struct OpenAIClient: Sendable {
         }
     }
 
-    func sendWithRetries(path: String, contentType: String, body: [UInt8]) async throws -> HTTPClientResponse {
+    /// One attempt: bytes as the request body, or parts streamed through an `UploadStream` (a new one per attempt,
+    /// over the same buffers).
+    func attempt(path: String, contentType: String, body: RequestBody) async throws -> HTTPClientResponse {
+        let headers = [("Authorization", "Bearer \(self.configuration.apiKey)"), ("Content-Type", contentType), ("Accept", "application/json")]
+        let url = self.configuration.baseURL + path
+        switch body {
+        case .bytes(let bytes):
+            return try await self.http.execute(HTTPClientRequest(method: "POST", url: url, headers: headers, body: bytes, timeout: self.configuration.timeout))
+        case .parts(let parts):
+            let upload = UploadStream()
+            let length = parts.reduce(0) { $0 + $1.readableBytes }
+            return try await withThrowingTaskGroup(of: HTTPClientResponse?.self) { group in
+                group.addTask {
+                    for part in parts { await upload.write(part) }
+                    upload.finish()
+                    return nil
+                }
+                group.addTask {
+                    try await self.http.execute(
+                        HTTPClientRequest(method: "POST", url: url, headers: headers, timeout: self.configuration.timeout, upload: upload, uploadLength: length)
+                    )
+                }
+                var response: HTTPClientResponse?
+                do {
+                    while let next = try await group.next() { if let next { response = next } }
+                } catch {
+                    upload.fail()
+                    throw error
+                }
+                guard let response else { throw HTTPClientError(code: .transport, detail: "no response") }
+                return response
+            }
+        }
+    }
+
+    func sendWithRetries(path: String, contentType: String, body: RequestBody) async throws -> HTTPClientResponse {
         var attempt = 0
         while true {
             let outcome: Result<HTTPClientResponse, any Error>
             do {
-                outcome = .success(
-                    try await self.http.execute(
-                        HTTPClientRequest(
-                            method: "POST", url: self.configuration.baseURL + path,
-                            headers: [("Authorization", "Bearer \(self.configuration.apiKey)"), ("Content-Type", contentType), ("Accept", "application/json")],
-                            body: body, timeout: self.configuration.timeout
-                        )
-                    )
-                )
+                outcome = .success(try await self.attempt(path: path, contentType: contentType, body: body))
             } catch {
                 outcome = .failure(error)
             }
@@ -309,20 +349,21 @@ enum ExtractionSchema {
 /// uploads clients send us is left to a library.
 struct MultipartForm {
     let boundary = "vi-" + UUID().uuidString
-    private(set) var body: [UInt8] = []
+    /// The pieces of the body in order; a file's data is its own buffer, not a copy.
+    private(set) var parts: [ByteBuffer] = []
 
     var contentType: String { "multipart/form-data; boundary=\(self.boundary)" }
 
     mutating func addField(name: String, value: String) {
-        self.body += Array("--\(self.boundary)\r\nContent-Disposition: form-data; name=\"\(name)\"\r\n\r\n\(value)\r\n".utf8)
+        self.parts.append(ByteBuffer(string: "--\(self.boundary)\r\nContent-Disposition: form-data; name=\"\(name)\"\r\n\r\n\(value)\r\n"))
     }
 
-    mutating func addFile(name: String, fileName: String, contentType: String, data: [UInt8]) {
+    mutating func addFile(name: String, fileName: String, contentType: String, data: ByteBuffer) {
         let safeName = fileName.filter { $0 != "\"" && $0 != "\r" && $0 != "\n" }
-        self.body += Array("--\(self.boundary)\r\nContent-Disposition: form-data; name=\"\(name)\"; filename=\"\(safeName)\"\r\nContent-Type: \(contentType)\r\n\r\n".utf8)
-        self.body += data
-        self.body += Array("\r\n".utf8)
+        self.parts.append(ByteBuffer(string: "--\(self.boundary)\r\nContent-Disposition: form-data; name=\"\(name)\"; filename=\"\(safeName)\"\r\nContent-Type: \(contentType)\r\n\r\n"))
+        self.parts.append(data)
+        self.parts.append(ByteBuffer(string: "\r\n"))
     }
 
-    var finished: [UInt8] { self.body + Array("--\(self.boundary)--\r\n".utf8) }
+    var finished: [ByteBuffer] { self.parts + [ByteBuffer(string: "--\(self.boundary)--\r\n")] }
 }

@@ -8,7 +8,9 @@ import WireFormat
 struct AudioUpload {
     var fileName: String
     var contentType: String
-    var bytes: [UInt8]
+    /// The file's bytes, held once: a view into the request's own buffer when the body was read whole, else the one
+    /// buffer the parts were gathered into. Nothing copies it on its way to the provider.
+    var bytes: ByteBuffer
 
     /// Declared types we accept (what the transcription API accepts: webm, ogg, mp3, mp4/m4a, wav, mpeg).
     static let acceptedTypes: Set<String> = [
@@ -16,45 +18,103 @@ struct AudioUpload {
         "video/mp4", "audio/wav", "audio/x-wav", "audio/wave", "audio/vnd.wave", "video/mpeg",
     ]
 
+    /// Bounds on the framing, whatever the body's size: a form of an audio file and a few fields has a handful of parts
+    /// with short headers.
+    static let maximumParts = 8
+    static let maximumHeadersPerPart = 8
+    static let maximumHeaderBytes = 1024
+    /// Bytes kept of a part that is not the audio (form fields we ignore).
+    static let maximumOtherPartBytes = 16 * 1024
+
     /// Reads the `audio` part of a multipart body: 415 for another media type or a file that is not audio of an
-    /// accepted container, 413 over `limit`, 400 for a malformed body or a missing part.
+    /// accepted container, 413 over `limit`, 400 for a malformed body, too many parts or headers, or a missing part.
     static func read(_ request: Request, limit: Int) async throws -> AudioUpload {
-        guard let contentType = request.headers[.contentType], contentType.lowercased().hasPrefix("multipart/form-data"),
-            let boundary = Self.parameter("boundary", in: contentType)
+        guard let contentType = request.headers[.contentType], HeaderValues.mediaType(contentType) == "multipart/form-data",
+            let boundary = HeaderValues.parameter("boundary", in: contentType), (1...70).contains(boundary.utf8.count)
         else { throw Problem(.unsupportedMediaType, detail: "Send the audio as multipart/form-data with the file in the field `audio`.") }
-        // Room for the multipart framing and small form fields around the file.
-        let body = try await Body.collect(request, limit: limit + 16 * 1024)
-
-        var parts: [(headers: [String: String], body: ByteBuffer)] = []
-        var headers: [String: String] = [:]
-        var content = ByteBuffer()
-        // MultipartKit's parser, fed once with the whole body; it calls back per header, body chunk and part end.
-        let parser = MultipartParser(boundary: boundary)
-        parser.onHeader = { name, value in headers[name.lowercased()] = value }
-        parser.onBody = { chunk in content.writeBuffer(&chunk) }
-        parser.onPartComplete = {
-            parts.append((headers, content))
-            headers = [:]
-            content = ByteBuffer()
+        // Room for the multipart framing and small form fields around the file; refused before a byte is read when declared over it.
+        let total = limit + 16 * 1024
+        try Body.checkDeclaredLength(request, limit: total)
+        let body = request.body
+        // Parsed as it arrives (no copy of the whole upload is gathered first), within the body deadline like any read.
+        let audio = try await Body.withReadDeadline {
+            var parser = Parser(boundary: boundary)
+            var received = 0
+            for try await chunk in body {
+                received += chunk.readableBytes
+                guard received <= total else { throw Problem(.contentTooLarge, detail: "Audio files may not exceed \(limit) bytes.", headers: [.connection: "close"]) }
+                try parser.feed(chunk)
+            }
+            return parser.audio
         }
-        do { try parser.execute(body) } catch { throw Problem.badRequest("The multipart body is malformed.") }
-
-        guard let part = parts.first(where: { Self.parameter("name", in: $0.headers["content-disposition"] ?? "") == "audio" }) else {
-            throw Problem.badRequest("The field `audio` with a file is required.")
-        }
+        guard let part = audio else { throw Problem.badRequest("The field `audio` with a file is required.") }
         guard part.body.readableBytes <= limit else { throw Problem(.contentTooLarge, detail: "Audio files may not exceed \(limit) bytes.") }
         guard part.body.readableBytes > 0 else { throw Problem.unprocessable("The audio file is empty.") }
         let declared = HeaderValues.mediaType(part.headers["content-type"] ?? "") ?? ""
-        let bytes = Array(buffer: part.body)
-        guard Self.acceptedTypes.contains(declared), Self.looksLikeAudio(bytes) else {
+        guard Self.acceptedTypes.contains(declared), Self.looksLikeAudio(part.body) else {
             throw Problem(.unsupportedMediaType, detail: "Send webm, ogg, mp3, mp4/m4a, wav or mpeg audio.")
         }
-        let fileName = Self.parameter("filename", in: part.headers["content-disposition"] ?? "") ?? "audio"
-        return AudioUpload(fileName: String(fileName.prefix(100)), contentType: declared, bytes: bytes)
+        let fileName = HeaderValues.parameter("filename", in: part.headers["content-disposition"] ?? "") ?? "audio"
+        return AudioUpload(fileName: String(fileName.prefix(100)), contentType: declared, bytes: part.body)
+    }
+
+    /// MultipartKit's parser, fed chunk by chunk, with the bounds above applied as it goes. Only the `audio` part's
+    /// body is kept in full.
+    struct Parser {
+        struct Part: Sendable {
+            var headers: [String: String] = [:]
+            var body = ByteBuffer()
+        }
+
+        final class State {
+            var current = Part()
+            var headerCount = 0
+            var parts = 0
+            var audio: Part?
+            var violation: String?
+        }
+
+        let parser: MultipartParser
+        let state = State()
+
+        init(boundary: String) {
+            self.parser = MultipartParser(boundary: boundary)
+            let state = self.state
+            self.parser.onHeader = { name, value in
+                state.headerCount += 1
+                guard state.headerCount <= AudioUpload.maximumHeadersPerPart, name.utf8.count + value.utf8.count <= AudioUpload.maximumHeaderBytes else {
+                    state.violation = state.violation ?? "A part has too many or too long headers."
+                    return
+                }
+                state.current.headers[name.lowercased()] = value
+            }
+            self.parser.onBody = { chunk in
+                guard state.violation == nil else { return }
+                let isAudio = HeaderValues.parameter("name", in: state.current.headers["content-disposition"] ?? "") == "audio"
+                guard isAudio || state.current.body.readableBytes + chunk.readableBytes <= AudioUpload.maximumOtherPartBytes else { return }
+                // The first chunk is kept as the view it is (no copy); only a file arriving in several chunks is gathered.
+                if state.current.body.readableBytes == 0 { state.current.body = chunk } else { state.current.body.writeBuffer(&chunk) }
+            }
+            self.parser.onPartComplete = {
+                state.parts += 1
+                if state.parts > AudioUpload.maximumParts { state.violation = state.violation ?? "The form has too many parts." }
+                if state.audio == nil, HeaderValues.parameter("name", in: state.current.headers["content-disposition"] ?? "") == "audio" { state.audio = state.current }
+                state.current = Part()
+                state.headerCount = 0
+            }
+        }
+
+        mutating func feed(_ chunk: ByteBuffer) throws {
+            do { try self.parser.execute(chunk) } catch { throw Problem.badRequest("The multipart body is malformed.") }
+            if let violation = self.state.violation { throw Problem.badRequest(violation) }
+        }
+
+        var audio: Part? { self.state.audio }
     }
 
     /// The container signature must be one of the accepted formats, whatever the declared type says.
-    static func looksLikeAudio(_ bytes: [UInt8]) -> Bool {
+    static func looksLikeAudio(_ buffer: ByteBuffer) -> Bool {
+        let bytes = buffer.getBytes(at: buffer.readerIndex, length: min(16, buffer.readableBytes)) ?? []
         func starts(_ prefix: [UInt8], at offset: Int = 0) -> Bool { bytes.count >= offset + prefix.count && Array(bytes[offset..<(offset + prefix.count)]) == prefix }
         if starts(Array("RIFF".utf8)) && starts(Array("WAVE".utf8), at: 8) { return true }  // wav
         if starts(Array("OggS".utf8)) { return true }  // ogg / opus
@@ -65,6 +125,4 @@ struct AudioUpload {
         return false
     }
 
-    /// A parameter of a header value such as `form-data; name="audio"; filename="a.webm"`.
-    static func parameter(_ name: String, in header: String) -> String? { HeaderValues.parameter(name, in: header) }
 }

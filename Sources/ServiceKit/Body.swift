@@ -47,6 +47,27 @@ public enum Body {
         }
     }
 
+    /// Runs `read` (which consumes a request body) within `readTimeout`: a 408 when it has not finished by then, and a
+    /// framing error is a 400, as for `collect`.
+    public static func withReadDeadline<T: Sendable>(_ read: @escaping @Sendable () async throws -> T) async throws -> T {
+        let timeout = Self.readTimeout
+        return try await withThrowingTaskGroup(of: T?.self) { group in
+            group.addTask { try await read() }
+            group.addTask {
+                try await Task.sleep(for: timeout)
+                throw Problem(.requestTimeout, detail: "The request body did not arrive within \(timeout.components.seconds) s.", headers: [.connection: "close"])
+            }
+            do {
+                guard let first = try await group.next(), let value = first else { throw CancellationError() }
+                group.cancelAll()
+                return value
+            } catch {
+                group.cancelAll()
+                throw Self.framing(error)
+            }
+        }
+    }
+
     /// Passes the body on as it arrives (a proxied upload): into `upload`, which holds a bounded amount, within
     /// `limit` (413) and `readTimeout` (408), the same rules as `collect` without holding the body.
     public static func stream(_ request: Request, limit: Int, into upload: UploadStream) async throws {

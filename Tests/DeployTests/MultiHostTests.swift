@@ -217,4 +217,43 @@ struct MultiHostTests {
         gateway.kill()
         invoice.kill()
     }
+
+    /// Oversized bodies on small routes are refused without being read: eight concurrent 20 MiB bodies with an
+    /// Idempotency-Key on the 4 KiB payments route, declared and chunked, grow the invoice process by far less than
+    /// the 160 MiB they add up to (before, each was buffered whole by the idempotency middleware).
+    @Test func oversizedBodiesOnSmallRoutesCostNothing() async throws {
+        let secret = String(repeating: "m", count: 40)
+        let data = FileManager.default.temporaryDirectory.appendingPathComponent("oversize-\(UUID().uuidString)").path
+        let invoice = try await RoleProcess(role: "invoice", port: try freeLoopbackPort(), environment: ["JWT_SECRET": secret, "DATA_DIR": data, "USER_SERVICE_URL": "127.0.0.1:1"])
+        defer { invoice.kill() }
+        let token = try TokenService(secret: Array(secret.utf8), issuer: "voice-invoice", audience: "voice-invoice-api", accessTokenLifetime: 900)
+            .issueAccessToken(userID: "0123456789abcdef0123456789abcdef", email: nil, name: nil)
+        func rss() throws -> Int {
+            let status = try String(contentsOfFile: "/proc/\(invoice.pid)/status", encoding: .utf8)
+            let line = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") } ?? ""
+            return (Int(line.split(separator: " ").dropFirst().first ?? "0") ?? 0) * 1024
+        }
+        let size = 20 * 1024 * 1024
+        let filler = [UInt8](repeating: UInt8(ascii: "x"), count: size)
+        let target = "/api/invoices/0123456789abcdef0123456789abcdef/payments"
+        let common = [("Authorization", "Bearer \(token)"), ("Content-Type", "application/json"), ("Idempotency-Key", "oversize")]
+        let declared = RawHTTP.request("POST", target, headers: common + [("Content-Length", String(size))], body: filler)
+        var chunkedBody = Array(String(size, radix: 16).utf8) + [13, 10] + filler + Array("\r\n0\r\n\r\n".utf8)
+        let chunked = RawHTTP.request("POST", target, headers: common + [("Transfer-Encoding", "chunked")], body: chunkedBody)
+        chunkedBody = []
+        _ = try await RawHTTP.send(port: invoice.port, RawHTTP.request("GET", "/healthz"))
+        let before = try rss()
+        let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
+            for index in 0..<8 {
+                let bytes = index % 2 == 0 ? declared : chunked
+                group.addTask { try await RawHTTP.send(port: invoice.port, bytes, timeout: 30).status }
+            }
+            return try await group.reduce(into: [Int]()) { $0.append($1) }
+        }
+        let after = try rss()
+        #expect(statuses == Array(repeating: 413, count: 8), "\(statuses)")
+        #expect(after - before < 16 * 1024 * 1024, "the invoice role grew by \((after - before) / 1024 / 1024) MiB for 160 MiB of refused bodies")
+        // And it still answers at once.
+        #expect(try await RawHTTP.send(port: invoice.port, RawHTTP.request("GET", "/healthz")).status == 200)
+    }
 }
