@@ -5,7 +5,7 @@ import ServiceKit
 /// Guesses per account (OWASP ASVS 2.2.1): the gateway's limits are per address, so a botnet could still try one
 /// password per address against one account. Failed sign-ins are counted per normalised email — known or not, so the
 /// throttle itself tells nothing about which addresses have accounts — and after `freeFailures` each further failure
-/// locks that email out for a doubling delay (1 s after the sixth, then 2 s, 4 s … at most `maximumLock`). A success clears the count;
+/// locks that email out for a doubling delay (`firstLock` after the sixth, then twice that … at most `maximumLock`). A success clears the count;
 /// a count with no failure for `forgetAfter` starts again.
 ///
 /// It lives in the auth role's store, so every gateway instance and auth replica sees the same count, and it
@@ -15,6 +15,7 @@ struct SignInThrottle: Sendable {
     static let collection = "sign_in_throttle"
     static let collections = [CollectionSpec(name: collection, indexes: [IndexSpec(name: "updated", fields: ["updatedAt"])])]
     static let freeFailures = 5
+    static let firstLock: TimeInterval = 30
     static let maximumLock: TimeInterval = 900
     static let forgetAfter: TimeInterval = 24 * 3600
 
@@ -48,8 +49,8 @@ struct SignInThrottle: Sendable {
         record.updatedAt = now
         let over = record.failures - Self.freeFailures
         if over >= 1 {
-            // 2^(over-1) seconds, capped; the shift is taken only below 11, so it cannot overflow.
-            let seconds = over > 10 ? Self.maximumLock : min(Self.maximumLock, TimeInterval(1 << (over - 1)))
+            // firstLock × 2^(over-1), capped; the shift is taken only below 11, so it cannot overflow.
+            let seconds = over > 10 ? Self.maximumLock : min(Self.maximumLock, Self.firstLock * TimeInterval(1 << (over - 1)))
             record.lockedUntil = now.addingTimeInterval(seconds)
         }
         if existing == nil {
