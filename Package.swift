@@ -9,6 +9,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "voice-invoice", targets: ["VoiceInvoice"]),
+        .executable(name: "voice-invoice-fuzz", targets: ["VoiceInvoiceFuzz"]),
         // For Benchmarks/, which measures the token code on its own.
         .library(name: "VoiceInvoiceJWT", targets: ["JWT", "OpenSSLSupport"]),
         .library(name: "VoiceInvoiceStorage", targets: ["Storage", "Invoicing"]),
@@ -22,7 +23,6 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
-        .package(url: "https://github.com/vapor/multipart-kit.git", from: "4.7.1"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/swift-otel/swift-w3c-trace-context.git", from: "1.0.0"),
@@ -42,7 +42,7 @@ let package = Package(
         .target(
             name: "Storage",
             dependencies: [
-                "CSQLite", "CMongoC",
+                "CSQLite", "CMongoC", "OpenSSLSupport",
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -54,8 +54,9 @@ let package = Package(
             dependencies: ["HTTPClient", "Invoicing", .product(name: "Metrics", package: "swift-metrics"), .product(name: "NIOCore", package: "swift-nio")]
         ),
 
-        // Parsers for headers and paths, with no dependencies so that the fuzz targets drive exactly what the roles run.
-        .target(name: "WireFormat"),
+        // Parsers for headers, paths and forms, apart from any server, so that the fuzz targets (Fuzz/) drive exactly
+        // what the roles run.
+        .target(name: "WireFormat", dependencies: [.product(name: "NIOCore", package: "swift-nio")]),
 
         // MARK: Domain.
         .target(name: "Invoicing", dependencies: ["WireFormat"]),
@@ -82,7 +83,7 @@ let package = Package(
         .target(name: "Users", dependencies: ["ServiceKit", "Invoicing"]),
         .target(
             name: "Invoices",
-            dependencies: ["ServiceKit", "Invoicing", "PDF", "AIProvider", "OpenSSLSupport", "WireFormat", .product(name: "MultipartKit", package: "multipart-kit")]
+            dependencies: ["ServiceKit", "Invoicing", "PDF", "AIProvider", "OpenSSLSupport", "WireFormat"]
         ),
 
         // MARK: The one executable.
@@ -93,6 +94,12 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
+        ),
+
+        // MARK: Fuzzing: libFuzzer targets for the parsers, built with sanitizers by scripts/fuzz.sh.
+        .executableTarget(
+            name: "VoiceInvoiceFuzz",
+            dependencies: ["WireFormat", "Invoicing", "JWT", "OpenSSLSupport", "Storage", "CMongoC", .product(name: "NIOCore", package: "swift-nio")]
         ),
 
         // MARK: Tests (Swift Testing).

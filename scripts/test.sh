@@ -20,3 +20,8 @@ built=$(date +%s)
 swift test --skip-build "$@"
 end=$(date +%s)
 echo "test.sh: build $((built - start)) s, tests $((end - built)) s" >&2
+
+# Fuzzing: every parser's libFuzzer target for FUZZ_SECONDS each (a separate, instrumented build); any crash fails.
+if [ "${SKIP_FUZZ:-0}" != "1" ]; then
+  ./scripts/fuzz.sh "${FUZZ_SECONDS:-25}"
+fi

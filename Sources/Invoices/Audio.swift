@@ -1,5 +1,4 @@
 import Foundation
-import MultipartKit
 import NIOCore
 import ServiceKit
 import WireFormat
@@ -20,11 +19,7 @@ struct AudioUpload {
 
     /// Bounds on the framing, whatever the body's size: a form of an audio file and a few fields has a handful of parts
     /// with short headers.
-    static let maximumParts = 8
-    static let maximumHeadersPerPart = 8
-    static let maximumHeaderBytes = 1024
-    /// Bytes kept of a part that is not the audio (form fields we ignore).
-    static let maximumOtherPartBytes = 16 * 1024
+    static let formLimits = MultipartFormReader.Limits(parts: 8, headersPerPart: 8, headerBytes: 1024, otherPartBytes: 16 * 1024)
 
     /// Reads the `audio` part of a multipart body: 415 for another media type or a file that is not audio of an
     /// accepted container, 413 over `limit`, 400 for a malformed body, too many parts or headers, or a missing part.
@@ -38,14 +33,14 @@ struct AudioUpload {
         let body = request.body
         // Parsed as it arrives (no copy of the whole upload is gathered first), within the body deadline like any read.
         let audio = try await Body.withReadDeadline {
-            var parser = Parser(boundary: boundary)
+            var form = MultipartFormReader(boundary: boundary, keep: "audio", limits: Self.formLimits)
             var received = 0
             for try await chunk in body {
                 received += chunk.readableBytes
                 guard received <= total else { throw Problem(.contentTooLarge, detail: "Audio files may not exceed \(limit) bytes.", headers: [.connection: "close"]) }
-                try parser.feed(chunk)
+                do { try form.feed(chunk) } catch let error as MultipartFormReader.Malformed { throw Problem.badRequest(error.description) }
             }
-            return parser.audio
+            return form.kept
         }
         guard let part = audio else { throw Problem.badRequest("The field `audio` with a file is required.") }
         guard part.body.readableBytes <= limit else { throw Problem(.contentTooLarge, detail: "Audio files may not exceed \(limit) bytes.") }
@@ -56,60 +51,6 @@ struct AudioUpload {
         }
         let fileName = HeaderValues.parameter("filename", in: part.headers["content-disposition"] ?? "") ?? "audio"
         return AudioUpload(fileName: String(fileName.prefix(100)), contentType: declared, bytes: part.body)
-    }
-
-    /// MultipartKit's parser, fed chunk by chunk, with the bounds above applied as it goes. Only the `audio` part's
-    /// body is kept in full.
-    struct Parser {
-        struct Part: Sendable {
-            var headers: [String: String] = [:]
-            var body = ByteBuffer()
-        }
-
-        final class State {
-            var current = Part()
-            var headerCount = 0
-            var parts = 0
-            var audio: Part?
-            var violation: String?
-        }
-
-        let parser: MultipartParser
-        let state = State()
-
-        init(boundary: String) {
-            self.parser = MultipartParser(boundary: boundary)
-            let state = self.state
-            self.parser.onHeader = { name, value in
-                state.headerCount += 1
-                guard state.headerCount <= AudioUpload.maximumHeadersPerPart, name.utf8.count + value.utf8.count <= AudioUpload.maximumHeaderBytes else {
-                    state.violation = state.violation ?? "A part has too many or too long headers."
-                    return
-                }
-                state.current.headers[name.lowercased()] = value
-            }
-            self.parser.onBody = { chunk in
-                guard state.violation == nil else { return }
-                let isAudio = HeaderValues.parameter("name", in: state.current.headers["content-disposition"] ?? "") == "audio"
-                guard isAudio || state.current.body.readableBytes + chunk.readableBytes <= AudioUpload.maximumOtherPartBytes else { return }
-                // The first chunk is kept as the view it is (no copy); only a file arriving in several chunks is gathered.
-                if state.current.body.readableBytes == 0 { state.current.body = chunk } else { state.current.body.writeBuffer(&chunk) }
-            }
-            self.parser.onPartComplete = {
-                state.parts += 1
-                if state.parts > AudioUpload.maximumParts { state.violation = state.violation ?? "The form has too many parts." }
-                if state.audio == nil, HeaderValues.parameter("name", in: state.current.headers["content-disposition"] ?? "") == "audio" { state.audio = state.current }
-                state.current = Part()
-                state.headerCount = 0
-            }
-        }
-
-        mutating func feed(_ chunk: ByteBuffer) throws {
-            do { try self.parser.execute(chunk) } catch { throw Problem.badRequest("The multipart body is malformed.") }
-            if let violation = self.state.violation { throw Problem.badRequest(violation) }
-        }
-
-        var audio: Part? { self.state.audio }
     }
 
     /// The container signature must be one of the accepted formats, whatever the declared type says.

@@ -120,23 +120,5 @@ struct InvoiceRepository: Sendable {
         )
     }
 
-    /// An opaque page cursor: base64url of "<createdAt>|<id>".
-    struct Cursor {
-        var createdAt: Date
-        var id: String
-
-        init(createdAt: Date, id: String) {
-            self.createdAt = createdAt
-            self.id = id
-        }
-
-        init?(_ text: String) {
-            guard let bytes = Base64URL.decode(text), let decoded = String(bytes: bytes, encoding: .utf8) else { return nil }
-            let parts = decoded.split(separator: "|")
-            guard parts.count == 2, let date = StoreDates.date(String(parts[0])), DocumentID.isWellFormed(String(parts[1])) else { return nil }
-            self.init(createdAt: date, id: String(parts[1]))
-        }
-
-        var encoded: String { Base64URL.encode(Array("\(StoreDates.string(self.createdAt))|\(self.id)".utf8)) }
-    }
+    typealias Cursor = KeysetCursor
 }

@@ -69,3 +69,64 @@ struct WireFormatTests {
         #expect(RequestPath.isCanonical(path))
     }
 }
+
+import NIOCore
+
+@Suite("Multipart form reader")
+struct MultipartFormReaderTests {
+    static let limits = MultipartFormReader.Limits(parts: 8, headersPerPart: 8, headerBytes: 1024, otherPartBytes: 64)
+    static let form = Array(
+        ("preamble\r\n--b\r\nContent-Disposition: form-data; name=\"model\"\r\n\r\nwhisper\r\n--b\r\n"
+            + "Content-Disposition: form-data; name=\"audio\"; filename=\"a.wav\"\r\nContent-Type: audio/wav\r\n\r\nRIFF\r\n-- not a delimiter --b-x\r\n--b--\r\nepilogue").utf8
+    )
+
+    func read(_ bytes: [UInt8], chunk: Int) throws -> MultipartFormReader.Part? {
+        var reader = MultipartFormReader(boundary: "b", keep: "audio", limits: Self.limits)
+        var offset = 0
+        while offset < bytes.count {
+            let end = min(bytes.count, offset + chunk)
+            try reader.feed(ByteBuffer(bytes: bytes[offset..<end]))
+            offset = end
+        }
+        #expect(reader.isComplete)
+        return reader.kept
+    }
+
+    @Test(arguments: [1, 2, 3, 7, 64, 100_000])
+    func keepsThePartWhateverTheChunks(chunk: Int) throws {
+        let part = try #require(try self.read(Self.form, chunk: chunk))
+        #expect(part.headers["content-type"] == "audio/wav")
+        #expect(part.name == "audio")
+        #expect(String(buffer: part.body) == "RIFF\r\n-- not a delimiter --b-x")
+    }
+
+    @Test func aWholeBodyIsKeptAsAView() throws {
+        var whole = ByteBuffer(bytes: Self.form)
+        var reader = MultipartFormReader(boundary: "b", keep: "audio", limits: Self.limits)
+        try reader.feed(whole)
+        let part = try #require(reader.kept)
+        // Same storage: the part's bytes were not copied out of the body.
+        let same = part.body.withUnsafeReadableBytes { kept in whole.withUnsafeReadableBytes { all in kept.baseAddress! >= all.baseAddress! && kept.baseAddress! < all.baseAddress! + all.count } }
+        #expect(same)
+        whole.clear()
+    }
+
+    @Test func malformedAndOverLimitFormsAreRefused() {
+        let cases: [String] = [
+            "--b\r\nX\u{00E9}: 1\r\n\r\nx\r\n--b--",  // a non-ASCII header name (MultipartKit 4.7.1 trapped here)
+            "--b\r\nNo colon here\r\n\r\nx\r\n--b--",
+            "--b\r\n" + String(repeating: "A: b\r\n", count: 9) + "\r\nx\r\n--b--",
+            "--b\r\nA: " + String(repeating: "b", count: 2000) + "\r\n\r\nx\r\n--b--",
+            String(repeating: "--b\r\n\r\nx\r\n", count: 10) + "--b--",
+            "--bXY",
+        ]
+        for text in cases {
+            var reader = MultipartFormReader(boundary: "b", keep: "audio", limits: Self.limits)
+            #expect(throws: MultipartFormReader.Malformed.self, "\(text.prefix(40))") { try reader.feed(ByteBuffer(string: text)) }
+        }
+        // Unterminated: nothing kept, nothing thrown until the caller sees the body end.
+        var reader = MultipartFormReader(boundary: "b", keep: "audio", limits: Self.limits)
+        #expect(throws: Never.self) { try reader.feed(ByteBuffer(string: "--b\r\nContent-Disposition: form-data; name=\"audio\"\r\n\r\nRIFF")) }
+        #expect(reader.kept == nil && !reader.isComplete)
+    }
+}
