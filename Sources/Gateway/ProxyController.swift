@@ -107,7 +107,8 @@ struct ProxyController {
                 // Both must finish; if the client's side fails (413, 408) the upstream transfer is cancelled with it.
                 var response: HTTPClientResponse?
                 while let next = try await group.next() { if let next { response = next } }
-                return response!
+                guard let response else { throw HTTPClientError(code: .transport, detail: "the upstream transfer ended without a response") }
+                return response
             }
         } else {
             let body: [UInt8]? = hasBody ? Array(buffer: try await Body.collect(request, limit: limit)) : nil
