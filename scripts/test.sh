@@ -17,11 +17,13 @@ fi
 start=$(date +%s)
 swift build --build-tests 2>&1 | grep -E "error:|Build complete|Compiling|Building" | grep -vE "^\[[0-9]+/[0-9]+\] Compiling" || true
 built=$(date +%s)
-swift test --skip-build "$@"
-end=$(date +%s)
-echo "test.sh: build $((built - start)) s, tests $((end - built)) s" >&2
-
-# Fuzzing: every parser's libFuzzer target for FUZZ_SECONDS each (a separate, instrumented build); any crash fails.
+# Fuzzing first: every parser's libFuzzer target for FUZZ_SECONDS each (a separate, instrumented build); any crash
+# fails the run. Then the test suites, whose summary closes the output.
+fuzzed=$(date +%s)
 if [ "${SKIP_FUZZ:-0}" != "1" ]; then
   ./scripts/fuzz.sh "${FUZZ_SECONDS:-25}"
 fi
+tested=$(date +%s)
+swift test --skip-build "$@"
+end=$(date +%s)
+echo "test.sh: build $((built - start)) s, fuzzing $((tested - fuzzed)) s, tests $((end - tested)) s" >&2

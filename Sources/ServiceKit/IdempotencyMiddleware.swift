@@ -194,13 +194,15 @@ public struct Sweeper: Service {
 
     public func run() async throws {
         while !Task.isCancelled, !Task.isShuttingDownGracefully {
+            // Waits first: the role prepares its collections before it serves, and nothing has expired at start-up.
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: self.interval) }
+            guard !Task.isCancelled, !Task.isShuttingDownGracefully else { return }
             do {
                 let removed = try await self.sweep()
                 if removed > 0 { self.logger.info("swept", metadata: ["what": .string(self.name), "removed": .stringConvertible(removed)]) }
             } catch {
                 self.logger.warning("sweep failed", metadata: ["what": .string(self.name), "error": .string("\(error)")])
             }
-            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: self.interval) }
         }
     }
 }

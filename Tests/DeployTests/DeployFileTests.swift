@@ -58,6 +58,24 @@ struct DeployFileTests {
         #expect(example.stdout == ConfigSchema.envExample())
     }
 
+    /// A refused configuration lists every problem without ever printing a secret variable's value.
+    @Test func configurationProblemsNeverEchoSecrets() throws {
+        let secrets = [
+            "JWT_PRIVATE_KEY": "s3cret-private-key-material", "AUTH_SERVICE_KEY": "short-service-secret", "JWT_SECRET": "tiny-jwt-secret",
+            "METRICS_TOKEN": "m3tr1c", "MONGODB_URI": "mongodb-bogus://user:hunter2@db.example", "JWT_PREVIOUS_SECRETS": "old-s3cret",
+        ]
+        let environment = ["PATH": "/usr/bin:/bin", "JWT_ALG": "RS256"].merging(secrets) { $1 }
+        for role in ["gateway", "auth", "invoice"] {
+            let check = try RoleProcess.run(["config", "check", "--role", role], environment: environment)
+            #expect(check.status == 78)
+            #expect(check.stderr.contains("JWT_PRIVATE_KEY") || check.stderr.contains("AUTH_SERVICE_KEY") || check.stderr.contains("MONGODB_URI"))
+            for (name, value) in secrets {
+                #expect(!check.stderr.contains(value) && !check.stdout.contains(value), "\(role): \(name)'s value was printed")
+            }
+            #expect(!check.stderr.contains("hunter2"))
+        }
+    }
+
     /// render.yaml and fly/*.toml against the schema and the platforms' documented fields (Tests/Peers/deploy_check.py),
     /// with the health paths each role really serves, found by asking the running roles.
     @Test func renderAndFlyFilesAgreeWithTheSchemaAndTheRoles() async throws {

@@ -133,6 +133,20 @@ struct StoreContractTests {
         await #expect(throws: StoreError.self) { try await store.findOne(Item.self, in: "items", where: .equal("email') OR 1=1 --", .string("x"))) }
     }
 
+    /// A NUL inside a bound value is part of the value: "ann@example.com\u{0}x" is not "ann@example.com" (SQLite
+    /// binds with the byte length, never up to the first NUL), and a document's text with NULs reads back whole.
+    @Test(arguments: engines) func nulBytesAreNeverTruncated(engine: String) async throws {
+        let store = try await makeStore(engine)
+        var item = self.item(7)
+        try await store.insert(item, into: "items")
+        #expect(try await store.findOne(Item.self, in: "items", where: .equal("email", .string(item.email + "\u{0}x"))) == nil)
+        #expect(try await store.findOne(Item.self, in: "items", where: .equal("email", .string(item.email)))?.id == item.id)
+        item = self.item(8)
+        item.tags = ["nul\u{0}inside"]
+        try await store.insert(item, into: "items")
+        #expect(try await store.findOne(Item.self, in: "items", where: .equal("id", .string(item.id)))?.tags == ["nul\u{0}inside"])
+    }
+
     @Test func documentIDs() {
         let id = DocumentID.make()
         #expect(DocumentID.isWellFormed(id))
