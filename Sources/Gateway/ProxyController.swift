@@ -63,6 +63,9 @@ struct ProxyController {
     func forward(_ request: Request, context: AppRequestContext, to pool: ServicePool) async throws -> Response {
         let path = request.uri.path
         guard Self.isCanonical(path) else { throw Problem.badRequest("The path may not contain dot segments.") }
+        let limit = self.bodyLimit(path)
+        // Before a slot upstream is taken: a body declared over the route's limit never reaches the service.
+        try Body.checkDeclaredLength(request, limit: limit)
         guard self.concurrency.acquire() else {
             throw Problem.unavailable("The gateway is at its limit of concurrent requests; try again shortly.", retryAfter: 1)
         }
@@ -80,9 +83,6 @@ struct ProxyController {
         if let traceState = request.headers[.tracestate] { headers.append(("tracestate", traceState)) }
         if let host = request.head.authority { headers.append(("X-Forwarded-Host", host)) }
 
-        let limit = self.bodyLimit(path)
-        // Before a slot upstream is taken: a body declared over the route's limit never reaches the service.
-        try Body.checkDeclaredLength(request, limit: limit)
         let declared = request.headers[.contentLength].flatMap(Int.init)
         let hasBody = declared.map { $0 > 0 } ?? (request.headers[.transferEncoding] != nil)
         let query = request.uri.query.map { "?" + $0 } ?? ""
