@@ -6,7 +6,8 @@ import TestSupport
 import Testing
 
 /// Exactly once through crashes: the invoice role is killed with SIGKILL again and again while clients retry keyed
-/// creates; afterwards every client has its answer and the store holds each invoice exactly once.
+/// creates, then keyed payments; afterwards every client has its answer, the store holds each invoice exactly once,
+/// and each paid invoice exactly one payment.
 @Suite("Keyed creates through SIGKILL", .serialized)
 struct CrashTests {
     @Test func everyKeyedCreateLandsExactlyOnce() async throws {
@@ -21,8 +22,8 @@ struct CrashTests {
             // A short lease, so that a retry after a kill resumes soon.
             "IDEMPOTENCY_LEASE_SECONDS": "1",
         ]
-        let current = Mutex<RoleProcess?>(try await RoleProcess(role: "invoice", port: invoicePort, environment: environment))
-        defer { current.withLock { $0?.kill() } }
+        let current = Current(try await RoleProcess(role: "invoice", port: invoicePort, environment: environment))
+        defer { current.process.withLock { $0?.kill() } }
         let token = try TokenService(secret: Array(secret.utf8), issuer: "voice-invoice", audience: "voice-invoice-api", accessTokenLifetime: 900)
             .issueAccessToken(userID: "0123456789abcdef0123456789abcdef", email: nil, name: nil)
         let http = CurlHTTPClient()
@@ -31,16 +32,16 @@ struct CrashTests {
 
         let clients = 8
         let perClient = 30
-        let killing = Atomic<Bool>(true)
+        let killing = Flag()
         // The killer: SIGKILL at random moments, then start again on the same port and store.
         let killer = Task {
             var kills = 0
-            while killing.load(ordering: .relaxed), kills < 12 {
+            while killing.value.load(ordering: .relaxed), kills < 12 {
                 try await Task.sleep(for: .milliseconds(Int.random(in: 150...600)))
-                current.withLock { $0?.kill() }
+                current.process.withLock { $0?.kill() }
                 kills += 1
                 let restarted = try await RoleProcess(role: "invoice", port: invoicePort, environment: environment)
-                current.withLock { $0 = restarted }
+                current.process.withLock { $0 = restarted }
             }
             return kills
         }
@@ -82,9 +83,52 @@ struct CrashTests {
             }
             return try await group.reduce(into: [(key: String, id: String)]()) { $0 += $1 }
         }
-        killing.store(false, ordering: .relaxed)
+        killing.value.store(false, ordering: .relaxed)
         let kills = try await killer.value
         #expect(kills >= 3, "the role was killed only \(kills) times")
+
+        // Payments too: 60 invoices finalized, then paid with keyed payments while the role is killed again.
+        let call = Caller(http: http, base: base, token: token)
+        let paying = Array(answers.prefix(60))
+        for answer in paying {
+            for _ in 0..<200 {
+                let status = await call.send("POST", "/api/invoices/\(answer.id)/finalize")?.status
+                if status == 200 || status == 409 { break }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+        }
+        killing.value.store(true, ordering: .relaxed)
+        let payKiller = Task {
+            var kills = 0
+            while killing.value.load(ordering: .relaxed), kills < 15 {
+                try await Task.sleep(for: .milliseconds(Int.random(in: 60...250)))
+                current.process.withLock { $0?.kill() }
+                kills += 1
+                let restarted = try await RoleProcess(role: "invoice", port: invoicePort, environment: environment)
+                current.process.withLock { $0 = restarted }
+            }
+        }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for slice in stride(from: 0, to: paying.count, by: 10) {
+                group.addTask {
+                    for answer in paying[slice..<min(slice + 10, paying.count)] {
+                        for _ in 0..<400 {
+                            if let reply = await call.send("POST", "/api/invoices/\(answer.id)/payments", key: "pay-\(answer.id)", json: ["amount": 100, "method": "card"]), reply.status == 200 { break }
+                            try await Task.sleep(for: .milliseconds(100))
+                        }
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        killing.value.store(false, ordering: .relaxed)
+        try await payKiller.value
+        for answer in paying {
+            let invoice = await call.send("GET", "/api/invoices/\(answer.id)")
+            let json = invoice.flatMap { try? JSONSerialization.jsonObject(with: Data($0.body)) as? [String: Any] } ?? [:]
+            let payments = json["payments"] as? [[String: Any]] ?? []
+            #expect(payments.count == 1 && payments.first?["amount"] as? Int == 100, "\(answer.key): \(payments.count) payments")
+        }
 
         // Every client got its answer, and the store holds each exactly once, with the id the client was given.
         #expect(answers.count == clients * perClient)
@@ -103,6 +147,37 @@ struct CrashTests {
         #expect(stored.values.reduce(0) { $0 + $1.count } == clients * perClient)
         for answer in answers {
             #expect(stored[answer.key] == [answer.id], "\(answer.key): stored \(stored[answer.key] ?? [])")
+        }
+    }
+
+    /// The invoice process of the moment (the killer replaces it).
+    final class Current: Sendable {
+        let process: Mutex<RoleProcess?>
+        init(_ process: RoleProcess) { self.process = Mutex(process) }
+    }
+
+    /// Whether the killer goes on (shared with its task).
+    final class Flag: Sendable {
+        let value = Atomic<Bool>(true)
+    }
+
+    /// One request with the test's token, nil when the role is down (killed).
+    struct Caller: Sendable {
+        let http: CurlHTTPClient
+        let base: String
+        let token: String
+
+        func send(_ method: String, _ path: String, key: String? = nil, json: [String: any Sendable]? = nil) async -> HTTPClientResponse? {
+            var headers = [("Authorization", "Bearer \(self.token)")]
+            if let key { headers.append(("Idempotency-Key", key)) }
+            var body: [UInt8]?
+            if let json, let data = try? JSONSerialization.data(withJSONObject: json) {
+                body = Array(data)
+                headers.append(("Content-Type", "application/json"))
+            }
+            return try? await self.http.execute(
+                HTTPClientRequest(method: method, url: self.base + path, headers: headers, body: body, timeout: .seconds(5), connectTimeout: .seconds(1))
+            )
         }
     }
 }
