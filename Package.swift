@@ -78,7 +78,11 @@ let package = Package(
         ),
 
         // MARK: Roles: one folder each, the whole surface of a role in one place.
-        .target(name: "Gateway", dependencies: ["ServiceKit", "WireFormat", .product(name: "Metrics", package: "swift-metrics")]),
+        .target(
+            name: "Gateway", dependencies: ["ServiceKit", "WireFormat", .product(name: "Metrics", package: "swift-metrics")],
+            // The public API's OpenAPI document, compiled into the binary (the image ships the binary alone).
+            resources: [.embedInCode("openapi.json")]
+        ),
         .target(name: "Auth", dependencies: ["ServiceKit"]),
         .target(name: "Users", dependencies: ["ServiceKit", "Invoicing"]),
         .target(

@@ -28,6 +28,13 @@ public enum GatewayRole {
             clientURL: settings.clientURL, publishedKeys: publishedKeys
         ).addRoutes(to: router)
         HealthController(upstreams: upstreams, http: http).addRoutes(to: router)
+        // The contract, for client developers and their generators (public, cacheable).
+        router.get("/openapi.json") { _, _ in
+            Response(
+                status: .ok, headers: [.contentType: "application/json; charset=utf-8", .cacheControl: "public, max-age=300"],
+                body: .init(byteBuffer: ByteBuffer(bytes: PackageResources.openapi_json))
+            )
+        }
         ProxyController(
             upstreams: upstreams, http: http, timeout: timeout, longTimeout: settings.upstreamLongTimeout, maximumBodyBytes: settings.maxUploadBytes,
             concurrency: .init(settings.maxConcurrentUpstream)
