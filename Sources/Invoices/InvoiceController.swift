@@ -480,7 +480,7 @@ struct InvoiceController {
         let user = try context.requireUser()
         var invoice = try await self.load(request, context: context, user: user)
         try Self.checkPrecondition(request, invoice)
-        guard invoice.status == .draft else { throw Problem.conflict("Only drafts can be edited; this invoice is \(invoice.status.rawValue).") }
+        do { try invoice.checkEditable() } catch { throw Self.problem(error) }
         let patch = try await Body.decode(PatchInput.self, from: request, limit: Self.jsonLimit)
         try Self.refuseOldDiscountName(patch.discountPercent != nil)
         let original = invoice
@@ -540,8 +540,7 @@ struct InvoiceController {
         try Self.checkDates(invoice)
         // What the client sent back unchanged (GET → PATCH) changes nothing: no new revision, the same ETag.
         if invoice == original { return try Self.respond(original) }
-        invoice.revision += 1
-        invoice.updatedAt = .storeNow
+        invoice.touch(.storeNow)
         guard try await self.invoices.save(invoice, expectedRevision: expected) else {
             throw Problem(.preconditionFailed, detail: "The invoice changed while you edited it; fetch it again.")
         }
@@ -563,18 +562,24 @@ struct InvoiceController {
         return try Self.respond(finalized)
     }
 
-    /// Status-only transitions of finalized invoices.
-    func transition(_ request: Request, context: AppRequestContext, change: (inout Invoice) throws -> Void) async throws -> Response {
+    /// The domain's refusals as the API says them: a wrong state is a 409, a bad value a 422 naming the field.
+    static func problem(_ error: LifecycleError) -> Problem {
+        switch error.kind {
+        case .wrongState: Problem.conflict(error.description)
+        case .invalid(let field): Problem.unprocessable(error.description, errors: [.init(field: field, message: error.description)])
+        }
+    }
+
+    /// Status-only transitions of finalized invoices: the domain's step, then a conditional save.
+    func transition(_ request: Request, context: AppRequestContext, change: (inout Invoice, Date) throws(LifecycleError) -> Void) async throws -> Response {
         let user = try context.requireUser()
         var invoice = try await self.load(request, context: context, user: user)
         try Self.checkPrecondition(request, invoice)
         let expected = invoice.revision
         let original = invoice
-        try change(&invoice)
+        do { try change(&invoice, .storeNow) } catch { throw Self.problem(error) }
         // Nothing to do (a keyed payment already recorded): the invoice as it is, with no new revision.
         if invoice == original { return try Self.respond(invoice) }
-        invoice.revision += 1
-        invoice.updatedAt = .storeNow
         guard try await self.invoices.save(invoice, expectedRevision: expected) else {
             throw Problem.conflict("The invoice changed at the same time; fetch it again.")
         }
@@ -582,22 +587,11 @@ struct InvoiceController {
     }
 
     @Sendable func send(_ request: Request, context: AppRequestContext) async throws -> Response {
-        try await self.transition(request, context: context) { invoice in
-            guard invoice.status == .finalized || invoice.status == .sent else {
-                throw Problem.conflict("Only finalized invoices can be sent; this one is \(invoice.status.rawValue).")
-            }
-            invoice.status = invoice.balance == 0 ? .paid : .sent
-        }
+        try await self.transition(request, context: context) { invoice, now throws(LifecycleError) in try invoice.markSent(at: now) }
     }
 
     @Sendable func void(_ request: Request, context: AppRequestContext) async throws -> Response {
-        try await self.transition(request, context: context) { invoice in
-            guard invoice.status == .finalized || invoice.status == .sent else {
-                throw Problem.conflict("Only finalized or sent invoices can be voided; this one is \(invoice.status.rawValue).")
-            }
-            guard invoice.payments.isEmpty else { throw Problem.conflict("An invoice with payments cannot be voided.") }
-            invoice.status = .void
-        }
+        try await self.transition(request, context: context) { invoice, now throws(LifecycleError) in try invoice.markVoid(at: now) }
     }
 
     struct PaymentInput: Decodable {
@@ -611,26 +605,12 @@ struct InvoiceController {
     @Sendable func pay(_ request: Request, context: AppRequestContext) async throws -> Response {
         let input = try await Body.decode(PaymentInput.self, from: request, limit: Self.paymentLimit)
         let key = IdempotencyMiddleware.current
-        return try await self.transition(request, context: context) { invoice in
-            // A retry of a keyed payment that was recorded before its process died: recorded once, answered again.
-            if let key, invoice.payments.contains(where: { $0.idempotencyKey == key }) { return }
-            guard invoice.status == .finalized || invoice.status == .sent else {
-                throw Problem.conflict("Payments are recorded on finalized or sent invoices; this one is \(invoice.status.rawValue).")
-            }
-            let amount = Money(minorUnits: input.amount.value, currency: invoice.currency)
-            guard amount.minorUnits > 0 else { throw Problem.unprocessable("amount must be positive.", errors: [.init(field: "amount", message: "must be positive")]) }
-            guard amount.minorUnits <= invoice.balance else {
-                throw Problem.unprocessable("amount exceeds the balance of \(invoice.money(invoice.balance).formatted).", errors: [.init(field: "amount", message: "exceeds the balance")])
-            }
-            let method = String((input.method ?? "other").prefix(50))
-            invoice.payments.append(Payment(id: DocumentID.make(), amount: amount.minorUnits, date: input.date ?? CalendarDate(Date()), method: method, recordedAt: .storeNow, idempotencyKey: key))
-            // amount ≤ balance = total − amountPaid, so neither can overflow; checked all the same (stored values).
-            let (paid, overflow) = invoice.amountPaid.addingReportingOverflow(amount.minorUnits)
-            let (balance, underflow) = invoice.total.subtractingReportingOverflow(paid)
-            guard !overflow, !underflow else { throw Problem.unprocessable("The amounts are too large.") }
-            invoice.amountPaid = paid
-            invoice.balance = balance
-            if invoice.balance == 0 { invoice.status = .paid }
+        return try await self.transition(request, context: context) { invoice, now throws(LifecycleError) in
+            // A retry of a keyed payment that was recorded before its process died is recorded once, answered again.
+            try invoice.recordPayment(
+                amount: input.amount.value, date: input.date ?? CalendarDate(now), method: input.method ?? "other", id: DocumentID.make(), idempotencyKey: key,
+                at: now
+            )
         }
     }
 

@@ -42,20 +42,10 @@ struct InvoiceRepository: Sendable {
                 where: .and([.equal("ownerId", .string(draft.ownerId)), .equal("numberYear", .int(Int64(year)))]),
                 sort: [SortField("numberSequence", descending: true)], limit: 1
             ).first
-            let sequence = (last?.numberSequence ?? 0) + 1
-            var finalized = draft
-            finalized.status = .finalized
-            finalized.number = "\(profile.invoicePrefix)-\(year)-" + String(format: "%04lld", sequence)
-            finalized.numberYear = year
-            finalized.numberSequence = sequence
-            // The sender and the paper as of today: the finalized invoice is what was sent, frozen.
-            finalized.from = profile.asSender
-            finalized.paperSize = profile.paperSize
-            if finalized.terms == nil { finalized.terms = profile.defaultTerms }
-            try finalized.recompute()  // the search text now includes the number
-            finalized.finalizedAt = now
-            finalized.updatedAt = now
-            finalized.revision += 1
+            let finalized: Invoice
+            do { finalized = try draft.finalized(sequence: try InvoiceNumbering.next(after: last?.numberSequence), year: year, profile: profile, at: now) } catch {
+                throw Problem(.conflict, detail: error.description)
+            }
             do {
                 let replaced = try await self.store.replaceOne(
                     finalized, in: Self.invoices,
