@@ -34,17 +34,20 @@ struct CrashTests {
         let perClient = 30
         let killing = Flag()
         // The killer: SIGKILL at random moments, then start again on the same port and store.
-        let killer = Task {
-            var kills = 0
-            while killing.value.load(ordering: .relaxed), kills < 12 {
-                try await Task.sleep(for: .milliseconds(Int.random(in: 150...600)))
-                current.process.withLock { $0?.kill() }
-                kills += 1
-                let restarted = try await RoleProcess(role: "invoice", port: invoicePort, environment: environment)
-                current.process.withLock { $0 = restarted }
+        func killer(most: Int, pause: ClosedRange<Int>) -> Task<Int, any Error> {
+            Task {
+                var kills = 0
+                while killing.value.load(ordering: .relaxed), kills < most {
+                    try await Task.sleep(for: .milliseconds(Int.random(in: pause)))
+                    current.process.withLock { $0?.kill() }
+                    kills += 1
+                    let restarted = try await RoleProcess(role: "invoice", port: invoicePort, environment: environment)
+                    current.process.withLock { $0 = restarted }
+                }
+                return kills
             }
-            return kills
         }
+        let createKiller = killer(most: 12, pause: 150...600)
         let answers = try await withThrowingTaskGroup(of: [(key: String, id: String)].self) { group in
             for client in 0..<clients {
                 group.addTask {
@@ -84,7 +87,7 @@ struct CrashTests {
             return try await group.reduce(into: [(key: String, id: String)]()) { $0 += $1 }
         }
         killing.value.store(false, ordering: .relaxed)
-        let kills = try await killer.value
+        let kills = try await createKiller.value
         #expect(kills >= 3, "the role was killed only \(kills) times")
 
         // Payments too: 60 invoices finalized, then paid with keyed payments while the role is killed again.
@@ -98,16 +101,7 @@ struct CrashTests {
             }
         }
         killing.value.store(true, ordering: .relaxed)
-        let payKiller = Task {
-            var kills = 0
-            while killing.value.load(ordering: .relaxed), kills < 15 {
-                try await Task.sleep(for: .milliseconds(Int.random(in: 60...250)))
-                current.process.withLock { $0?.kill() }
-                kills += 1
-                let restarted = try await RoleProcess(role: "invoice", port: invoicePort, environment: environment)
-                current.process.withLock { $0 = restarted }
-            }
-        }
+        let payKiller = killer(most: 15, pause: 60...250)
         try await withThrowingTaskGroup(of: Void.self) { group in
             for slice in stride(from: 0, to: paying.count, by: 10) {
                 group.addTask {
@@ -122,7 +116,7 @@ struct CrashTests {
             try await group.waitForAll()
         }
         killing.value.store(false, ordering: .relaxed)
-        try await payKiller.value
+        _ = try await payKiller.value
         for answer in paying {
             let invoice = await call.send("GET", "/api/invoices/\(answer.id)")
             let json = invoice.flatMap { try? JSONSerialization.jsonObject(with: Data($0.body)) as? [String: Any] } ?? [:]
