@@ -79,22 +79,26 @@ let package = Package(
 
         // MARK: Roles: one folder each, the whole surface of a role in one place.
         .target(
-            name: "Gateway", dependencies: ["ServiceKit", "WireFormat", .product(name: "Metrics", package: "swift-metrics")],
+            name: "Gateway",
+            dependencies: ["ServiceKit", "WireFormat", "JWT", "OpenSSLSupport", "HTTPClient", .product(name: "Hummingbird", package: "hummingbird"), .product(name: "HTTPTypes", package: "swift-http-types"), .product(name: "Logging", package: "swift-log"), .product(name: "Metrics", package: "swift-metrics")],
             // The public API's OpenAPI document, compiled into the binary (the image ships the binary alone).
             resources: [.embedInCode("openapi.json")]
         ),
-        .target(name: "Auth", dependencies: ["ServiceKit"]),
-        .target(name: "Users", dependencies: ["ServiceKit", "Invoicing"]),
+        .target(name: "Auth", dependencies: ["ServiceKit", "WireFormat", "OpenSSLSupport", "Storage", "HTTPClient", .product(name: "Hummingbird", package: "hummingbird"), .product(name: "HTTPTypes", package: "swift-http-types"), .product(name: "Logging", package: "swift-log"), .product(name: "NIOPosix", package: "swift-nio")]),
+        .target(name: "Users", dependencies: ["ServiceKit", "Invoicing", "Storage", "HTTPClient", .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Logging", package: "swift-log")]),
         .target(
             name: "Invoices",
-            dependencies: ["ServiceKit", "Invoicing", "PDF", "AIProvider", "OpenSSLSupport", "WireFormat"]
+            dependencies: [
+                "ServiceKit", "Invoicing", "PDF", "AIProvider", "OpenSSLSupport", "WireFormat", "Storage", "HTTPClient", .product(name: "Hummingbird", package: "hummingbird"), .product(name: "HTTPTypes", package: "swift-http-types"), .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
         ),
 
         // MARK: The one executable.
         .executableTarget(
             name: "VoiceInvoice",
             dependencies: [
-                "Gateway", "Auth", "Users", "Invoices", "ServiceKit",
+                "Gateway", "Auth", "Users", "Invoices", "ServiceKit", "JWT", "OpenSSLSupport", "HTTPClient", .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]

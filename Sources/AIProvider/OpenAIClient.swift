@@ -130,7 +130,7 @@ public struct OpenAIClient: Sendable {
         case parts([ByteBuffer])
     }
 
-    func send(path: String, contentType: String, body: RequestBody) async throws -> HTTPClientResponse {
+    func send(path: String, contentType: String, body: RequestBody) async throws -> CurlResponse {
         let endpoint = path.hasPrefix("/audio") ? "transcriptions" : "chat_completions"
         let start = ContinuousClock.now
         do {
@@ -150,16 +150,16 @@ public struct OpenAIClient: Sendable {
 
     /// One attempt: bytes as the request body, or parts streamed through an `UploadStream` (a new one per attempt,
     /// over the same buffers).
-    func attempt(path: String, contentType: String, body: RequestBody) async throws -> HTTPClientResponse {
+    func attempt(path: String, contentType: String, body: RequestBody) async throws -> CurlResponse {
         let headers = [("Authorization", "Bearer \(self.configuration.apiKey)"), ("Content-Type", contentType), ("Accept", "application/json")]
         let url = self.configuration.baseURL + path
         switch body {
         case .bytes(let bytes):
-            return try await self.http.execute(HTTPClientRequest(method: "POST", url: url, headers: headers, body: bytes, timeout: self.configuration.timeout))
+            return try await self.http.execute(CurlRequest(method: "POST", url: url, headers: headers, body: bytes, timeout: self.configuration.timeout))
         case .parts(let parts):
             let upload = UploadStream()
             let length = parts.reduce(0) { $0 + $1.readableBytes }
-            return try await withThrowingTaskGroup(of: HTTPClientResponse?.self) { group in
+            return try await withThrowingTaskGroup(of: CurlResponse?.self) { group in
                 group.addTask {
                     for part in parts { await upload.write(part) }
                     upload.finish()
@@ -167,10 +167,10 @@ public struct OpenAIClient: Sendable {
                 }
                 group.addTask {
                     try await self.http.execute(
-                        HTTPClientRequest(method: "POST", url: url, headers: headers, timeout: self.configuration.timeout, upload: upload, uploadLength: length)
+                        CurlRequest(method: "POST", url: url, headers: headers, timeout: self.configuration.timeout, upload: upload, uploadLength: length)
                     )
                 }
-                var response: HTTPClientResponse?
+                var response: CurlResponse?
                 do {
                     while let next = try await group.next() { if let next { response = next } }
                 } catch {
@@ -183,10 +183,10 @@ public struct OpenAIClient: Sendable {
         }
     }
 
-    func sendWithRetries(path: String, contentType: String, body: RequestBody) async throws -> HTTPClientResponse {
+    func sendWithRetries(path: String, contentType: String, body: RequestBody) async throws -> CurlResponse {
         var attempt = 0
         while true {
-            let outcome: Result<HTTPClientResponse, any Error>
+            let outcome: Result<CurlResponse, any Error>
             do {
                 outcome = .success(try await self.attempt(path: path, contentType: contentType, body: body))
             } catch {

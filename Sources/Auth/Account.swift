@@ -1,5 +1,6 @@
 import Foundation
 import ServiceKit
+import Storage
 
 /// A sign-in account, owned by the auth role (collection `accounts`).
 struct Account: StoredDocument, Equatable {

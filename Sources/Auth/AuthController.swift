@@ -1,5 +1,8 @@
 import Foundation
+import HTTPTypes
+import Hummingbird
 import ServiceKit
+import Storage
 import WireFormat
 
 /// The auth role's whole surface: it owns identities (accounts, password hashes, Google links), refresh-token

@@ -1,5 +1,9 @@
 import Foundation
+import HTTPClient
+import Hummingbird
+import Logging
 import ServiceKit
+import Storage
 
 /// Builds the auth role: accounts, password checks, Google links, refresh-token families, one-time codes.
 public enum AuthRole {
@@ -7,7 +11,7 @@ public enum AuthRole {
 
     /// The router, for in-process tests and for `buildApplication`.
     public static func buildRouter(
-        store: any DocumentStore, hasher: PasswordHasher, tokens: TokenService, refreshFamilyMaxAge: TimeInterval = 90 * 86_400, options: RouterOptions = RouterOptions()
+        store: any DocumentStore, hasher: PasswordHasher, tokens: TokenService, refreshFamilyMaxAge: TimeInterval = 90 * 86_400, options: EdgeOptions = EdgeOptions()
     ) -> Router<AppRequestContext> {
         let router = RoleApplication.makeRouter(role: .auth, store: store, options: options)
         let controller = AuthController(
@@ -27,7 +31,7 @@ public enum AuthRole {
         let store = try StoreFactory.open(settings: settings, role: .auth, logger: logger)
         let http = CurlHTTPClient()
         let tokens = try settings.tokenService(for: .auth, http: http)
-        let router = buildRouter(store: store, hasher: hasher, tokens: tokens, refreshFamilyMaxAge: settings.refreshFamilyMaxAge, options: RouterOptions(settings: settings))
+        let router = buildRouter(store: store, hasher: hasher, tokens: tokens, refreshFamilyMaxAge: settings.refreshFamilyMaxAge, options: EdgeOptions(settings: settings))
         return RoleApplication.make(
             role: .auth, router: router, settings: settings, logger: logger,
             services: [Sweeper("sign-in throttles", logger: logger) { try await SignInThrottle(store: store).sweep() }, ShutdownHook { http.shutdown(); try? await hasher.shutdown() }],

@@ -1,6 +1,7 @@
 import Foundation
 import OpenSSLSupport
 import ServiceKit
+import Storage
 
 /// Guesses per account (OWASP ASVS 2.2.1): the gateway's limits are per address, so a botnet could still try one
 /// password per address against one account. Failed sign-ins are counted per normalised email — known or not, so the

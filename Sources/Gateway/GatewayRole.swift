@@ -1,5 +1,8 @@
 import Foundation
+import HTTPClient
+import Hummingbird
 import JWT
+import Logging
 import Metrics
 import ServiceKit
 
@@ -8,10 +11,10 @@ public enum GatewayRole {
     public static func buildRouter(
         settings: Settings, upstreams: Upstreams, tokens: TokenService, publishedKeys: JWKSet, http: CurlHTTPClient, timeout: Duration
     ) -> Router<AppRequestContext> {
-        let router = RoleApplication.makeRouter(role: .gateway, options: RouterOptions(settings: settings))
+        let router = RoleApplication.makeRouter(role: .gateway, options: EdgeOptions(settings: settings))
         // The edge, in this order (after RoleApplication's request, metrics and canonical-path middleware): CORS answers
         // preflights; rate limits come before any work.
-        if !settings.corsOrigins.isEmpty { router.add(middleware: CORSMiddleware(origins: Set(settings.corsOrigins))) }
+        if !settings.corsOrigins.isEmpty { router.add(middleware: CORSPolicyMiddleware(origins: Set(settings.corsOrigins))) }
         let maximumKeys = settings.rateLimitMaxKeys
         router.add(
             middleware: RateLimitMiddleware(
@@ -86,7 +89,7 @@ struct HealthController {
                     let start = ContinuousClock.now
                     // A service is up when one of its instances answers.
                     let ok = (try? await pool.execute(self.http) { base in
-                        HTTPClientRequest(url: base + "/healthz", headers: [("X-Request-Id", context.requestID)], timeout: .seconds(3), connectTimeout: .seconds(2))
+                        CurlRequest(url: base + "/healthz", headers: [("X-Request-Id", context.requestID)], timeout: .seconds(3), connectTimeout: .seconds(2))
                     })?.status == 200
                     let elapsed = ContinuousClock.now - start
                     return (name, ServiceHealth(status: ok ? "ok" : "down", latencyMs: Int(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)))

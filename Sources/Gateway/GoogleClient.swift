@@ -1,4 +1,5 @@
 import Foundation
+import HTTPClient
 import JWT
 import OpenSSLSupport
 import ServiceKit
@@ -60,7 +61,7 @@ struct GoogleClient: Sendable {
         ]
         .map { "\(Self.formEncode($0.0))=\(Self.formEncode($0.1))" }.joined(separator: "&")
         let response = try await self.http.execute(
-            HTTPClientRequest(
+            CurlRequest(
                 method: "POST", url: self.tokenEndpoint, headers: [("Content-Type", "application/x-www-form-urlencoded"), ("Accept", "application/json")],
                 body: Array(form.utf8), timeout: .seconds(10)
             )

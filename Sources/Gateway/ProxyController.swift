@@ -1,4 +1,7 @@
 import Foundation
+import HTTPClient
+import HTTPTypes
+import Hummingbird
 import ServiceKit
 import Synchronization
 
@@ -87,25 +90,25 @@ struct ProxyController {
         let hasBody = declared.map { $0 > 0 } ?? (request.headers[.transferEncoding] != nil)
         let query = request.uri.query.map { "?" + $0 } ?? ""
         let timeout = Self.isSlow(path) ? self.longTimeout : self.timeout
-        let upstream: HTTPClientResponse
+        let upstream: CurlResponse
         if hasBody, declared.map({ $0 > Self.bufferedBodyLimit }) ?? true {
             // A large or unsized body (an audio upload) is streamed to the service as it arrives, through a bounded
             // buffer: memory does not grow with the size of uploads or with how many are trickling in at once.
             let upload = UploadStream()
             let forwarded = headers
             let method = request.method.rawValue
-            upstream = try await withThrowingTaskGroup(of: HTTPClientResponse?.self) { group in
+            upstream = try await withThrowingTaskGroup(of: CurlResponse?.self) { group in
                 group.addTask {
                     try await Body.stream(request, limit: limit, into: upload)
                     return nil
                 }
                 group.addTask {
                     try await pool.execute(self.http) { base in
-                        HTTPClientRequest(method: method, url: base + path + query, headers: forwarded, timeout: timeout, upload: upload, uploadLength: declared)
+                        CurlRequest(method: method, url: base + path + query, headers: forwarded, timeout: timeout, upload: upload, uploadLength: declared)
                     }
                 }
                 // Both must finish; if the client's side fails (413, 408) the upstream transfer is cancelled with it.
-                var response: HTTPClientResponse?
+                var response: CurlResponse?
                 while let next = try await group.next() { if let next { response = next } }
                 guard let response else { throw HTTPClientError(code: .transport, detail: "the upstream transfer ended without a response") }
                 return response
@@ -113,7 +116,7 @@ struct ProxyController {
         } else {
             let body: [UInt8]? = hasBody ? Array(buffer: try await Body.collect(request, limit: limit)) : nil
             upstream = try await pool.execute(self.http) { base in
-                HTTPClientRequest(method: request.method.rawValue, url: base + path + query, headers: headers, body: body, timeout: timeout)
+                CurlRequest(method: request.method.rawValue, url: base + path + query, headers: headers, body: body, timeout: timeout)
             }
         }
 

@@ -1,8 +1,10 @@
 import Foundation
-import WireFormat
+import HTTPTypes
+import Hummingbird
 import JWT
 import ServiceKit
 import Synchronization
+import WireFormat
 
 /// A rate as configured: `RATE_LIMIT_…=300/60` is a bucket of 300 requests refilled over 60 seconds; `0` is no limit.
 public struct RateLimitRule: Sendable, Equatable {

@@ -1,4 +1,7 @@
 import Foundation
+import HTTPClient
+import HTTPTypes
+import Hummingbird
 import JWT
 import OpenSSLSupport
 import ServiceKit
@@ -67,12 +70,12 @@ struct SessionController {
     }
 
     /// Calls an internal endpoint of the auth role with a service token.
-    func callAuth(_ path: String, body: [UInt8], context: AppRequestContext) async throws -> HTTPClientResponse {
+    func callAuth(_ path: String, body: [UInt8], context: AppRequestContext) async throws -> CurlResponse {
         let serviceToken = try self.tokens.issueServiceToken(caller: "gateway")
         return try await self.auth.send("POST", path, bearer: serviceToken, requestID: context.requestID, traceParent: context.outgoingTraceParent, body: body)
     }
 
-    func tokenResponse(from response: HTTPClientResponse, status: HTTPResponse.Status) throws -> Response {
+    func tokenResponse(from response: CurlResponse, status: HTTPResponse.Status) throws -> Response {
         let grant = try ServiceClient.decode(Grant.self, from: response)
         let accessToken = try self.tokens.issueAccessToken(userID: grant.user.id, email: grant.user.email, name: grant.user.name)
         return try Body.json(
@@ -86,7 +89,7 @@ struct SessionController {
 
     /// The auth role's problem documents (401, 409, 422, …) are already what the client should see; anything else
     /// from it is the gateway's 502.
-    func passThroughProblem(_ response: HTTPClientResponse, context: AppRequestContext) throws -> Response {
+    func passThroughProblem(_ response: CurlResponse, context: AppRequestContext) throws -> Response {
         // 503 (the auth role's database is away) passes through too, with its Retry-After.
         guard (400..<500).contains(response.status) && response.status != 404 || response.status == 503 else {
             context.logger.error("auth role failed", metadata: ["status": .stringConvertible(response.status)])
@@ -263,8 +266,4 @@ struct SessionController {
             return fail("server_error", "\(error)")
         }
     }
-}
-
-extension HTTPField.Name {
-    static let referrerPolicy = HTTPField.Name("Referrer-Policy")!
 }

@@ -5,7 +5,7 @@ import Synchronization
 
 /// An outbound HTTP request: a body held whole (`body`), or one streamed while it is sent (`upload`, with its length
 /// when known; chunked otherwise).
-public struct HTTPClientRequest: Sendable {
+public struct CurlRequest: Sendable {
     public var method: String
     public var url: String
     public var headers: [(name: String, value: String)]
@@ -32,7 +32,7 @@ public struct HTTPClientRequest: Sendable {
     }
 }
 
-public struct HTTPClientResponse: Sendable {
+public struct CurlResponse: Sendable {
     public var status: Int
     public var headers: [(name: String, value: String)]
     /// The body as received: curl writes straight into this buffer, and a proxy hands it on as it is (a PDF is held
@@ -106,13 +106,13 @@ public final class CurlHTTPClient: Sendable {
         curl_multi_wakeup(self.multi.pointer)
     }
 
-    public func execute(_ request: HTTPClientRequest) async throws -> HTTPClientResponse {
+    public func execute(_ request: CurlRequest) async throws -> CurlResponse {
         let id = self.shared.withLock { state -> UInt64 in
             state.nextID &+= 1
             return state.nextID
         }
         return try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<HTTPClientResponse, any Error>) in
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<CurlResponse, any Error>) in
                 let transfer = Transfer(id: id, request: request, limit: self.maximumResponseBytes, continuation: continuation)
                 // curl_easy_pause may only be called on the thread driving the transfer: the stream asks the driver.
                 request.upload?.state.withLock { state in
@@ -222,17 +222,17 @@ private enum CurlGlobal {
 /// Touched only by the driver thread after it is enqueued.
 private final class Transfer: @unchecked Sendable {
     let id: UInt64
-    let request: HTTPClientRequest
+    let request: CurlRequest
     let limit: Int
     let easy: UnsafeMutableRawPointer
-    private var continuation: CheckedContinuation<HTTPClientResponse, any Error>?
+    private var continuation: CheckedContinuation<CurlResponse, any Error>?
     private var headerList: UnsafeMutablePointer<curl_slist>?
     private var requestBody: UnsafeMutableRawBufferPointer?
     var responseBody = ByteBuffer()
     var responseHeaders: [(name: String, value: String)] = []
     var tooLarge = false
 
-    init(id: UInt64, request: HTTPClientRequest, limit: Int, continuation: CheckedContinuation<HTTPClientResponse, any Error>) {
+    init(id: UInt64, request: CurlRequest, limit: Int, continuation: CheckedContinuation<CurlResponse, any Error>) {
         self.id = id
         self.request = request
         self.limit = limit
@@ -350,7 +350,7 @@ private final class Transfer: @unchecked Sendable {
         case CURLE_OK:
             var status: Int = 0
             ccurl_getinfo_long(self.easy, CURLINFO_RESPONSE_CODE, &status)
-            self.finish(.success(HTTPClientResponse(status: status, headers: self.responseHeaders, buffer: self.responseBody)))
+            self.finish(.success(CurlResponse(status: status, headers: self.responseHeaders, buffer: self.responseBody)))
         case CURLE_COULDNT_CONNECT, CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_RESOLVE_PROXY:
             self.finish(.failure(HTTPClientError(code: .connectFailed, detail: String(cString: curl_easy_strerror(result)))))
         case CURLE_OPERATION_TIMEDOUT:
@@ -362,7 +362,7 @@ private final class Transfer: @unchecked Sendable {
         }
     }
 
-    func finish(_ result: Result<HTTPClientResponse, any Error>) {
+    func finish(_ result: Result<CurlResponse, any Error>) {
         // The transfer is over: a producer still feeding its upload (the service answered early) must not wait forever.
         self.request.upload?.fail()
         self.continuation?.resume(with: result)

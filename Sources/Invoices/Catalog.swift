@@ -1,6 +1,9 @@
 import Foundation
+import Hummingbird
 import Invoicing
+import Logging
 import ServiceKit
+import Storage
 
 /// A service the user has billed, with the rate last charged: the "common services" memory. Updated whenever an
 /// invoice is created, listed and deleted one by one, and given to extraction (and transcription) as vocabulary.

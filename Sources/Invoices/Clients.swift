@@ -1,7 +1,9 @@
 import Foundation
+import Hummingbird
 import Invoicing
 import OpenSSLSupport
 import ServiceKit
+import Storage
 
 /// An address-book entry: who a user bills, under which names, with which defaults. It is also the "frequent clients"
 /// memory: an invoice for a name the book does not know adds the client, and every invoice bumps `invoiceCount` and

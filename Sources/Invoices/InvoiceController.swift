@@ -1,8 +1,11 @@
-import Foundation
-import Invoicing
 import AIProvider
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Invoicing
 import PDF
 import ServiceKit
+import Storage
 import WireFormat
 
 /// The invoice role's whole surface (bearer access token on every route; every query is scoped to the token's user;

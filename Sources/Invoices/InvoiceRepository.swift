@@ -2,6 +2,7 @@ import Foundation
 import Invoicing
 import OpenSSLSupport
 import ServiceKit
+import Storage
 
 /// A stored invoice: the domain value plus the store's id.
 extension Invoice: StoredDocument {}

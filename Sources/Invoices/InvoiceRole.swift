@@ -1,8 +1,12 @@
-import Foundation
 import AIProvider
+import Foundation
+import HTTPClient
+import Hummingbird
 import Invoicing
+import Logging
 import PDF
 import ServiceKit
+import Storage
 
 /// Builds the invoice role.
 public enum InvoiceRole {
@@ -11,7 +15,7 @@ public enum InvoiceRole {
     public static func buildRouter(
         store: any DocumentStore, tokens: TokenService, userService: ServiceClient, renderer: InvoicePDFRenderer,
         extractor: any InvoiceExtractor = RuleBasedExtractor(), transcriber: OpenAIClient? = nil, maximumAudioBytes: Int = 25 * 1024 * 1024,
-        maximumTranscriptCharacters: Int = 10_000, idempotencyLease: TimeInterval = 60, options: RouterOptions = RouterOptions()
+        maximumTranscriptCharacters: Int = 10_000, idempotencyLease: TimeInterval = 60, options: EdgeOptions = EdgeOptions()
     ) -> Router<AppRequestContext> {
         let router = RoleApplication.makeRouter(role: .invoice, store: store, options: options)
         let memory = BusinessMemory(clients: ClientRepository(store: store), catalog: CatalogRepository(store: store))
@@ -50,7 +54,7 @@ public enum InvoiceRole {
         let router = buildRouter(
             store: store, tokens: try settings.tokenService(for: .invoice, http: http), userService: ServiceClient(pool: userService, http: http, timeout: settings.upstreamTimeout),
             renderer: renderer, extractor: extractor, transcriber: provider, maximumAudioBytes: settings.maxAudioBytes,
-            maximumTranscriptCharacters: settings.maxTranscriptCharacters, idempotencyLease: settings.idempotencyLease, options: RouterOptions(settings: settings)
+            maximumTranscriptCharacters: settings.maxTranscriptCharacters, idempotencyLease: settings.idempotencyLease, options: EdgeOptions(settings: settings)
         )
         return RoleApplication.make(
             role: .invoice, router: router, settings: settings, logger: logger,

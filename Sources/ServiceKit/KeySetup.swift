@@ -148,7 +148,7 @@ public struct JWKSFetcher: Sendable {
     }
 
     @Sendable public func fetch() async throws -> JWKSet {
-        let response = try await self.http.execute(HTTPClientRequest(url: self.url, headers: [("Accept", "application/json")], timeout: .seconds(5), connectTimeout: .seconds(2)))
+        let response = try await self.http.execute(CurlRequest(url: self.url, headers: [("Accept", "application/json")], timeout: .seconds(5), connectTimeout: .seconds(2)))
         guard response.status == 200 else { throw HTTPClientError(code: .transport, detail: "JWKS fetch answered \(response.status)") }
         return try JSONDecoder().decode(JWKSet.self, from: Data(response.body))
     }

@@ -1,9 +1,11 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import Metrics
 import NIOCore
 import OpenSSLSupport
 import Prometheus
+import Storage
 import Synchronization
 import W3CTraceContext
 

@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import Logging
 
@@ -89,13 +90,10 @@ public struct RequestMiddleware: RouterMiddleware {
     }
 }
 
+// X-Content-Type-Options, Strict-Transport-Security, traceparent and tracestate are HTTPTypes' own names.
 extension HTTPField.Name {
-    public static let xContentTypeOptions = HTTPField.Name("X-Content-Type-Options")!
-    public static let strictTransportSecurity = HTTPField.Name("Strict-Transport-Security")!
     public static let referrerPolicy = HTTPField.Name("Referrer-Policy")!
     public static let xFrameOptions = HTTPField.Name("X-Frame-Options")!
-    public static let traceparent = HTTPField.Name("traceparent")!
-    public static let tracestate = HTTPField.Name("tracestate")!
 }
 
 extension StringProtocol {

@@ -3,9 +3,10 @@ import Hummingbird
 import Logging
 import NIOCore
 import ServiceLifecycle
+import Storage
 
 /// What the edge of every role is configured with (from `Settings`; tests use the defaults).
-public struct RouterOptions: Sendable {
+public struct EdgeOptions: Sendable {
     public var trustProxy: TrustProxy
     public var metricsToken: String?
     public var bodyReadTimeout: Duration
@@ -25,7 +26,7 @@ public struct RouterOptions: Sendable {
 public enum RoleApplication {
     /// A router with the request middleware installed (so unknown routes and errors are problem+json too) and the
     /// liveness route every role answers.
-    public static func makeRouter(role: Role, store: (any DocumentStore)? = nil, options: RouterOptions = RouterOptions()) -> Router<AppRequestContext> {
+    public static func makeRouter(role: Role, store: (any DocumentStore)? = nil, options: EdgeOptions = EdgeOptions()) -> Router<AppRequestContext> {
         let router = Router(context: AppRequestContext.self)
         router.add(middleware: RequestMiddleware(role: role.rawValue, trustProxy: options.trustProxy, bodyReadTimeout: options.bodyReadTimeout))
         // Requests by route template, method and status, with latency histograms (Hummingbird's middleware, exported

@@ -66,7 +66,7 @@ public final class ServicePool: Sendable {
     }
 
     /// Sends the request `make` builds for an instance's base URL, moving on when an instance refuses the connection.
-    public func execute(_ http: CurlHTTPClient, _ make: (String) -> HTTPClientRequest) async throws -> HTTPClientResponse {
+    public func execute(_ http: CurlHTTPClient, _ make: (String) -> CurlRequest) async throws -> CurlResponse {
         var lastError: (any Error)?
         let start = ContinuousClock.now
         for index in self.order() {

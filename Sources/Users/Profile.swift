@@ -1,6 +1,7 @@
 import Foundation
 import Invoicing
 import ServiceKit
+import Storage
 
 /// A user's business profile, owned by the user role (collection `profiles`, one document per user, id = user id).
 struct StoredProfile: StoredDocument, Equatable {

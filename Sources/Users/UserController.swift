@@ -1,6 +1,10 @@
 import Foundation
+import HTTPClient
+import Hummingbird
 import Invoicing
+import Logging
 import ServiceKit
+import Storage
 
 /// The user role's whole surface: the signed-in user's business profile.
 /// `GET /api/users/me` and `PATCH /api/users/me` (bearer access token; the user is the token's `sub`).
@@ -36,7 +40,7 @@ struct UserController {
 public enum UserRole {
     public static let collections = ProfileRepository.collections
 
-    public static func buildRouter(store: any DocumentStore, tokens: TokenService, options: RouterOptions = RouterOptions()) -> Router<AppRequestContext> {
+    public static func buildRouter(store: any DocumentStore, tokens: TokenService, options: EdgeOptions = EdgeOptions()) -> Router<AppRequestContext> {
         let router = RoleApplication.makeRouter(role: .user, store: store, options: options)
         router.addRoutes(UserController(profiles: ProfileRepository(store: store), tokens: tokens).endpoints, atPath: "/api/users")
         return router
@@ -48,7 +52,7 @@ public enum UserRole {
         try settings.validate(for: .user)
         let store = try StoreFactory.open(settings: settings, role: .user, logger: logger)
         let http = CurlHTTPClient()
-        let router = buildRouter(store: store, tokens: try settings.tokenService(for: .user, http: http), options: RouterOptions(settings: settings))
+        let router = buildRouter(store: store, tokens: try settings.tokenService(for: .user, http: http), options: EdgeOptions(settings: settings))
         return RoleApplication.make(
             role: .user, router: router, settings: settings, logger: logger, services: [ShutdownHook { http.shutdown() }],
             beforeServerStarts: [{ try await store.prepare(collections) }],

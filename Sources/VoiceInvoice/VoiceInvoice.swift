@@ -4,6 +4,7 @@ import Foundation
 import Gateway
 import HTTPClient
 import Invoices
+import Logging
 import OpenSSLSupport
 import PDF
 import ServiceKit

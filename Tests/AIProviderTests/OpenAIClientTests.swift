@@ -28,7 +28,7 @@ struct OpenAIClientTests {
 
     func script(_ peer: PeerProcess, _ http: CurlHTTPClient, _ body: [String: Any]) async throws {
         let response = try await http.execute(
-            HTTPClientRequest(method: "POST", url: peer.baseURL + "/test/script", headers: [("Content-Type", "application/json")], body: Array(try JSONSerialization.data(withJSONObject: body)))
+            CurlRequest(method: "POST", url: peer.baseURL + "/test/script", headers: [("Content-Type", "application/json")], body: Array(try JSONSerialization.data(withJSONObject: body)))
         )
         #expect(response.status == 200)
     }
@@ -57,7 +57,7 @@ struct OpenAIClientTests {
             #expect(extracted.confidence.taxRate == 0.4)
             #expect(extracted.confidence.dates == nil)
 
-            let seen = try JSONSerialization.jsonObject(with: Data(try await http.execute(HTTPClientRequest(url: peer.baseURL + "/test/requests")).body)) as? [[String: Any]]
+            let seen = try JSONSerialization.jsonObject(with: Data(try await http.execute(CurlRequest(url: peer.baseURL + "/test/requests")).body)) as? [[String: Any]]
             #expect(seen?.first?["path"] as? String == "transcriptions")
             #expect(seen?.first?["has_prompt"] as? Bool == true)
             #expect(seen?.first?["bytes"] as? Int == 4096)

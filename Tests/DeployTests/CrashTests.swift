@@ -63,7 +63,7 @@ struct CrashTests {
                             #expect(attempts < 400, "\(key) never got an answer")
                             if attempts >= 400 { break }
                             let response = try? await http.execute(
-                                HTTPClientRequest(
+                                CurlRequest(
                                     method: "POST", url: base + "/api/invoices",
                                     headers: [("Authorization", "Bearer \(token)"), ("Content-Type", "application/json"), ("Idempotency-Key", key)], body: Array(body),
                                     timeout: .seconds(5), connectTimeout: .seconds(1)
@@ -130,7 +130,7 @@ struct CrashTests {
         var cursor: String?
         repeat {
             let page = try await http.execute(
-                HTTPClientRequest(url: base + "/api/invoices?limit=100" + (cursor.map { "&cursor=\($0)" } ?? ""), headers: [("Authorization", "Bearer \(token)")])
+                CurlRequest(url: base + "/api/invoices?limit=100" + (cursor.map { "&cursor=\($0)" } ?? ""), headers: [("Authorization", "Bearer \(token)")])
             )
             let json = try #require(try JSONSerialization.jsonObject(with: Data(page.body)) as? [String: Any])
             for item in json["items"] as? [[String: Any]] ?? [] {
@@ -161,7 +161,7 @@ struct CrashTests {
         let base: String
         let token: String
 
-        func send(_ method: String, _ path: String, key: String? = nil, json: [String: any Sendable]? = nil) async -> HTTPClientResponse? {
+        func send(_ method: String, _ path: String, key: String? = nil, json: [String: any Sendable]? = nil) async -> CurlResponse? {
             var headers = [("Authorization", "Bearer \(self.token)")]
             if let key { headers.append(("Idempotency-Key", key)) }
             var body: [UInt8]?
@@ -170,7 +170,7 @@ struct CrashTests {
                 headers.append(("Content-Type", "application/json"))
             }
             return try? await self.http.execute(
-                HTTPClientRequest(method: method, url: self.base + path, headers: headers, body: body, timeout: .seconds(5), connectTimeout: .seconds(1))
+                CurlRequest(method: method, url: self.base + path, headers: headers, body: body, timeout: .seconds(5), connectTimeout: .seconds(1))
             )
         }
     }

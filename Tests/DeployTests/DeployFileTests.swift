@@ -97,7 +97,7 @@ struct DeployFileTests {
             let process = try await RoleProcess(role: role.rawValue, port: port, environment: environment)
             var served: [String] = []
             for path in ["/healthz", "/readyz", "/health", "/"] {
-                if (try? await http.execute(HTTPClientRequest(url: process.baseURL + path)))?.status == 200 { served.append(path) }
+                if (try? await http.execute(CurlRequest(url: process.baseURL + path)))?.status == 200 { served.append(path) }
             }
             healthPaths[role.rawValue] = served
             process.kill()

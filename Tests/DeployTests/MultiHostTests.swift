@@ -15,7 +15,7 @@ struct MultiHostTests {
         var ports: [String: Int]
     }
 
-    static func json(_ response: HTTPClientResponse) -> [String: Any] {
+    static func json(_ response: CurlResponse) -> [String: Any] {
         (try? JSONSerialization.jsonObject(with: Data(response.body))) as? [String: Any] ?? [:]
     }
 
@@ -59,7 +59,7 @@ struct MultiHostTests {
             invoice2.kill()
         }
 
-        func call(_ method: String, _ url: String, token: String? = nil, json: Any? = nil) async throws -> HTTPClientResponse {
+        func call(_ method: String, _ url: String, token: String? = nil, json: Any? = nil) async throws -> CurlResponse {
             var headers: [(name: String, value: String)] = []
             if let token { headers.append(("Authorization", "Bearer \(token)")) }
             var body: [UInt8]?
@@ -67,7 +67,7 @@ struct MultiHostTests {
                 body = Array(try JSONSerialization.data(withJSONObject: json))
                 headers.append(("Content-Type", "application/json"))
             }
-            return try await http.execute(HTTPClientRequest(method: method, url: url, headers: headers, body: body))
+            return try await http.execute(CurlRequest(method: method, url: url, headers: headers, body: body))
         }
 
         // Sign in through the gateway (auth stores the account and the refresh family in MongoDB).
@@ -129,10 +129,10 @@ struct MultiHostTests {
         let token = try TokenService(secret: Array(secret.utf8), issuer: "voice-invoice", audience: "voice-invoice-api", accessTokenLifetime: 900)
             .issueAccessToken(userID: "0123456789abcdef0123456789abcdef", email: nil, name: nil)
         // The provider takes 1.5 s to answer; SIGTERM arrives while the request waits for it.
-        _ = try await http.execute(HTTPClientRequest(method: "POST", url: peer.baseURL + "/test/script", headers: [("Content-Type", "application/json")], body: Array(#"{"delay": 1.5}"#.utf8)))
+        _ = try await http.execute(CurlRequest(method: "POST", url: peer.baseURL + "/test/script", headers: [("Content-Type", "application/json")], body: Array(#"{"delay": 1.5}"#.utf8)))
         let request = Task {
             try await http.execute(
-                HTTPClientRequest(
+                CurlRequest(
                     method: "POST", url: invoice.baseURL + "/api/invoices/transcript",
                     headers: [("Authorization", "Bearer \(token)"), ("Content-Type", "application/json")],
                     body: Array(#"{"transcript": "Bill Acme for 2 hours of design at 50 dollars"}"#.utf8)
@@ -146,7 +146,7 @@ struct MultiHostTests {
         invoice.waitUntilExit()
         #expect(invoice.terminationStatus == 0)
         // Closed for new work.
-        await #expect(throws: (any Error).self) { try await http.execute(HTTPClientRequest(url: invoice.baseURL + "/healthz", connectTimeout: .seconds(1))) }
+        await #expect(throws: (any Error).self) { try await http.execute(CurlRequest(url: invoice.baseURL + "/healthz", connectTimeout: .seconds(1))) }
     }
 
     /// HOST=:: serves IPv6 and IPv4 (Fly's .internal addresses are IPv6).
@@ -157,8 +157,8 @@ struct MultiHostTests {
         let user = try await RoleProcess(
             role: "user", port: port, environment: ["HOST": "::", "JWT_SECRET": String(repeating: "v", count: 40), "DATA_DIR": FileManager.default.temporaryDirectory.appendingPathComponent("v6-\(UUID().uuidString)").path]
         )
-        #expect(try await http.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)/healthz")).status == 200)
-        #expect(try await http.execute(HTTPClientRequest(url: "http://[::1]:\(port)/healthz")).status == 200)
+        #expect(try await http.execute(CurlRequest(url: "http://127.0.0.1:\(port)/healthz")).status == 200)
+        #expect(try await http.execute(CurlRequest(url: "http://[::1]:\(port)/healthz")).status == 200)
         user.kill()
     }
 
@@ -195,13 +195,13 @@ struct MultiHostTests {
             return (Int(line.split(separator: " ").dropFirst().first ?? "0") ?? 0) * 1024
         }
         // Warm up (first connections, allocator pools), then measure.
-        _ = try await http.execute(HTTPClientRequest(url: gateway.baseURL + "/healthz"))
+        _ = try await http.execute(CurlRequest(url: gateway.baseURL + "/healthz"))
         let before = try rss(gateway.pid)
         let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
             for _ in 0..<8 {
                 group.addTask {
                     try await http.execute(
-                        HTTPClientRequest(
+                        CurlRequest(
                             method: "POST", url: gateway.baseURL + "/api/transcriptions",
                             headers: [("Authorization", "Bearer \(token)"), ("Content-Type", "multipart/form-data; boundary=\(boundary)")], body: body,
                             timeout: .seconds(120)

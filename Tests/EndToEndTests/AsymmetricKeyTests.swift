@@ -1,13 +1,14 @@
 import Auth
 import Foundation
 import Gateway
+import HTTPClient
 import Invoices
 import JWT
 import OpenSSLSupport
 import ServiceKit
 import ServiceLifecycle
-import TestSupport
 import Testing
+import TestSupport
 import Users
 
 /// RS256 and ES256 end to end: only the gateway holds the private key; user and invoice verify through JWKS_URL.

@@ -1,7 +1,9 @@
 import Auth
 import Foundation
 import Gateway
+import HTTPClient
 import Invoices
+import Logging
 import ServiceKit
 import ServiceLifecycle
 import TestSupport
@@ -139,7 +141,7 @@ extension Cluster {
         } else if let contentType {
             headers.append(("Content-Type", contentType))
         }
-        let response = try await self.http.execute(HTTPClientRequest(method: method, url: url, headers: headers, body: body))
+        let response = try await self.http.execute(CurlRequest(method: method, url: url, headers: headers, body: body))
         return Reply(status: response.status, headers: response.headers, body: response.body)
     }
 
@@ -147,7 +149,7 @@ extension Cluster {
     func waitUntilClosed(_ base: String) async throws {
         for _ in 0..<100 {
             do {
-                _ = try await self.http.execute(HTTPClientRequest(url: base + "/healthz", timeout: .seconds(1)))
+                _ = try await self.http.execute(CurlRequest(url: base + "/healthz", timeout: .seconds(1)))
             } catch let error as HTTPClientError where error.code == .connectFailed {
                 return
             } catch {}

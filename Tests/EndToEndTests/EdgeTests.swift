@@ -1,9 +1,10 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import ServiceKit
 import Synchronization
-import TestSupport
 import Testing
+import TestSupport
 
 /// The gateway at the edge: CORS, rate limits, proxies, metrics, trace context, slow clients.
 @Suite("The gateway at the edge", .serialized)

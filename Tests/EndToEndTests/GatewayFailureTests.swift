@@ -1,5 +1,7 @@
 import Foundation
 import Gateway
+import HTTPClient
+import Hummingbird
 import JWT
 import ServiceKit
 import ServiceLifecycle

@@ -1,7 +1,8 @@
 import Foundation
+import Hummingbird
 import ServiceKit
-import TestSupport
 import Testing
+import TestSupport
 
 /// Google sign-in, web and mobile, against the Google test peer (Tests/Peers/google_peer.py), which issues real
 /// RS256 ID tokens signed by PyJWT.

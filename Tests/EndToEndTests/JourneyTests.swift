@@ -1,8 +1,9 @@
 import Foundation
+import Hummingbird
 import JWT
 import ServiceKit
-import TestSupport
 import Testing
+import TestSupport
 
 /// The journey through the gateway, with the four roles as separate servers.
 @Suite("End to end through the gateway", .serialized)

@@ -67,7 +67,7 @@ struct CurlHTTPClientTests {
                 upload.finish()
             }
             let response = try await client.execute(
-                HTTPClientRequest(method: "POST", url: base + "/count", upload: upload, uploadLength: declareLength ? chunks * chunk.readableBytes : nil)
+                CurlRequest(method: "POST", url: base + "/count", upload: upload, uploadLength: declareLength ? chunks * chunk.readableBytes : nil)
             )
             await producer.value
             #expect(response.status == 200)
@@ -86,7 +86,7 @@ struct CurlHTTPClientTests {
                 upload.fail()
             }
             await #expect(throws: HTTPClientError.self) {
-                try await client.execute(HTTPClientRequest(method: "POST", url: base + "/count", upload: upload))
+                try await client.execute(CurlRequest(method: "POST", url: base + "/count", upload: upload))
             }
             await producer.value
         }
@@ -96,11 +96,11 @@ struct CurlHTTPClientTests {
         let client = CurlHTTPClient()
         defer { client.shutdown() }
         try await withServer { base in
-            let response = try await client.execute(HTTPClientRequest(url: base + "/hello", headers: [("X-Test", "there")]))
+            let response = try await client.execute(CurlRequest(url: base + "/hello", headers: [("X-Test", "there")]))
             #expect(response.status == 200)
             #expect(String(decoding: response.body, as: UTF8.self) == "hello there")
             let payload = (0..<300_000).map { UInt8($0 % 251) }
-            let echoed = try await client.execute(HTTPClientRequest(method: "POST", url: base + "/echo", body: payload))
+            let echoed = try await client.execute(CurlRequest(method: "POST", url: base + "/echo", body: payload))
             #expect(echoed.status == 201)
             #expect(echoed.body == payload)
             #expect(echoed.header("content-type") == "application/octet-stream")
@@ -113,7 +113,7 @@ struct CurlHTTPClientTests {
         try await withServer { base in
             let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
                 for n in 0..<64 {
-                    group.addTask { try await client.execute(HTTPClientRequest(url: base + "/hello", headers: [("X-Test", "\(n)")])).status }
+                    group.addTask { try await client.execute(CurlRequest(url: base + "/hello", headers: [("X-Test", "\(n)")])).status }
                 }
                 return try await group.reduce(into: []) { $0.append($1) }
             }
@@ -125,7 +125,7 @@ struct CurlHTTPClientTests {
         let client = CurlHTTPClient()
         defer { client.shutdown() }
         try await withServer { base in
-            await #expect { try await client.execute(HTTPClientRequest(url: base + "/slow", timeout: .milliseconds(300))) } throws: {
+            await #expect { try await client.execute(CurlRequest(url: base + "/slow", timeout: .milliseconds(300))) } throws: {
                 ($0 as? HTTPClientError)?.code == .timedOut
             }
         }
@@ -135,7 +135,7 @@ struct CurlHTTPClientTests {
         let client = CurlHTTPClient()
         defer { client.shutdown() }
         // Port 1 on loopback: nothing listens there in the test environment.
-        await #expect { try await client.execute(HTTPClientRequest(url: "http://127.0.0.1:1/")) } throws: {
+        await #expect { try await client.execute(CurlRequest(url: "http://127.0.0.1:1/")) } throws: {
             ($0 as? HTTPClientError)?.code == .connectFailed
         }
     }
@@ -144,7 +144,7 @@ struct CurlHTTPClientTests {
         let client = CurlHTTPClient()
         defer { client.shutdown() }
         try await withServer { base in
-            let task = Task { try await client.execute(HTTPClientRequest(url: base + "/slow")) }
+            let task = Task { try await client.execute(CurlRequest(url: base + "/slow")) }
             try await Task.sleep(for: .milliseconds(200))
             task.cancel()
             // A finished transfer would have returned the response; a CancellationError means curl dropped it.
@@ -156,7 +156,7 @@ struct CurlHTTPClientTests {
         let client = CurlHTTPClient(maximumResponseBytes: 1000)
         defer { client.shutdown() }
         try await withServer { base in
-            await #expect { try await client.execute(HTTPClientRequest(method: "POST", url: base + "/echo", body: Array(repeating: 1, count: 5000))) } throws: {
+            await #expect { try await client.execute(CurlRequest(method: "POST", url: base + "/echo", body: Array(repeating: 1, count: 5000))) } throws: {
                 ($0 as? HTTPClientError)?.code == .responseTooLarge
             }
         }

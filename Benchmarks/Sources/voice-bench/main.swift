@@ -49,7 +49,7 @@ func load(gateway: String, count: Int) async throws {
     defer { http.shutdown() }
     let email = "bench-\(UUID().uuidString.prefix(8))@example.com"
     let registration = try await http.execute(
-        HTTPClientRequest(
+        CurlRequest(
             method: "POST", url: gateway + "/api/auth/register", headers: [("Content-Type", "application/json")],
             body: Array(#"{"email":"\#(email)","password":"correct horse battery","name":"Bench"}"#.utf8)
         )
@@ -61,22 +61,22 @@ func load(gateway: String, count: Int) async throws {
     let multipart = Array("--\(boundary)\r\nContent-Disposition: form-data; name=\"audio\"; filename=\"note.wav\"\r\nContent-Type: audio/wav\r\n\r\n".utf8)
         + wav() + Array("\r\n--\(boundary)--\r\n".utf8)
     let auth = ("Authorization", "Bearer \(token)")
-    let cases: [(String, HTTPClientRequest, Int)] = [
-        ("GET /api/users/me (baseline: gateway + one role)", HTTPClientRequest(url: gateway + "/api/users/me", headers: [auth]), 200),
+    let cases: [(String, CurlRequest, Int)] = [
+        ("GET /api/users/me (baseline: gateway + one role)", CurlRequest(url: gateway + "/api/users/me", headers: [auth]), 200),
         (
             "POST /api/invoices/transcript (offline path)",
-            HTTPClientRequest(
+            CurlRequest(
                 method: "POST", url: gateway + "/api/invoices/transcript", headers: [auth, ("Content-Type", "application/json")],
                 body: Array(#"{"transcript":"Bill Acme for twelve hours of design at 85 dollars, due in two weeks"}"#.utf8)
             ), 201
         ),
         (
             "POST /api/transcriptions (audio → text)",
-            HTTPClientRequest(method: "POST", url: gateway + "/api/transcriptions", headers: [auth, ("Content-Type", "multipart/form-data; boundary=\(boundary)")], body: multipart), 200
+            CurlRequest(method: "POST", url: gateway + "/api/transcriptions", headers: [auth, ("Content-Type", "multipart/form-data; boundary=\(boundary)")], body: multipart), 200
         ),
         (
             "POST /api/invoices/voice (audio → draft)",
-            HTTPClientRequest(method: "POST", url: gateway + "/api/invoices/voice", headers: [auth, ("Content-Type", "multipart/form-data; boundary=\(boundary)")], body: multipart), 201
+            CurlRequest(method: "POST", url: gateway + "/api/invoices/voice", headers: [auth, ("Content-Type", "multipart/form-data; boundary=\(boundary)")], body: multipart), 201
         ),
     ]
     print(String(repeating: " ", count: 52) + "   p50 ms   p90 ms   p99 ms   seq req/s   8-conc req/s")

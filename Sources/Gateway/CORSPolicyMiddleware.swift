@@ -1,4 +1,6 @@
 import Foundation
+import HTTPTypes
+import Hummingbird
 import ServiceKit
 
 /// CORS for the SPAs' origins (`CLIENT_URL`, comma-separated): the request's origin is echoed when it is one of them
@@ -8,7 +10,7 @@ import ServiceKit
 /// Hand-written: Hummingbird's `CORSMiddleware` takes its allowed origins as a variadic argument (`.oneOf("a", "b")`),
 /// which a list read from the environment cannot be passed to, and it answers preflights from any origin with the
 /// allowed methods and headers.
-struct CORSMiddleware: RouterMiddleware {
+struct CORSPolicyMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
     let origins: Set<String>
 
