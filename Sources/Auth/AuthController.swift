@@ -124,11 +124,7 @@ struct AuthController {
         let input = try await Body.decode(CredentialsInput.self, from: request, limit: 16 * 1024)
         let email = Email.normalise(input.email)
         // Too many failures for this address: refused before any scrypt, whether or not the account exists.
-        if let email, let wait = try await self.throttle.wait(for: email) {
-            throw Problem(
-                .tooManyRequests, detail: "Too many failed sign-ins for this address; try again in \(wait) s.", headers: [.retryAfter: String(wait)]
-            )
-        }
+        if let email { try await self.throttle.refuseIfLocked(email) }
         // Unknown email, malformed email, Google-only account and wrong password all take one scrypt and end in the same 401.
         let account: Account? =
             if let email, input.password.utf8.count <= PasswordHasher.maximumBytes {
@@ -215,9 +211,7 @@ struct AuthController {
             if let password = input.password {
                 // Linking with the password: the owner of the account asks for it; the password stays. Guesses
                 // count against the same per-address throttle as sign-ins.
-                if let wait = try await self.throttle.wait(for: email) {
-                    throw Problem(.tooManyRequests, detail: "Too many failed sign-ins for this address; try again in \(wait) s.", headers: [.retryAfter: String(wait)])
-                }
+                try await self.throttle.refuseIfLocked(email)
                 guard password.utf8.count <= PasswordHasher.maximumBytes, try await self.hasher.verify(password, against: existing.passwordHash) else {
                     try await self.throttle.recordFailure(for: email)
                     throw Problem(.unauthorized, detail: "The password is incorrect.")

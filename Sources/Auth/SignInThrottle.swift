@@ -40,6 +40,13 @@ struct SignInThrottle: Sendable {
         return max(1, Int(until.timeIntervalSince(self.now()).rounded(.up)))
     }
 
+    /// A 429 with `Retry-After` while `email` is locked out; nothing otherwise.
+    func refuseIfLocked(_ email: String) async throws {
+        if let wait = try await self.wait(for: email) {
+            throw Problem(.tooManyRequests, detail: "Too many failed sign-ins for this address; try again in \(wait) s.", headers: [.retryAfter: String(wait)])
+        }
+    }
+
     func recordFailure(for email: String) async throws {
         let key = Self.key(email)
         let now = self.now()

@@ -52,9 +52,9 @@ struct ProxyController {
     /// length over it is a 413 at once; an unsized body is cut at it.
     func bodyLimit(_ path: String) -> Int {
         if path.hasSuffix("/voice") || path.hasPrefix("/api/transcriptions") { return self.maximumBodyBytes }
-        if path.hasPrefix("/api/auth/") { return 16 * 1024 }
-        if path.hasSuffix("/payments") { return 4096 }
-        return 256 * 1024
+        if path.hasPrefix("/api/auth/") { return Body.signInLimit }
+        if path.hasSuffix("/payments") { return Body.paymentLimit }
+        return Body.apiJSONLimit
     }
 
     /// Voice and transcription wait on the provider, PDFs on the renderer: they get the long timeout.
@@ -65,7 +65,7 @@ struct ProxyController {
 
     func forward(_ request: Request, context: AppRequestContext, to pool: ServicePool) async throws -> Response {
         let path = request.uri.path
-        guard Self.isCanonical(path) else { throw Problem.badRequest("The path may not contain dot segments.") }
+        // CanonicalPathMiddleware has refused dot segments and every other non-canonical spelling already.
         let limit = self.bodyLimit(path)
         // Before a slot upstream is taken: a body declared over the route's limit never reaches the service.
         try Body.checkDeclaredLength(request, limit: limit)
@@ -146,17 +146,5 @@ struct ProxyController {
         }
 
         func release() { self.inFlight.subtract(1, ordering: .relaxed) }
-    }
-
-    /// False for paths with "." or ".." segments (also percent-encoded), which an upstream or curl might resolve to a
-    /// route the gateway never meant to expose.
-    static func isCanonical(_ path: String) -> Bool {
-        // Fast path: without "." or "%" there can be no dot segment, encoded or not.
-        if !path.utf8.contains(where: { $0 == 46 || $0 == 37 }) { return true }
-        for segment in path.split(separator: "/", omittingEmptySubsequences: false) {
-            let decoded = (String(segment).removingPercentEncoding ?? String(segment))
-            if decoded == "." || decoded == ".." || decoded.contains("/") { return false }
-        }
-        return true
     }
 }

@@ -100,7 +100,7 @@ struct SessionController {
         return Response(status: HTTPResponse.Status(code: response.status), headers: headers, body: .init(byteBuffer: response.buffer))
     }
 
-    static let bodyLimit = 16 * 1024
+    static let bodyLimit = Body.signInLimit
 
     func forwardJSON(_ request: Request, context: AppRequestContext, to path: String, successStatus: HTTPResponse.Status = .ok) async throws -> Response {
         guard let contentType = request.headers[.contentType], HeaderValues.isJSON(contentType) else {

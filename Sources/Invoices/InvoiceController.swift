@@ -35,8 +35,8 @@ struct InvoiceController {
     let store: any DocumentStore
     let idempotencyLease: TimeInterval
 
-    static let jsonLimit = 256 * 1024
-    static let paymentLimit = 4096
+    static let jsonLimit = Body.apiJSONLimit
+    static let paymentLimit = Body.paymentLimit
 
     /// The body limit of each route, known before the body is read (the idempotency middleware applies it too).
     var bodyLimit: @Sendable (String) -> Int {

@@ -3,7 +3,6 @@ import HTTPClient
 import HTTPTypes
 import Hummingbird
 import NIOCore
-import NIOHTTP1
 import Storage
 import WireFormat
 
@@ -12,6 +11,12 @@ public enum Body {
     /// The default limit for JSON bodies.
     public static let defaultJSONLimit = 1024 * 1024
 
+    /// Route body limits the gateway and the services share (the gateway applies them before a slot upstream is
+    /// taken, the service again before it reads): sign-in bodies, payments, and every other JSON body of the API.
+    public static let signInLimit = 16 * 1024
+    public static let paymentLimit = 4096
+    public static let apiJSONLimit = 256 * 1024
+
     /// How long a request body may take to arrive (set per request by `RequestMiddleware` from BODY_READ_TIMEOUT_SECONDS).
     @TaskLocal public static var readTimeout: Duration = .seconds(30)
 
@@ -19,37 +24,23 @@ public enum Body {
     /// (408) a body that has not arrived within `readTimeout`: a client trickling bytes cannot hold a request open.
     public static func collect(_ request: Request, limit: Int) async throws -> ByteBuffer {
         try Self.checkDeclaredLength(request, limit: limit)
-        let timeout = Self.readTimeout
         let body = request.body
-        return try await withThrowingTaskGroup(of: ByteBuffer.self) { group in
-            group.addTask {
-                var buffer = ByteBuffer()
-                for try await chunk in body {
-                    guard buffer.readableBytes + chunk.readableBytes <= limit else {
-                        throw Problem(.contentTooLarge, detail: "The request body may not exceed \(limit) bytes.")
-                    }
-                    var chunk = chunk
-                    buffer.writeBuffer(&chunk)
+        return try await Self.withReadDeadline {
+            var buffer = ByteBuffer()
+            for try await chunk in body {
+                guard buffer.readableBytes + chunk.readableBytes <= limit else {
+                    throw Problem(.contentTooLarge, detail: "The request body may not exceed \(limit) bytes.", headers: [.connection: "close"])
                 }
-                return buffer
+                var chunk = chunk
+                buffer.writeBuffer(&chunk)
             }
-            group.addTask {
-                try await Task.sleep(for: timeout)
-                throw Problem(.requestTimeout, detail: "The request body did not arrive within \(timeout.components.seconds) s.", headers: [.connection: "close"])
-            }
-            // The first to finish wins; leaving the group cancels the other (the reader or the timer).
-            do {
-                guard let buffer = try await group.next() else { throw CancellationError() }
-                group.cancelAll()
-                return buffer
-            } catch {
-                throw Self.framing(error)
-            }
+            return buffer
         }
     }
 
-    /// Runs `read` (which consumes a request body) within `readTimeout`: a 408 when it has not finished by then, and a
-    /// framing error is a 400, as for `collect`.
+    /// Runs `read` (which consumes a request body) within `readTimeout`: a 408 when it has not finished by then. The
+    /// first to finish wins, and leaving the group cancels the other (the reader or the timer). A broken framing
+    /// (`HTTPParserError`) surfaces as it is and `Problem.from` makes it a 400.
     public static func withReadDeadline<T: Sendable>(_ read: @escaping @Sendable () async throws -> T) async throws -> T {
         let timeout = Self.readTimeout
         return try await withThrowingTaskGroup(of: T?.self) { group in
@@ -58,47 +49,30 @@ public enum Body {
                 try await Task.sleep(for: timeout)
                 throw Problem(.requestTimeout, detail: "The request body did not arrive within \(timeout.components.seconds) s.", headers: [.connection: "close"])
             }
-            do {
-                guard let first = try await group.next(), let value = first else { throw CancellationError() }
-                group.cancelAll()
-                return value
-            } catch {
-                group.cancelAll()
-                throw Self.framing(error)
-            }
+            defer { group.cancelAll() }
+            guard let first = try await group.next(), let value = first else { throw CancellationError() }
+            return value
         }
     }
 
     /// Passes the body on as it arrives (a proxied upload): into `upload`, which holds a bounded amount, within
     /// `limit` (413) and `readTimeout` (408), the same rules as `collect` without holding the body.
     public static func stream(_ request: Request, limit: Int, into upload: UploadStream) async throws {
-        do { try Self.checkDeclaredLength(request, limit: limit) } catch {
-            upload.fail()
-            throw error
-        }
-        let timeout = Self.readTimeout
         let body = request.body
         do {
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask {
-                    var total = 0
-                    for try await chunk in body {
-                        total += chunk.readableBytes
-                        guard total <= limit else { throw Problem(.contentTooLarge, detail: "The request body may not exceed \(limit) bytes.") }
-                        await upload.write(chunk)
-                    }
+            try Self.checkDeclaredLength(request, limit: limit)
+            try await Self.withReadDeadline {
+                var total = 0
+                for try await chunk in body {
+                    total += chunk.readableBytes
+                    guard total <= limit else { throw Problem(.contentTooLarge, detail: "The request body may not exceed \(limit) bytes.", headers: [.connection: "close"]) }
+                    await upload.write(chunk)
                 }
-                group.addTask {
-                    try await Task.sleep(for: timeout)
-                    throw Problem(.requestTimeout, detail: "The request body did not arrive within \(timeout.components.seconds) s.", headers: [.connection: "close"])
-                }
-                try await group.next()
-                group.cancelAll()
             }
             upload.finish()
         } catch {
             upload.fail()
-            throw Self.framing(error)
+            throw error
         }
     }
 
@@ -114,13 +88,6 @@ public enum Body {
                 throw Problem(.contentTooLarge, detail: "The request body may not exceed \(limit) bytes.", headers: [.connection: "close"])
             }
         }
-    }
-
-    /// A body whose framing is broken (bad chunk sizes, a connection cut mid-body) is the client's error: a 400, and
-    /// the connection is not reused.
-    static func framing(_ error: any Error) -> any Error {
-        if error is HTTPParserError { return Problem(.badRequest, detail: "The request body is malformed (HTTP framing).", headers: [.connection: "close"]) }
-        return error
     }
 
     /// Decodes a JSON body: 415 for another media type, 413 over `limit`, 400 for malformed JSON, 422 for JSON of

@@ -18,7 +18,8 @@ public struct CanonicalPathMiddleware: RouterMiddleware {
                 detail: "The path must be in canonical form: no empty segments, trailing slash, dot segments or needless percent-encoding."
             )
         }
-        // A GET or HEAD carries no body in this API; one that does is refused here, never forwarded as something else.
+        // GET, HEAD, DELETE and OPTIONS carry no body in this API; one that does is refused here, never forwarded as
+        // something else.
         if request.method == .get || request.method == .head || request.method == .delete || request.method == .options {
             let declared = HeaderValues.declaredLength(request.headers[values: .contentLength])
             if request.headers[.transferEncoding] != nil || (declared != .absent && declared != .length(0)) {

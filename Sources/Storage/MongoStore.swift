@@ -167,7 +167,9 @@ public final class MongoStore: DocumentStore, @unchecked Sendable {
                 guard ok else { throw Self.storeError(error) }
             }
         }
-        self.prepared.withLock { $0.done = true }
+        // Done only if no role added collections meanwhile (the roles of `serve all` share this store and prepare one
+        // after another): an earlier, shorter pass finishing last must not mark a later role's indexes as created.
+        self.prepared.withLock { if $0.specs.count == specs.count { $0.done = true } }
     }
 
     public func insert<D: StoredDocument>(_ document: D, into collection: String) async throws {
