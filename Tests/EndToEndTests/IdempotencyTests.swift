@@ -92,9 +92,17 @@ struct IdempotencyTests {
 
             // While the lease still runs, a retry is told to wait.
             let leased = OpenSSL.sha256Hex(Array("\(userID)\nresume-wait".utf8))
-            try await store.insert(Record(id: leased, userId: userID, requestHash: "x", state: "pending", leaseUntil: Date.storeNow.addingTimeInterval(30), createdAt: .storeNow), into: "idempotency_keys")
+            let sameRequest = OpenSSL.sha256Hex(Array("POST /api/invoices/transcript\n".utf8) + Array(try JSONSerialization.data(withJSONObject: body)))
+            try await store.insert(
+                Record(id: leased, userId: userID, requestHash: sameRequest, state: "pending", leaseUntil: Date.storeNow.addingTimeInterval(30), createdAt: .storeNow),
+                into: "idempotency_keys"
+            )
             let waiting = try await c.call("POST", c.gateway + "/api/invoices/transcript", token: token, json: body, headers: [("Idempotency-Key", "resume-wait")])
-            #expect(waiting.status == 422 || waiting.status == 409)
+            #expect(waiting.status == 409)
+            #expect(Int(waiting.header("retry-after") ?? "") ?? 0 >= 1)
+            // Another body under that key is a 422, whatever the record's state.
+            let other = try await c.call("POST", c.gateway + "/api/invoices/transcript", token: token, json: ["transcript": "Bill Globex for 1 logo at 5 dollars"], headers: [("Idempotency-Key", "resume-wait")])
+            #expect(other.status == 422)
         }
     }
 }
