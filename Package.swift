@@ -26,6 +26,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/swift-otel/swift-w3c-trace-context.git", from: "1.0.0"),
+        // The roles' servers and the internal clients are generated from the OpenAPI documents (scripts/generate-openapi.sh).
+        .package(url: "https://github.com/apple/swift-openapi-runtime.git", from: "1.13.4"),
+        .package(url: "https://github.com/hummingbird-project/swift-openapi-hummingbird.git", from: "2.1.0"),
     ],
     targets: [
         // MARK: C modules (system libraries, found through pkg-config; Debian package names in `providers`).
@@ -74,6 +77,8 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "W3CTraceContext", package: "swift-w3c-trace-context"),
+                .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
+                .product(name: "OpenAPIHummingbird", package: "swift-openapi-hummingbird"),
             ]
         ),
 
@@ -85,12 +90,22 @@ let package = Package(
             resources: [.embedInCode("openapi.json")]
         ),
         .target(name: "Auth", dependencies: ["ServiceKit", "WireFormat", "OpenSSLSupport", "Storage", "HTTPClient", .product(name: "Hummingbird", package: "hummingbird"), .product(name: "HTTPTypes", package: "swift-http-types"), .product(name: "Logging", package: "swift-log"), .product(name: "NIOPosix", package: "swift-nio")]),
-        .target(name: "Users", dependencies: ["ServiceKit", "Invoicing", "Storage", "HTTPClient", .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Logging", package: "swift-log")]),
+        .target(
+            name: "Users",
+            dependencies: [
+                "ServiceKit", "Invoicing", "Storage", "HTTPClient", .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Logging", package: "swift-log"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
+                .product(name: "OpenAPIHummingbird", package: "swift-openapi-hummingbird"),
+            ]
+        ),
         .target(
             name: "Invoices",
             dependencies: [
                 "ServiceKit", "Invoicing", "PDF", "AIProvider", "OpenSSLSupport", "WireFormat", "Storage", "HTTPClient", .product(name: "Hummingbird", package: "hummingbird"), .product(name: "HTTPTypes", package: "swift-http-types"), .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
+                .product(name: "OpenAPIHummingbird", package: "swift-openapi-hummingbird"),
             ]
         ),
 
@@ -131,6 +146,8 @@ let package = Package(
             dependencies: [
                 "Gateway", "Auth", "Users", "Invoices", "ServiceKit", "JWT", "TestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),

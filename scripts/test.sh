@@ -14,6 +14,9 @@ if [ ! -x .venv-peers/bin/python ] || ! cmp -s Tests/Peers/requirements.txt .ven
   cp Tests/Peers/requirements.txt .venv-peers/requirements.txt
 fi
 
+# The roles' generated servers must match the OpenAPI documents they come from (builds the generator once).
+./scripts/generate-openapi.sh --check
+
 start=$(date +%s)
 swift build --build-tests 2>&1 | grep -E "error:|Build complete|Compiling|Building" | grep -vE "^\[[0-9]+/[0-9]+\] Compiling" || true
 built=$(date +%s)

@@ -97,22 +97,36 @@ struct ProxyController {
             let upload = UploadStream()
             let forwarded = headers
             let method = request.method.rawValue
-            upstream = try await withThrowingTaskGroup(of: CurlResponse?.self) { group in
+            // Each side reports apart (nil response: the client's side). Both finish: a failed client side (413, 408,
+            // broken framing) fails the upload, which aborts the transfer, and the client's error is the answer then,
+            // whichever ended first; the transfer's "aborted" is only its consequence, not an upstream fault.
+            let outcomes = await withTaskGroup(of: (isUpstream: Bool, result: Result<CurlResponse?, any Error>).self) { group in
                 group.addTask {
-                    try await Body.stream(request, limit: limit, into: upload)
-                    return nil
+                    do {
+                        try await Body.stream(request, limit: limit, into: upload)
+                        return (false, .success(nil))
+                    } catch { return (false, .failure(error)) }
                 }
                 group.addTask {
-                    try await pool.execute(self.http) { base in
-                        CurlRequest(method: method, url: base + path + query, headers: forwarded, timeout: timeout, upload: upload, uploadLength: declared)
-                    }
+                    do {
+                        let response = try await pool.execute(self.http) { base in
+                            CurlRequest(method: method, url: base + path + query, headers: forwarded, timeout: timeout, upload: upload, uploadLength: declared)
+                        }
+                        return (true, .success(response))
+                    } catch { return (true, .failure(error)) }
                 }
-                // Both must finish; if the client's side fails (413, 408) the upstream transfer is cancelled with it.
-                var response: CurlResponse?
-                while let next = try await group.next() { if let next { response = next } }
-                guard let response else { throw HTTPClientError(code: .transport, detail: "the upstream transfer ended without a response") }
-                return response
+                var outcomes: [(isUpstream: Bool, result: Result<CurlResponse?, any Error>)] = []
+                while let next = await group.next() { outcomes.append(next) }
+                return outcomes
             }
+            for outcome in outcomes where !outcome.isUpstream {
+                if case .failure(let error) = outcome.result { throw error }
+            }
+            guard let answer = outcomes.first(where: { $0.isUpstream }), case .some(let response?) = try? answer.result.get() else {
+                if let answer = outcomes.first(where: { $0.isUpstream }), case .failure(let error) = answer.result { throw error }
+                throw HTTPClientError(code: .transport, detail: "the upstream transfer ended without a response")
+            }
+            upstream = response
         } else {
             let body: [UInt8]? = hasBody ? Array(buffer: try await Body.collect(request, limit: limit)) : nil
             upstream = try await pool.execute(self.http) { base in

@@ -1,8 +1,7 @@
 import Foundation
-import Hummingbird
 import NIOCore
+import OpenAPIRuntime
 import ServiceKit
-import WireFormat
 
 /// An audio file received as multipart/form-data (field `audio`), checked before any provider sees it.
 struct AudioUpload {
@@ -12,59 +11,63 @@ struct AudioUpload {
     /// buffer the parts were gathered into. Nothing copies it on its way to the provider.
     var bytes: ByteBuffer
 
-    /// Declared types we accept (what the transcription API accepts: webm, ogg, mp3, mp4/m4a, wav, mpeg).
-    static let acceptedTypes: Set<String> = [
-        "audio/webm", "video/webm", "audio/ogg", "application/ogg", "audio/mpeg", "audio/mp3", "audio/mp4", "audio/x-m4a", "audio/m4a",
-        "video/mp4", "audio/wav", "audio/x-wav", "audio/wave", "audio/vnd.wave", "video/mpeg",
-    ]
-
-    /// Bounds on the framing, whatever the body's size: a form of an audio file and a few fields has a handful of parts
-    /// with short headers.
-    static let formLimits = MultipartFormReader.Limits(parts: 8, headersPerPart: 8, headerBytes: 1024, otherPartBytes: 16 * 1024)
-
-    /// Reads the `audio` part of a multipart body: 415 for another media type or a file that is not audio of an
-    /// accepted container, 413 over `limit`, 400 for a malformed body, too many parts or headers, or a missing part.
-    static func read(_ request: Request, limit: Int) async throws -> AudioUpload {
-        guard let contentType = request.headers[.contentType], HeaderValues.mediaType(contentType) == "multipart/form-data",
-            let boundary = HeaderValues.parameter("boundary", in: contentType), (1...70).contains(boundary.utf8.count)
-        else { throw Problem(.unsupportedMediaType, detail: "Send the audio as multipart/form-data with the file in the field `audio`.") }
-        // Room for the multipart framing and small form fields around the file; refused before a byte is read when declared over it.
-        let total = limit + 16 * 1024
-        try Body.checkDeclaredLength(request, limit: total)
-        let body = request.body
-        // Parsed as it arrives (no copy of the whole upload is gathered first), within the body deadline like any read.
-        let audio = try await Body.withReadDeadline {
-            var form = MultipartFormReader(boundary: boundary, keep: "audio", limits: Self.formLimits)
-            var received = 0
-            for try await chunk in body {
-                received += chunk.readableBytes
-                guard received <= total else { throw Problem(.contentTooLarge, detail: "Audio files may not exceed \(limit) bytes.", headers: [.connection: "close"]) }
-                do { try form.feed(chunk) } catch let error as MultipartFormReader.Malformed { throw Problem.badRequest(error.description) }
-            }
-            return form.kept
+    /// The `audio` part of an upload, as the generated server hands it over (its framing parsed by OpenAPIRuntime
+    /// from the bytes `BodyLimitMiddleware` read within the route's limit): 413 over `limit`, 422 when empty, 415 for
+    /// a file that is not audio of an accepted container, whatever it was called. The media type sent on is the
+    /// one the bytes show.
+    static func read(_ body: HTTPBody, fileName: String?, limit: Int) async throws -> AudioUpload {
+        var bytes: [UInt8] = []
+        for try await chunk in body {
+            guard bytes.count + chunk.count <= limit else { throw Problem(.contentTooLarge, detail: "Audio files may not exceed \(limit) bytes.") }
+            bytes.append(contentsOf: chunk)
         }
-        guard let part = audio else { throw Problem.badRequest("The field `audio` with a file is required.") }
-        guard part.body.readableBytes <= limit else { throw Problem(.contentTooLarge, detail: "Audio files may not exceed \(limit) bytes.") }
-        guard part.body.readableBytes > 0 else { throw Problem.unprocessable("The audio file is empty.") }
-        let declared = HeaderValues.mediaType(part.headers["content-type"] ?? "") ?? ""
-        guard Self.acceptedTypes.contains(declared), Self.looksLikeAudio(part.body) else {
+        guard !bytes.isEmpty else { throw Problem.unprocessable("The audio file is empty.") }
+        let buffer = ByteBuffer(bytes: bytes)
+        guard let contentType = Self.sniff(buffer) else {
             throw Problem(.unsupportedMediaType, detail: "Send webm, ogg, mp3, mp4/m4a, wav or mpeg audio.")
         }
-        let fileName = HeaderValues.parameter("filename", in: part.headers["content-disposition"] ?? "") ?? "audio"
-        return AudioUpload(fileName: String(fileName.prefix(100)), contentType: declared, bytes: part.body)
+        let name = (fileName ?? "audio").filter { !$0.isNewline && $0 != "\"" && $0 != "\\" }
+        return AudioUpload(fileName: String(name.prefix(100)), contentType: contentType, bytes: buffer)
     }
 
-    /// The container signature must be one of the accepted formats, whatever the declared type says.
-    static func looksLikeAudio(_ buffer: ByteBuffer) -> Bool {
+    /// The first `audio` part of a generated multipart body. Every part's body is read (the runtime's parser needs
+    /// each consumed before the next), others to their end and dropped; the whole form is within the body limit
+    /// already. A framing the parser refuses — no closing boundary, a part without a name, `audio` missing — is a 400.
+    static func first<Part: Sendable>(
+        in form: MultipartBody<Part>, limit: Int, body: (Part) -> (HTTPBody, String?)?, isAudio: (Part) -> Bool
+    ) async throws -> AudioUpload {
+        var audio: AudioUpload?
+        do {
+            for try await part in form {
+                guard let (content, fileName) = body(part) else { continue }
+                if isAudio(part), audio == nil {
+                    audio = try await Self.read(content, fileName: fileName, limit: limit)
+                } else {
+                    for try await _ in content {}
+                }
+            }
+        } catch let problem as Problem {
+            throw problem
+        } catch {
+            throw Problem.badRequest("The multipart body is malformed: \(error)")
+        }
+        guard let audio else { throw Problem.badRequest("The field `audio` with a file is required.") }
+        return audio
+    }
+
+    static func looksLikeAudio(_ buffer: ByteBuffer) -> Bool { Self.sniff(buffer) != nil }
+
+    /// The container signature, which must be one of the accepted formats: its media type, or nil.
+    static func sniff(_ buffer: ByteBuffer) -> String? {
         let bytes = buffer.getBytes(at: buffer.readerIndex, length: min(16, buffer.readableBytes)) ?? []
         func starts(_ prefix: [UInt8], at offset: Int = 0) -> Bool { bytes.count >= offset + prefix.count && Array(bytes[offset..<(offset + prefix.count)]) == prefix }
-        if starts(Array("RIFF".utf8)) && starts(Array("WAVE".utf8), at: 8) { return true }  // wav
-        if starts(Array("OggS".utf8)) { return true }  // ogg / opus
-        if starts([0x1A, 0x45, 0xDF, 0xA3]) { return true }  // webm (EBML)
-        if starts(Array("ftyp".utf8), at: 4) { return true }  // mp4 / m4a
-        if starts(Array("ID3".utf8)) || (bytes.count > 1 && bytes[0] == 0xFF && bytes[1] & 0xE0 == 0xE0) { return true }  // mp3
-        if starts([0x00, 0x00, 0x01, 0xBA]) || starts([0x00, 0x00, 0x01, 0xB3]) { return true }  // mpeg
-        return false
+        if starts(Array("RIFF".utf8)) && starts(Array("WAVE".utf8), at: 8) { return "audio/wav" }
+        if starts(Array("OggS".utf8)) { return "audio/ogg" }  // ogg / opus
+        if starts([0x1A, 0x45, 0xDF, 0xA3]) { return "audio/webm" }  // EBML
+        if starts(Array("ftyp".utf8), at: 4) { return "audio/mp4" }  // mp4 / m4a
+        if starts(Array("ID3".utf8)) || (bytes.count > 1 && bytes[0] == 0xFF && bytes[1] & 0xE0 == 0xE0) { return "audio/mpeg" }  // mp3
+        if starts([0x00, 0x00, 0x01, 0xBA]) || starts([0x00, 0x00, 0x01, 0xB3]) { return "video/mpeg" }
+        return nil
     }
 
 }

@@ -86,48 +86,39 @@ struct CatalogRepository: Sendable {
 ///
 /// - `GET /api/catalog?limit=` → {items} most recently used first
 /// - `DELETE /api/catalog/{id}`
+/// The catalog as the API shows it: what was billed, most recently used first.
 struct CatalogController {
     let catalog: CatalogRepository
-    let tokens: TokenService
 
-    var endpoints: RouteCollection<AppRequestContext> {
-        let routes = RouteCollection(context: AppRequestContext.self).add(middleware: BearerAuthMiddleware(tokens: self.tokens))
-        routes.get(use: self.list)
-        routes.delete(":id", use: self.delete)
-        return routes
-    }
-
-    struct EntryView: Encodable {
-        var id: String
-        var description: String
-        var unit: String?
-        /// Integer minor units of `currency`, like every amount in the API.
-        var unitPrice: Int64
-        var currency: Currency
-        var useCount: Int
-        var lastUsedAt: Date
-    }
-
-    @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let user = try context.requireUser()
-        let entries = try await self.catalog.recent(ownerID: user.id, limit: try Query.limit(request, default: 50))
-        struct Page: Encodable { var items: [EntryView] }
-        return try Body.json(
-            Page(
-                items: entries.map {
-                    EntryView(
-                        id: $0.id, description: $0.description, unit: $0.unit, unitPrice: $0.unitPrice, currency: $0.currency, useCount: $0.useCount, lastUsedAt: $0.lastUsedAt
-                    )
-                }
-            )
+    func list(limit: Int?, user: AuthenticatedUser) async throws -> CatalogPage {
+        let entries = try await self.catalog.recent(ownerID: user.id, limit: try Query.limit(limit, default: 50))
+        return CatalogPage(
+            items: entries.map {
+                CatalogEntryView(
+                    id: $0.id, description: $0.description, unit: $0.unit, unitPrice: $0.unitPrice, currency: $0.currency, useCount: $0.useCount, lastUsedAt: $0.lastUsedAt
+                )
+            }
         )
     }
 
-    @Sendable func delete(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let user = try context.requireUser()
-        guard try await self.catalog.delete(id: try context.parameters.require("id"), ownerID: user.id) else { throw Problem.notFound("No catalog entry with this id.") }
-        return Response(status: .noContent)
+    func delete(id: String, user: AuthenticatedUser) async throws {
+        guard try await self.catalog.delete(id: id, ownerID: user.id) else { throw Problem.notFound("No catalog entry with this id.") }
     }
+}
+
+struct CatalogEntryView: Encodable, Hashable, Sendable {
+    var id: String
+    var description: String
+    var unit: String?
+    /// Integer minor units of `currency`, like every amount in the API.
+    var unitPrice: Int64
+    var currency: Currency
+    var useCount: Int
+    var lastUsedAt: Date
+}
+
+struct CatalogPage: Encodable, Hashable, Sendable {
+    var items: [CatalogEntryView]
 }
 
 /// The business memory as a whole: what extraction is told, what a draft is checked against, and what each new

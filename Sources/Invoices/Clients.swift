@@ -140,38 +140,18 @@ struct ClientRepository: Sendable {
 /// - `GET|PATCH|DELETE /api/clients/{id}` (PATCH: absent leaves a field, null clears it)
 struct ClientController {
     let clients: ClientRepository
-    let tokens: TokenService
-    let store: any DocumentStore
-    let idempotencyLease: TimeInterval
 
     static let bodyLimit = 64 * 1024
 
-    var endpoints: RouteCollection<AppRequestContext> {
-        let routes = RouteCollection(context: AppRequestContext.self)
-            .add(middleware: BearerAuthMiddleware(tokens: self.tokens))
-            .add(middleware: IdempotencyMiddleware(store: self.store, lease: self.idempotencyLease) { _ in Self.bodyLimit })
-        routes.get(use: self.list)
-        routes.post(use: self.create)
-        routes.get(":id", use: self.show)
-        routes.patch(":id", use: self.update)
-        routes.delete(":id", use: self.delete)
-        return routes
-    }
-
-    struct Page: Encodable {
-        var items: [ClientView]
-        var nextCursor: String?
-    }
-
-    @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let user = try context.requireUser()
-        let limit = try Query.limit(request, default: 50)
-        if request.uri.queryParameters["sort"] == "recent" {
-            return try Body.json(Page(items: try await self.clients.recent(ownerID: user.id, limit: limit).map(ClientView.init), nextCursor: nil))
+    /// `GET /api/clients?limit=&cursor=` (by name) or `?sort=recent` (most recently invoiced first).
+    func list(limit: Int?, cursor: String?, recent: Bool, user: AuthenticatedUser) async throws -> ClientPage {
+        let limit = try Query.limit(limit, default: 50)
+        if recent {
+            return ClientPage(items: try await self.clients.recent(ownerID: user.id, limit: limit).map(ClientView.init), nextCursor: nil)
         }
         var after: String?
-        if let cursor = request.uri.queryParameters["cursor"] {
-            guard let bytes = Base64URL.decode(String(cursor)), let key = String(bytes: bytes, encoding: .utf8) else {
+        if let cursor {
+            guard let bytes = Base64URL.decode(cursor), let key = String(bytes: bytes, encoding: .utf8) else {
                 throw Problem.badRequest("cursor is not one this API returned.")
             }
             after = key
@@ -182,10 +162,10 @@ struct ClientController {
             items.removeLast()
             next = items.last.map { Base64URL.encode(Array($0.nameKey.utf8)) }
         }
-        return try Body.json(Page(items: items.map(ClientView.init), nextCursor: next))
+        return ClientPage(items: items.map(ClientView.init), nextCursor: next)
     }
 
-    struct ClientInput: Decodable {
+    struct ClientInput: Decodable, Hashable, Sendable {
         var name: PatchField<String> = .absent
         var aliases: PatchField<[String]> = .absent
         var email: PatchField<String> = .absent
@@ -253,14 +233,10 @@ struct ClientController {
         }
     }
 
-    @Sendable func create(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let user = try context.requireUser()
-        let input = try await Body.decode(ClientInput.self, from: request, limit: Self.bodyLimit)
+    func create(_ input: ClientInput, user: AuthenticatedUser) async throws -> Client {
         let key = IdempotencyMiddleware.current
         // A keyed create whose first attempt stored the client before its process died: answered with that client.
-        if let key, let existing = try await self.clients.find(idempotencyKey: key, ownerID: user.id) {
-            return try Body.json(ClientView(existing), status: .created, headers: [.location: "/api/clients/\(existing.id)"])
-        }
+        if let key, let existing = try await self.clients.find(idempotencyKey: key, ownerID: user.id) { return existing }
         let now = Date.storeNow
         var client = Client.new(ownerID: user.id, name: "", now: now)
         client.idempotencyKey = key
@@ -271,37 +247,28 @@ struct ClientController {
         }
         try self.checkUnambiguous(client, among: book)
         try await self.clients.insert(client)
-        return try Body.json(ClientView(client), status: .created, headers: [.location: "/api/clients/\(client.id)"])
+        return client
     }
 
-    func load(_ context: AppRequestContext, user: AuthenticatedUser) async throws -> Client {
-        guard let client = try await self.clients.find(id: try context.parameters.require("id"), ownerID: user.id) else {
+    func load(id: String, user: AuthenticatedUser) async throws -> Client {
+        guard let client = try await self.clients.find(id: id, ownerID: user.id) else {
             throw Problem.notFound("No client with this id.")
         }
         return client
     }
 
-    @Sendable func show(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let user = try context.requireUser()
-        return try Body.json(ClientView(try await self.load(context, user: user)))
-    }
-
-    @Sendable func update(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let user = try context.requireUser()
-        var client = try await self.load(context, user: user)
-        let input = try await Body.decode(ClientInput.self, from: request, limit: Self.bodyLimit)
+    func update(id: String, input: ClientInput, user: AuthenticatedUser) async throws -> Client {
+        var client = try await self.load(id: id, user: user)
         try input.apply(to: &client, creating: false)
         client.updatedAt = .storeNow
         try self.checkUnambiguous(client, among: try await self.clients.all(ownerID: user.id))
         guard try await self.clients.save(client) else { throw Problem.notFound("No client with this id.") }
-        return try Body.json(ClientView(client))
+        return client
     }
 
     /// Removes the entry (and what was remembered about it); invoices keep their own copy of the client.
-    @Sendable func delete(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let user = try context.requireUser()
-        guard try await self.clients.delete(id: try context.parameters.require("id"), ownerID: user.id) else { throw Problem.notFound("No client with this id.") }
-        return Response(status: .noContent)
+    func delete(id: String, user: AuthenticatedUser) async throws {
+        guard try await self.clients.delete(id: id, ownerID: user.id) else { throw Problem.notFound("No client with this id.") }
     }
 }
 
@@ -317,7 +284,15 @@ extension Client {
 }
 
 /// The client as the API shows it (without the internal match keys).
-struct ClientView: Encodable {
+typealias ClientInput = ClientController.ClientInput
+
+/// A page of the address book.
+struct ClientPage: Encodable, Hashable, Sendable {
+    var items: [ClientView]
+    var nextCursor: String?
+}
+
+struct ClientView: Encodable, Hashable, Sendable {
     var id: String
     var name: String
     var aliases: [String]
@@ -353,9 +328,9 @@ struct ClientView: Encodable {
 enum Query {
     static let maximumPageSize = 100
 
-    static func limit(_ request: Request, default value: Int) throws -> Int {
-        guard let text = request.uri.queryParameters["limit"] else { return value }
-        guard let limit = Int(String(text)), (1...Self.maximumPageSize).contains(limit) else {
+    static func limit(_ given: Int?, default value: Int) throws -> Int {
+        guard let limit = given else { return value }
+        guard (1...Self.maximumPageSize).contains(limit) else {
             throw Problem.badRequest("limit must be an integer from 1 to \(Self.maximumPageSize).")
         }
         return limit

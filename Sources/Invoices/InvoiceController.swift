@@ -26,14 +26,10 @@ struct InvoiceController {
     let profiles: ProfileClient
     let extractor: any InvoiceExtractor
     let renderer: InvoicePDFRenderer
-    let tokens: TokenService
     /// The AI provider for transcription; nil without `OPENAI_API_KEY` (voice is then a 503 "not configured").
     let transcriber: OpenAIClient?
     let maximumAudioBytes: Int
     let maximumTranscriptCharacters: Int
-    /// For idempotency records (the role's own store).
-    let store: any DocumentStore
-    let idempotencyLease: TimeInterval
 
     static let jsonLimit = Body.apiJSONLimit
     static let paymentLimit = Body.paymentLimit
@@ -55,67 +51,44 @@ struct InvoiceController {
 
     /// A keyed create that already stored its invoice (a retry after the first attempt's process died) answers with
     /// that invoice, as the first attempt would have.
-    func resumed(user: AuthenticatedUser) async throws -> Response? {
-        guard let key = IdempotencyMiddleware.current, let existing = try await self.invoices.find(idempotencyKey: key, ownerID: user.id) else { return nil }
-        return try Self.respond(existing, status: .created, headers: [.location: "/api/invoices/\(existing.id)"])
+    func resumed(user: AuthenticatedUser) async throws -> Invoice? {
+        guard let key = IdempotencyMiddleware.current else { return nil }
+        return try await self.invoices.find(idempotencyKey: key, ownerID: user.id)
     }
 
-    var endpoints: RouteCollection<AppRequestContext> {
-        let routes = RouteCollection(context: AppRequestContext.self)
-            .add(middleware: BearerAuthMiddleware(tokens: self.tokens))
-            .add(middleware: IdempotencyMiddleware(store: self.store, lease: self.idempotencyLease, limit: self.bodyLimit))
-        routes.post(use: self.createManual)
-        routes.post("transcript", use: self.createFromTranscript)
-        routes.post("voice", use: self.createFromVoice)
-        routes.get(use: self.list)
-        routes.get("export", use: self.export)
-        routes.get(":id", use: self.show)
-        routes.delete(":id", use: self.delete)
-        routes.patch(":id", use: self.update)
-        routes.post(":id/regenerate", use: self.regenerate)
-        routes.post(":id/finalize", use: self.finalize)
-        routes.post(":id/send", use: self.send)
-        routes.post(":id/payments", use: self.pay)
-        routes.post(":id/void", use: self.void)
-        routes.get(":id/pdf", use: self.pdf)
-        return routes
-    }
-
-    struct TranscriptInput: Decodable {
-        var transcript: String
-    }
-
-    @Sendable func createFromTranscript(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let user = try context.requireUser()
-        let input = try await Body.decode(TranscriptInput.self, from: request, limit: self.transcriptLimit)
+    /// `POST /api/invoices/transcript`: a draft from words.
+    func createFromTranscript(_ transcript: String, user: AuthenticatedUser, context: AppRequestContext) async throws -> Invoice {
         if let resumed = try await self.resumed(user: user) { return resumed }
-        return try await self.createDraft(transcript: input.transcript, source: .transcript, user: user, context: context)
+        return try await self.createDraft(transcript: transcript, source: .transcript, user: user, context: context)
     }
 
-    @Sendable func createFromVoice(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let user = try context.requireUser()
+    /// `POST /api/invoices/voice`: a draft from an upload.
+    func createFromVoice(_ audio: AudioUpload, user: AuthenticatedUser, context: AppRequestContext) async throws -> Invoice {
         if let resumed = try await self.resumed(user: user) { return resumed }
         // The memory is read once: its vocabulary seeds the transcription, then the same snapshot drafts the invoice.
         let snapshot = try await self.memory.snapshot(ownerID: user.id)
-        let transcript = try await self.transcribe(request, vocabulary: snapshot.vocabulary, context: context)
+        let transcript = try await self.transcribe(audio, vocabulary: snapshot.vocabulary, context: context)
         return try await self.createDraft(transcript: transcript, source: .voice, user: user, context: context, snapshot: snapshot)
     }
 
-    /// `POST /api/transcriptions`: multipart `audio` → {text}.
-    @Sendable func transcription(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let user = try context.requireUser()
-        struct Transcription: Encodable { var text: String }
+    /// `POST /api/transcriptions`: an upload → its text.
+    func transcription(_ audio: AudioUpload, user: AuthenticatedUser, context: AppRequestContext) async throws -> String {
         let vocabulary = try await self.memory.snapshot(ownerID: user.id).vocabulary
-        return try Body.json(Transcription(text: try await self.transcribe(request, vocabulary: vocabulary, context: context)))
+        return try await self.transcribe(audio, vocabulary: vocabulary, context: context)
+    }
+
+    /// Whether voice input is available (an AI provider is configured); checked before an upload is read.
+    func requireTranscriber() throws -> OpenAIClient {
+        guard let transcriber = self.transcriber else {
+            throw Problem(.serviceUnavailable, title: "Not configured", detail: "Voice input needs an AI provider (OPENAI_API_KEY) on this server.")
+        }
+        return transcriber
     }
 
     /// The upload → the provider, with the user's client and service names as the transcription prompt (so
     /// "Acme" is not heard as "Acne").
-    func transcribe(_ request: Request, vocabulary: (clients: [String], services: [String]), context: AppRequestContext) async throws -> String {
-        guard let transcriber = self.transcriber else {
-            throw Problem(.serviceUnavailable, title: "Not configured", detail: "Voice input needs an AI provider (OPENAI_API_KEY) on this server.")
-        }
-        let audio = try await AudioUpload.read(request, limit: self.maximumAudioBytes)
+    func transcribe(_ audio: AudioUpload, vocabulary: (clients: [String], services: [String]), context: AppRequestContext) async throws -> String {
+        let transcriber = try self.requireTranscriber()
         let prompt = (vocabulary.clients + vocabulary.services).joined(separator: ", ")
         do {
             return try await transcriber.transcribe(audio: audio.bytes, fileName: audio.fileName, contentType: audio.contentType, prompt: prompt)
@@ -136,7 +109,7 @@ struct InvoiceController {
     func createDraft(
         transcript raw: String, source: InvoiceSource, user: AuthenticatedUser, context: AppRequestContext, replacing: Invoice? = nil,
         snapshot known: BusinessMemory.Snapshot? = nil
-    ) async throws -> Response {
+    ) async throws -> Invoice {
         let transcript = raw.trimmingCharacters(in: .whitespacesAndNewlines)
         guard transcript.count <= self.maximumTranscriptCharacters else {
             throw Problem(.contentTooLarge, detail: "A transcript may have at most \(self.maximumTranscriptCharacters) characters.")
@@ -171,7 +144,7 @@ struct InvoiceController {
         _ extracted: ExtractedInvoice, source: InvoiceSource, transcript: String?, profile: BusinessProfile, now: Date, user: AuthenticatedUser,
         context: AppRequestContext, snapshot: BusinessMemory.Snapshot, replacing: Invoice? = nil, client explicit: Client? = nil,
         adjust: (inout Invoice) throws -> Void = { _ in }
-    ) async throws -> Response {
+    ) async throws -> Invoice {
         var matched = explicit
         if matched == nil, let name = extracted.clientName { matched = snapshot.match(name) }
         let draftContext = DraftContext(
@@ -192,7 +165,7 @@ struct InvoiceController {
             guard try await self.invoices.save(invoice, expectedRevision: replacing.revision) else {
                 throw Problem(.preconditionFailed, detail: "The invoice changed while it was regenerated; fetch it again.")
             }
-            return try Self.respond(invoice)
+            return invoice
         }
         // A draft has no number: numbers are assigned at finalization, so a draft that is deleted leaves no gap.
         if invoice.clientId == nil { invoice.clientId = try await self.memory.client(for: invoice, in: snapshot)?.id }
@@ -204,12 +177,12 @@ struct InvoiceController {
         }
         await self.memory.remember(invoice, logger: context.logger)
         context.logger.info("invoice drafted", metadata: ["invoiceId": .string(invoice.id), "items": .stringConvertible(invoice.items.count), "source": .string(invoice.source.rawValue)])
-        return try Self.respond(invoice, status: .created, headers: [.location: "/api/invoices/\(invoice.id)"])
+        return invoice
     }
 
     // MARK: Manual creation and regeneration
 
-    struct PartyInput: Decodable {
+    struct PartyInput: Decodable, Hashable, Sendable {
         var name: String
         var address: String?
         var phone: String?
@@ -219,7 +192,7 @@ struct InvoiceController {
     /// A line as a form sends it, in the form every response shows it: `quantity` a JSON number, `unitPrice` integer
     /// minor units, `discountRate` and `taxRate` percentages (numbers). `amount`, if sent back, is ignored: the
     /// server computes it.
-    struct ItemInput: Decodable {
+    struct ItemInput: Decodable, Hashable, Sendable {
         var description: String
         var quantity: Quantity
         var unit: String?
@@ -260,7 +233,7 @@ struct InvoiceController {
         }
     }
 
-    struct ManualInput: Decodable {
+    struct ManualInput: Decodable, Hashable, Sendable {
         var clientId: String?
         var client: PartyInput?
         var items: [ItemInput]
@@ -276,9 +249,7 @@ struct InvoiceController {
     }
 
     /// `POST /api/invoices`: a draft from a form, through the same validation and maths as a spoken one.
-    @Sendable func createManual(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let user = try context.requireUser()
-        let input = try await Body.decode(ManualInput.self, from: request, limit: Self.jsonLimit)
+    func createManual(_ input: ManualInput, user: AuthenticatedUser, context: AppRequestContext) async throws -> Invoice {
         if let resumed = try await self.resumed(user: user) { return resumed }
         var client: Client?
         if let id = input.clientId {
@@ -319,26 +290,27 @@ struct InvoiceController {
     }
 
     /// `POST /api/invoices/{id}/regenerate` {transcript}: drafts only; the draft is rebuilt from the new words.
-    @Sendable func regenerate(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let user = try context.requireUser()
-        let invoice = try await self.load(request, context: context, user: user)
-        try Self.checkPrecondition(request, invoice)
+    func regenerate(id: String, ifMatch: String?, transcript: String, user: AuthenticatedUser, context: AppRequestContext) async throws -> Invoice {
+        let invoice = try await self.load(id: id, user: user)
+        try Self.checkPrecondition(ifMatch, invoice)
         guard invoice.status == .draft else { throw Problem.conflict("Only drafts can be regenerated; this invoice is \(invoice.status.rawValue).") }
-        let input = try await Body.decode(TranscriptInput.self, from: request, limit: self.transcriptLimit)
-        return try await self.createDraft(transcript: input.transcript, source: invoice.source, user: user, context: context, replacing: invoice)
+        return try await self.createDraft(transcript: transcript, source: invoice.source, user: user, context: context, replacing: invoice)
     }
 
-    struct Page: Encodable {
-        var items: [InvoiceView]
-        var nextCursor: String?
+    /// The list's filters as the query gives them.
+    struct ListQuery {
+        var status: String?
+        var clientId: String?
+        var from: String?
+        var to: String?
+        var q: String?
     }
 
     /// The list filters: `status` (a status or `overdue`), `clientId`, `from`/`to` (issue dates, inclusive), `q`
     /// (number, client, PO and descriptions; case- and accent-insensitive).
-    func filter(_ request: Request, user: AuthenticatedUser) throws -> Filter {
-        let query = request.uri.queryParameters
+    func filter(_ query: ListQuery, user: AuthenticatedUser) throws -> Filter {
         var filters: [Filter] = [.equal("ownerId", .string(user.id))]
-        if let status = query["status"].map(String.init) {
+        if let status = query.status {
             if status == "overdue" {
                 let today = CalendarDate(Date())
                 filters += [
@@ -352,14 +324,14 @@ struct InvoiceController {
                 filters.append(.equal("status", .string(status)))
             }
         }
-        if let client = query["clientId"].map(String.init) { filters.append(.equal("clientId", .string(client))) }
-        for (name, bound) in [("from", -1), ("to", 1)] {
-            guard let text = query[Substring(name)].map(String.init) else { continue }
+        if let client = query.clientId { filters.append(.equal("clientId", .string(client))) }
+        for (name, bound, value) in [("from", -1, query.from), ("to", 1, query.to)] {
+            guard let text = value else { continue }
             guard let date = CalendarDate(text) else { throw Problem.badRequest("\(name) must be a date as YYYY-MM-DD.") }
             // Dates are stored as YYYY-MM-DD text, whose order is date order in both engines.
             filters.append(bound < 0 ? .greater("issueDate", .string(date.adding(days: -1).description)) : .less("issueDate", .string(date.adding(days: 1).description)))
         }
-        if let text = query["q"].map(String.init) {
+        if let text = query.q {
             guard text.count <= 100 else { throw Problem.badRequest("q may have at most 100 characters.") }
             let folded = SearchText.fold(text)
             if !folded.isEmpty { filters.append(.contains("searchText", folded)) }
@@ -367,32 +339,28 @@ struct InvoiceController {
         return .and(filters)
     }
 
-    @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let user = try context.requireUser()
-        let limit = try Query.limit(request, default: 20)
+    func list(_ query: ListQuery, limit: Int?, cursor text: String?, user: AuthenticatedUser) async throws -> InvoicePage {
+        let limit = try Query.limit(limit, default: 20)
         var cursor: InvoiceRepository.Cursor?
-        if let text = request.uri.queryParameters["cursor"] {
-            guard let parsed = InvoiceRepository.Cursor(String(text)) else { throw Problem.badRequest("cursor is not one this API returned.") }
+        if let text {
+            guard let parsed = InvoiceRepository.Cursor(text) else { throw Problem.badRequest("cursor is not one this API returned.") }
             cursor = parsed
         }
         // One extra row tells whether another page exists without a count query.
-        var items = try await self.invoices.list(where: try self.filter(request, user: user), after: cursor, limit: limit + 1)
+        var items = try await self.invoices.list(where: try self.filter(query, user: user), after: cursor, limit: limit + 1)
         var next: String?
         if items.count > limit {
             items.removeLast()
             next = items.last.map { InvoiceRepository.Cursor(createdAt: $0.createdAt, id: $0.id).encoded }
         }
         let today = CalendarDate(Date())
-        return try Body.json(Page(items: items.map { InvoiceView(invoice: $0, today: today) }, nextCursor: next))
+        return InvoicePage(items: items.map { InvoiceView(invoice: $0, today: today) }, nextCursor: next)
     }
 
     /// `GET /api/invoices/export?format=csv|json` with the list's filters; at most `maximumExportRows` (422 beyond:
     /// narrow the dates).
-    @Sendable func export(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let user = try context.requireUser()
-        let format = request.uri.queryParameters["format"].map(String.init) ?? "csv"
-        guard format == "csv" || format == "json" else { throw Problem.badRequest("format must be csv or json.") }
-        let filter = try self.filter(request, user: user)
+    func export(_ query: ListQuery, user: AuthenticatedUser) async throws -> [Invoice] {
+        let filter = try self.filter(query, user: user)
         var rows: [Invoice] = []
         var cursor: InvoiceRepository.Cursor?
         while true {
@@ -404,33 +372,20 @@ struct InvoiceController {
             guard page.count == 500, let last = page.last else { break }
             cursor = InvoiceRepository.Cursor(createdAt: last.createdAt, id: last.id)
         }
-        let today = CalendarDate(Date())
-        let headers: HTTPFields = [.contentDisposition: "attachment; filename=\"invoices.\(format)\"", .cacheControl: "private, no-store"]
-        if format == "json" { return try Body.json(rows.map { InvoiceView(invoice: $0, today: today) }, headers: headers) }
-        var response = Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: InvoiceCSV.render(rows, today: today))))
-        response.headers[.contentType] = "text/csv; charset=utf-8"
-        return response
-    }
-
-    @Sendable func show(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let user = try context.requireUser()
-        let invoice = try await self.load(request, context: context, user: user)
-        return try Self.respond(invoice)
+        return rows
     }
 
     /// Drafts only: a finalized invoice is voided, never deleted (its number must not disappear).
-    @Sendable func delete(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let user = try context.requireUser()
-        let invoice = try await self.load(request, context: context, user: user)
+    func delete(id: String, user: AuthenticatedUser) async throws {
+        let invoice = try await self.load(id: id, user: user)
         guard invoice.status == .draft else { throw Problem.conflict("Only drafts can be deleted; void a finalized invoice instead.") }
         guard try await self.invoices.deleteDraft(id: invoice.id, ownerID: user.id) else { throw Problem.notFound("No invoice with this id.") }
-        return Response(status: .noContent)
     }
 
     // MARK: Lifecycle
 
-    func load(_ request: Request, context: AppRequestContext, user: AuthenticatedUser) async throws -> Invoice {
-        guard let invoice = try await self.invoices.find(id: try context.parameters.require("id"), ownerID: user.id) else {
+    func load(id: String, user: AuthenticatedUser) async throws -> Invoice {
+        guard let invoice = try await self.invoices.find(id: id, ownerID: user.id) else {
             throw Problem.notFound("No invoice with this id.")
         }
         return invoice
@@ -438,16 +393,12 @@ struct InvoiceController {
 
     static func etag(_ invoice: Invoice) -> String { "\"\(invoice.id)-\(invoice.revision)\"" }
 
-    /// The invoice with its ETag and the derived `overdue` flag.
-    static func respond(_ invoice: Invoice, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) throws -> Response {
-        var headers = headers
-        headers[.eTag] = Self.etag(invoice)
-        return try Body.json(InvoiceView(invoice: invoice, today: CalendarDate(Date())), status: status, headers: headers)
-    }
+    /// The invoice as responses show it: with the derived `overdue` flag of today.
+    static func view(_ invoice: Invoice) -> InvoiceView { InvoiceView(invoice: invoice, today: CalendarDate(Date())) }
 
     /// `If-Match` when given must name the current revision (412 otherwise): a client never overwrites what it has not seen.
-    static func checkPrecondition(_ request: Request, _ invoice: Invoice) throws {
-        guard let condition = request.headers[.ifMatch] else { return }
+    static func checkPrecondition(_ ifMatch: String?, _ invoice: Invoice) throws {
+        guard let condition = ifMatch else { return }
         guard HeaderValues.matches(condition, etag: Self.etag(invoice)) else {
             throw Problem(.preconditionFailed, detail: "The invoice changed since you read it; fetch it again.")
         }
@@ -463,7 +414,7 @@ struct InvoiceController {
         }
     }
 
-    struct PatchInput: Decodable {
+    struct PatchInput: Decodable, Hashable, Sendable {
         var clientName: String?
         var clientId: String?
         var items: [ItemInput]?
@@ -479,12 +430,10 @@ struct InvoiceController {
     }
 
     /// `PATCH /api/invoices/{id}`: drafts only; every amount is recomputed by the server.
-    @Sendable func update(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let user = try context.requireUser()
-        var invoice = try await self.load(request, context: context, user: user)
-        try Self.checkPrecondition(request, invoice)
+    func update(id: String, ifMatch: String?, patch: InvoicePatch, user: AuthenticatedUser) async throws -> Invoice {
+        var invoice = try await self.load(id: id, user: user)
+        try Self.checkPrecondition(ifMatch, invoice)
         do { try invoice.checkEditable() } catch { throw Self.problem(error) }
-        let patch = try await Body.decode(PatchInput.self, from: request, limit: Self.jsonLimit)
         try Self.refuseOldDiscountName(patch.discountPercent != nil)
         let original = invoice
         let expected = invoice.revision
@@ -542,19 +491,18 @@ struct InvoiceController {
         do { try invoice.recompute() } catch { throw Problem.unprocessable("The amounts are too large.") }
         try Self.checkDates(invoice)
         // What the client sent back unchanged (GET → PATCH) changes nothing: no new revision, the same ETag.
-        if invoice == original { return try Self.respond(original) }
+        if invoice == original { return original }
         invoice.touch(.storeNow)
         guard try await self.invoices.save(invoice, expectedRevision: expected) else {
             throw Problem(.preconditionFailed, detail: "The invoice changed while you edited it; fetch it again.")
         }
-        return try Self.respond(invoice)
+        return invoice
     }
 
     /// `POST /api/invoices/{id}/finalize`: the number is assigned now, gaplessly, with the sender as of today.
-    @Sendable func finalize(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let user = try context.requireUser()
-        let invoice = try await self.load(request, context: context, user: user)
-        try Self.checkPrecondition(request, invoice)
+    func finalize(id: String, ifMatch: String?, user: AuthenticatedUser, context: AppRequestContext) async throws -> Invoice {
+        let invoice = try await self.load(id: id, user: user)
+        try Self.checkPrecondition(ifMatch, invoice)
         guard invoice.status == .draft else { throw Problem.conflict("Only drafts can be finalized; this invoice is \(invoice.status.rawValue).") }
         let profile = try await self.profiles.profile(for: user, context: context)
         let now = Date.storeNow
@@ -562,7 +510,7 @@ struct InvoiceController {
             throw Problem.conflict("The invoice changed while it was being finalized; fetch it again.")
         }
         context.logger.info("invoice finalized", metadata: ["invoiceId": .string(finalized.id), "number": .string(finalized.number ?? "")])
-        return try Self.respond(finalized)
+        return finalized
     }
 
     /// The domain's refusals as the API says them: a wrong state is a 409, a bad value a 422 naming the field.
@@ -574,41 +522,24 @@ struct InvoiceController {
     }
 
     /// Status-only transitions of finalized invoices: the domain's step, then a conditional save.
-    func transition(_ request: Request, context: AppRequestContext, change: (inout Invoice, Date) throws(LifecycleError) -> Void) async throws -> Response {
-        let user = try context.requireUser()
-        var invoice = try await self.load(request, context: context, user: user)
-        try Self.checkPrecondition(request, invoice)
+    func transition(id: String, ifMatch: String?, user: AuthenticatedUser, change: (inout Invoice, Date) throws(LifecycleError) -> Void) async throws -> Invoice {
+        var invoice = try await self.load(id: id, user: user)
+        try Self.checkPrecondition(ifMatch, invoice)
         let expected = invoice.revision
         let original = invoice
         do { try change(&invoice, .storeNow) } catch { throw Self.problem(error) }
         // Nothing to do (a keyed payment already recorded): the invoice as it is, with no new revision.
-        if invoice == original { return try Self.respond(invoice) }
+        if invoice == original { return invoice }
         guard try await self.invoices.save(invoice, expectedRevision: expected) else {
             throw Problem.conflict("The invoice changed at the same time; fetch it again.")
         }
-        return try Self.respond(invoice)
-    }
-
-    @Sendable func send(_ request: Request, context: AppRequestContext) async throws -> Response {
-        try await self.transition(request, context: context) { invoice, now throws(LifecycleError) in try invoice.markSent(at: now) }
-    }
-
-    @Sendable func void(_ request: Request, context: AppRequestContext) async throws -> Response {
-        try await self.transition(request, context: context) { invoice, now throws(LifecycleError) in try invoice.markVoid(at: now) }
-    }
-
-    struct PaymentInput: Decodable {
-        /// Minor units of the invoice's currency, as `balance` and `total` are shown.
-        var amount: MinorUnits
-        var date: CalendarDate?
-        var method: String?
+        return invoice
     }
 
     /// `POST /api/invoices/{id}/payments` {amount, date, method}: partial payments keep a balance; the last one pays it.
-    @Sendable func pay(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let input = try await Body.decode(PaymentInput.self, from: request, limit: Self.paymentLimit)
+    func pay(id: String, ifMatch: String?, input: PaymentInput, user: AuthenticatedUser) async throws -> Invoice {
         let key = IdempotencyMiddleware.current
-        return try await self.transition(request, context: context) { invoice, now throws(LifecycleError) in
+        return try await self.transition(id: id, ifMatch: ifMatch, user: user) { invoice, now throws(LifecycleError) in
             // A retry of a keyed payment that was recorded before its process died is recorded once, answered again.
             try invoice.recordPayment(
                 amount: input.amount.value, date: input.date ?? CalendarDate(now), method: input.method ?? "other", id: DocumentID.make(), idempotencyKey: key,
@@ -617,29 +548,40 @@ struct InvoiceController {
         }
     }
 
+    /// What the PDF operation answers: the ETag alone when the client's copy is current, else the document.
+    enum PDFResult {
+        case notModified(etag: String)
+        case document(bytes: [UInt8], etag: String, fileName: String)
+    }
+
     /// `GET /api/invoices/{id}/pdf`: the PDF depends on the stored invoice alone (paper size included), so one
     /// revision always gives the same bytes and the ETag can be answered without rendering.
-    @Sendable func pdf(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let user = try context.requireUser()
-        let invoice = try await self.load(request, context: context, user: user)
+    func pdf(id: String, ifNoneMatch: String?, user: AuthenticatedUser) async throws -> PDFResult {
+        let invoice = try await self.load(id: id, user: user)
         let etag = "\"\(invoice.id)-\(invoice.revision)-pdf\""
-        if let condition = request.headers[.ifNoneMatch], HeaderValues.matches(condition, etag: etag) {
-            return Response(status: .notModified, headers: [.eTag: etag, .cacheControl: "private, no-cache"])
-        }
+        if let condition = ifNoneMatch, HeaderValues.matches(condition, etag: etag) { return .notModified(etag: etag) }
         let bytes = try await self.renderer.render(invoice)
         let fileName = "invoice-\(invoice.number ?? "draft-" + invoice.id.prefix(8)).pdf".filter { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == ".") }
-        return Response(
-            status: .ok,
-            headers: [
-                .contentType: "application/pdf",
-                .contentDisposition: "attachment; filename=\"\(fileName)\"",
-                // Private: the invoice is the user's; no-cache: revalidate with If-None-Match, answered cheaply above.
-                .cacheControl: "private, no-cache",
-                .eTag: etag,
-            ],
-            body: .init(byteBuffer: ByteBuffer(bytes: bytes))
-        )
+        return .document(bytes: bytes, etag: etag, fileName: fileName)
     }
+}
+
+/// A payment as a client sends it.
+struct PaymentInput: Decodable, Hashable, Sendable {
+    /// Minor units of the invoice's currency, as `balance` and `total` are shown.
+    var amount: MinorUnits
+    var date: CalendarDate?
+    var method: String?
+}
+
+// The request bodies under the names the API document gives them (the generated server decodes into these).
+typealias ManualInput = InvoiceController.ManualInput
+typealias InvoicePatch = InvoiceController.PatchInput
+
+/// A page of invoices, newest first.
+struct InvoicePage: Encodable, Hashable, Sendable {
+    var items: [InvoiceView]
+    var nextCursor: String?
 }
 
 /// Reads the sender's business profile from the user role, on behalf of the user (forwarding their token).
@@ -658,7 +600,7 @@ struct ProfileClient: Sendable {
 
 
 /// A payment as the API shows it (without the stored idempotency digest).
-struct PaymentView: Encodable {
+struct PaymentView: Encodable, Hashable, Sendable {
     var id: String
     var amount: Int64
     var date: CalendarDate
@@ -675,16 +617,23 @@ struct PaymentView: Encodable {
 }
 
 /// Whether a key was present in a JSON body, whatever its value (for refusing a renamed field).
-struct JSONValuePresence: Decodable {
+struct JSONValuePresence: Decodable, Hashable, Sendable {
     init(from decoder: any Decoder) throws {}
 }
 
 /// The invoice as the API shows it: its public fields (no owner, no search text, no numbering internals) plus what
 /// is derived (`overdue`). Amounts are integer minor units of `currency`, quantities and rates JSON numbers: the same
 /// form a client sends back in a PATCH.
-struct InvoiceView: Encodable {
+struct InvoiceView: Encodable, Hashable, Sendable {
     let invoice: Invoice
     let today: CalendarDate
+
+    static func == (a: InvoiceView, b: InvoiceView) -> Bool { a.invoice == b.invoice && a.today == b.today }
+    func hash(into hasher: inout Hasher) {
+        hasher.combine(self.invoice.id)
+        hasher.combine(self.invoice.revision)
+        hasher.combine(self.today)
+    }
 
     enum Key: String, CodingKey {
         case id, number, status, source, issueDate, dueDate, currency, from, to, clientId, items, taxRate, discountRate, subtotal, discount, tax,

@@ -4,6 +4,7 @@ import HTTPClient
 import Hummingbird
 import Invoicing
 import Logging
+import OpenAPIHummingbird
 import PDF
 import ServiceKit
 import Storage
@@ -16,18 +17,30 @@ public enum InvoiceRole {
         store: any DocumentStore, tokens: TokenService, userService: ServiceClient, renderer: InvoicePDFRenderer,
         extractor: any InvoiceExtractor = RuleBasedExtractor(), transcriber: OpenAIClient? = nil, maximumAudioBytes: Int = 25 * 1024 * 1024,
         maximumTranscriptCharacters: Int = 10_000, idempotencyLease: TimeInterval = 60, options: EdgeOptions = EdgeOptions()
-    ) -> Router<AppRequestContext> {
+    ) throws -> Router<AppRequestContext> {
         let router = RoleApplication.makeRouter(role: .invoice, store: store, options: options)
         let memory = BusinessMemory(clients: ClientRepository(store: store), catalog: CatalogRepository(store: store))
         let controller = InvoiceController(
             invoices: InvoiceRepository(store: store), memory: memory, profiles: ProfileClient(client: userService), extractor: extractor, renderer: renderer,
-            tokens: tokens, transcriber: transcriber, maximumAudioBytes: maximumAudioBytes,
-            maximumTranscriptCharacters: maximumTranscriptCharacters, store: store, idempotencyLease: idempotencyLease
+            transcriber: transcriber, maximumAudioBytes: maximumAudioBytes, maximumTranscriptCharacters: maximumTranscriptCharacters
         )
-        router.addRoutes(controller.endpoints, atPath: "/api/invoices")
-        router.addRoutes(ClientController(clients: memory.clients, tokens: tokens, store: store, idempotencyLease: idempotencyLease).endpoints, atPath: "/api/clients")
-        router.addRoutes(CatalogController(catalog: memory.catalog, tokens: tokens).endpoints, atPath: "/api/catalog")
-        router.group("/api/transcriptions").add(middleware: BearerAuthMiddleware(tokens: tokens)).post(use: controller.transcription)
+        let api = InvoiceAPI(invoices: controller, clients: ClientController(clients: memory.clients), catalog: CatalogController(catalog: memory.catalog))
+        // Bearer first, then the idempotency records (per user, with each route's body limit), then the generated
+        // handlers, which read the body only after BodyLimitMiddleware applied the same limit.
+        let limit = controller.bodyLimit
+        let group = router.group()
+            .add(middleware: BearerAuthMiddleware(tokens: tokens))
+            .add(middleware: IdempotencyMiddleware(store: store, lease: idempotencyLease, limit: limit))
+            .add(middleware: ContextMiddleware())
+        let audio = maximumAudioBytes + 64 * 1024
+        let limits = BodyLimitMiddleware(
+            limits: [
+                "createFromVoice": audio, "transcribe": audio, "recordPayment": Body.paymentLimit, "createFromTranscript": controller.transcriptLimit,
+                "regenerateInvoice": controller.transcriptLimit, "createClient": ClientController.bodyLimit, "updateClient": ClientController.bodyLimit,
+            ],
+            defaultLimit: Body.apiJSONLimit
+        )
+        try api.registerHandlers(on: group, configuration: OpenAPIServing.configuration, middlewares: OpenAPIServing.middlewares(limits))
         return router
     }
 
@@ -51,7 +64,7 @@ public enum InvoiceRole {
         }
         let extractor: any InvoiceExtractor = provider.map { AIExtractor(client: $0) } ?? RuleBasedExtractor()
         logger.info("extractor", metadata: ["kind": .string(settings.openAIKey == nil ? "rules" : "ai")])
-        let router = buildRouter(
+        let router = try buildRouter(
             store: store, tokens: try settings.tokenService(for: .invoice, http: http), userService: ServiceClient(pool: userService, http: http, timeout: settings.upstreamTimeout),
             renderer: renderer, extractor: extractor, transcriber: provider, maximumAudioBytes: settings.maxAudioBytes,
             maximumTranscriptCharacters: settings.maxTranscriptCharacters, idempotencyLease: settings.idempotencyLease, options: EdgeOptions(settings: settings)

@@ -1,7 +1,7 @@
 import Foundation
 
 /// Who sends or receives an invoice.
-public struct Party: Codable, Sendable, Equatable {
+public struct Party: Codable, Sendable, Hashable {
     public var name: String
     public var address: String?
     public var phone: String?
@@ -16,7 +16,7 @@ public struct Party: Codable, Sendable, Equatable {
 }
 
 /// Paper for PDFs, from the profile.
-public enum PaperSize: String, Codable, Sendable {
+public enum PaperSize: String, Codable, Sendable, Hashable {
     case a4 = "A4"
     case letter = "Letter"
 }

@@ -189,7 +189,7 @@ enum JSONNumberText {
 /// An amount in a request: an integer count of the currency's minor units, exactly as every response carries
 /// amounts. A string ("500.00") or a fraction (500.5) is refused with a detail that says the unit, so a client that
 /// sends major units learns it at once instead of billing a hundredth (or a hundred times) of what it meant.
-public struct MinorUnits: Decodable, Sendable, Equatable {
+public struct MinorUnits: Decodable, Sendable, Hashable {
     public static let explanation = "amounts are integer minor units of the currency: 50000 is 500.00 USD, 500 is 500 JPY"
     public var value: Int64
 

@@ -80,7 +80,12 @@ public enum Body {
     /// at once (and the connection is closed rather than drained, so the client cannot make the server read a body it
     /// already refused); a malformed or contradictory length is a 400.
     public static func checkDeclaredLength(_ request: Request, limit: Int) throws {
-        switch HeaderValues.declaredLength(request.headers[values: .contentLength]) {
+        try Self.checkDeclaredLength(request.headers[values: .contentLength], limit: limit)
+    }
+
+    /// The same rule on the `Content-Length` values themselves.
+    public static func checkDeclaredLength(_ values: [String], limit: Int) throws {
+        switch HeaderValues.declaredLength(values) {
         case .absent: return
         case .invalid: throw Problem(.badRequest, detail: "Content-Length is malformed.", headers: [.connection: "close"])
         case .length(let declared):
@@ -102,29 +107,11 @@ public enum Body {
         do {
             return try decoder.decode(T.self, from: Data(buffer: buffer))
         } catch let error as DecodingError {
-            switch error {
-            case .dataCorrupted(let context) where context.codingPath.isEmpty:
-                throw Problem.badRequest("The body is not valid JSON.")
-            case .keyNotFound(let key, let context):
-                let field = Self.path(context.codingPath + [key])
-                throw Problem.unprocessable("\(field) is required.", errors: [.init(field: field, message: "is required")])
-            case .typeMismatch(_, let context), .valueNotFound(_, let context):
-                let field = Self.path(context.codingPath)
-                throw Problem.unprocessable("\(field) has the wrong type.", errors: [.init(field: field, message: "has the wrong type")])
-            case .dataCorrupted(let context):
-                let field = Self.path(context.codingPath)
-                throw Problem.unprocessable("\(field): \(context.debugDescription)", errors: [.init(field: field, message: context.debugDescription)])
-            @unknown default:
-                throw Problem.badRequest("The body could not be read.")
-            }
+            throw Problem.from(decoding: error)
         }
     }
 
     static func isJSON(_ contentType: String) -> Bool { HeaderValues.isJSON(contentType) }
-
-    static func path(_ keys: [any CodingKey]) -> String {
-        keys.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".").replacingOccurrences(of: ".[", with: "[")
-    }
 
     /// A JSON response; authenticated JSON is never cached by intermediaries.
     public static func json<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) throws -> Response {

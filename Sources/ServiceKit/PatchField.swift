@@ -49,3 +49,7 @@ extension PatchField where Value == String {
         }
     }
 }
+
+extension PatchField: Equatable where Value: Equatable {}
+extension PatchField: Hashable where Value: Hashable {}
+extension PatchField: Sendable where Value: Sendable {}

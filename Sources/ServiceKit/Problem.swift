@@ -4,6 +4,7 @@ import HTTPTypes
 import Hummingbird
 import JWT
 import NIOHTTP1
+import OpenAPIRuntime
 import Storage
 
 /// An RFC 9457 problem: the body of every error response, as `application/problem+json`.
@@ -80,12 +81,73 @@ public struct Problem: Error, HTTPResponseError, Sendable {
         return Response(status: self.status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 
+    /// What the log may say about an unhandled error. A generated server's `ServerError` describes the whole request
+    /// (its Authorization header among them), so only its cause and the underlying error are logged: tokens never
+    /// reach a log.
+    public static func logDescription(_ error: any Error) -> String {
+        if let error = error as? ServerError {
+            return "\(error.operationID): \(error.causeDescription): \(String(reflecting: error.underlyingError))"
+        }
+        return String(reflecting: error)
+    }
+
+    /// A body that did not decode: malformed JSON is a 400, JSON of the wrong shape a 422 naming the field.
+    public static func from(decoding error: DecodingError) -> Problem {
+        switch error {
+        case .dataCorrupted(let context) where context.codingPath.isEmpty:
+            return Problem.badRequest("The body is not valid JSON.")
+        case .keyNotFound(let key, let context):
+            let field = Self.path(context.codingPath + [key])
+            return Problem.unprocessable("\(field) is required.", errors: [.init(field: field, message: "is required")])
+        case .typeMismatch(_, let context), .valueNotFound(_, let context):
+            let field = Self.path(context.codingPath)
+            return Problem.unprocessable("\(field) has the wrong type.", errors: [.init(field: field, message: "has the wrong type")])
+        case .dataCorrupted(let context):
+            let field = Self.path(context.codingPath)
+            return Problem.unprocessable("\(field): \(context.debugDescription)", errors: [.init(field: field, message: context.debugDescription)])
+        @unknown default:
+            return Problem.badRequest("The body could not be read.")
+        }
+    }
+
+    static func parameterDescription(_ error: DecodingError) -> String {
+        switch error {
+        case .typeMismatch(_, let context), .valueNotFound(_, let context), .dataCorrupted(let context): Self.path(context.codingPath)
+        case .keyNotFound(let key, let context): Self.path(context.codingPath + [key])
+        @unknown default: "unknown"
+        }
+    }
+
+    static func path(_ keys: [any CodingKey]) -> String {
+        keys.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".").replacingOccurrences(of: ".[", with: "[")
+    }
+
     /// Maps any error a handler can throw to the problem a client should see. Unknown errors become a bare 500
     /// whose detail goes only to the log.
     public static func from(_ error: any Error) -> (problem: Problem, internal: Bool) {
         switch error {
         case let problem as Problem:
             return (problem, false)
+        case let error as ServerError:
+            // The generated server wraps what a handler, a middleware or its own decoding threw; the cause decides.
+            let cause = error.underlyingError
+            // A request without a body can only have failed in its parameters (path, query, headers): a 400.
+            if let decoding = cause as? DecodingError, error.request.headerFields[.contentLength] == nil, error.request.headerFields[.transferEncoding] == nil {
+                return (Problem.badRequest("A parameter is malformed: \(Self.parameterDescription(decoding))"), false)
+            }
+            if cause is Problem || cause is DecodingError || cause is StoreError || cause is JWTError || cause is HTTPClientError || cause is HTTPError
+                || cause is CancellationError || cause is HTTPParserError
+            {
+                return Self.from(cause)
+            }
+            // The runtime's own refusals (a wrong content type, a missing header, a malformed parameter) carry their
+            // status; the description names what was wrong in the request, nothing of the server's.
+            if (400..<500).contains(error.httpStatus.code) {
+                return (Problem(error.httpStatus, detail: error.causeDescription), false)
+            }
+            return (Problem(.internalServerError, detail: "An internal error occurred."), true)
+        case let error as DecodingError:
+            return (Self.from(decoding: error), false)
         case let error as HTTPError:
             let detail: String? =
                 switch error.status {

@@ -39,7 +39,7 @@ public struct RequestMiddleware: RouterMiddleware {
             let (problem, isInternal) = Problem.from(error)
             if isInternal {
                 // Only here does an internal error's detail appear, and only in the log.
-                context.logger.error("unhandled error", metadata: ["error": .string(String(reflecting: error))])
+                context.logger.error("unhandled error", metadata: ["error": .string(Problem.logDescription(error))])
             }
             response = problem.response(path: request.uri.path, requestID: context.requestID)
         }
@@ -55,6 +55,8 @@ public struct RequestMiddleware: RouterMiddleware {
             }
         }
         if response.headers[.xContentTypeOptions] == nil { response.headers[.xContentTypeOptions] = "nosniff" }
+        // An API of per-user data: nothing is stored by intermediaries unless a handler says otherwise (the PDF does).
+        if response.headers[.cacheControl] == nil { response.headers[.cacheControl] = "no-store" }
         // An API: never framed, never leaking its URLs as a referrer.
         response.headers[.referrerPolicy] = "no-referrer"
         response.headers[.xFrameOptions] = "DENY"

@@ -11,7 +11,7 @@ struct StoredProfile: StoredDocument, Equatable {
 }
 
 /// The profile as the API shows it.
-public struct ProfileView: Codable, Sendable, Equatable {
+public struct ProfileView: Codable, Sendable, Hashable {
     public var userId: String
     public var companyName: String?
     public var address: String?
@@ -43,7 +43,7 @@ public struct ProfileView: Codable, Sendable, Equatable {
     }
 }
 
-struct ProfilePatch: Decodable {
+struct ProfilePatch: Decodable, Sendable, Hashable {
     var companyName: PatchField<String> = .absent
     var address: PatchField<String> = .absent
     var phone: PatchField<String> = .absent

@@ -1,0 +1,115 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import OpenAPIRuntime
+import Storage
+
+/// What every role's generated server shares: the one JSON configuration, the server middlewares, the request context for handlers (which
+/// the generated protocol does not pass), and body limits applied before the generated code reads a body.
+public enum OpenAPIServing {
+    /// The one JSON configuration of the API, for the generated servers and clients alike: dates as the store writes
+    /// them (UTC, milliseconds), keys sorted so that equal values give equal bytes, slashes unescaped.
+    public static let configuration = Configuration(dateTranscoder: APIDateTranscoder(), jsonEncodingOptions: [.sortedKeys, .withoutEscapingSlashes])
+
+    /// The middlewares every generated server runs, outermost first: the body limits before anything reads a body,
+    /// and the header fix on the way out.
+    public static func middlewares(_ limits: BodyLimitMiddleware) -> [any ServerMiddleware] { [ResponseHeaderMiddleware(), limits] }
+
+    /// The request being handled (set by `ContextMiddleware` on the route group the generated handlers are
+    /// registered on): its verified user, request id, logger and trace.
+    @TaskLocal public static var context: AppRequestContext?
+
+    /// The context of the request this task serves; a handler reached without `ContextMiddleware` is a programming
+    /// error reported as a 500, never a trap.
+    public static func current() throws -> AppRequestContext {
+        guard let context = Self.context else { throw Problem(.internalServerError, detail: "An internal error occurred.") }
+        return context
+    }
+
+    /// The signed-in user of the current request (a 401 without one).
+    public static func user() throws -> AuthenticatedUser { try self.current().requireUser() }
+}
+
+/// Dates in JSON as `StoreDates` writes them ("2026-12-01T10:00:00.000Z"); any ISO 8601 date-time is read.
+public struct APIDateTranscoder: DateTranscoder {
+    public init() {}
+    public func encode(_ date: Date) throws -> String { StoreDates.string(date) }
+    public func decode(_ string: String) throws -> Date {
+        guard let date = StoreDates.date(string) else {
+            throw DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: "Expected an ISO 8601 date-time."))
+        }
+        return date
+    }
+}
+
+/// Puts the Hummingbird request context where the generated handlers can read it (`OpenAPIServing.current()`).
+public struct ContextMiddleware: RouterMiddleware {
+    public typealias Context = AppRequestContext
+    public init() {}
+    public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        try await OpenAPIServing.$context.withValue(context) { try await next(request, context) }
+    }
+}
+
+/// Each operation's body limit, applied before the generated code reads the body: a declared length over it is a
+/// 413 at once, a body that grows past it a 413 without buffering more, one that trickles past the read deadline a
+/// 408 (`Body`'s rules). The generated code then decodes from the bytes read here.
+public struct BodyLimitMiddleware: ServerMiddleware {
+    let limits: [String: Int]
+    let defaultLimit: Int
+
+    /// - Parameters:
+    ///   - limits: bytes by operation id.
+    ///   - defaultLimit: for every other operation.
+    public init(limits: [String: Int] = [:], defaultLimit: Int = Body.apiJSONLimit) {
+        self.limits = limits
+        self.defaultLimit = defaultLimit
+    }
+
+    public func intercept(
+        _ request: HTTPRequest, body: HTTPBody?, metadata: ServerRequestMetadata, operationID: String,
+        next: @Sendable (HTTPRequest, HTTPBody?, ServerRequestMetadata) async throws -> (HTTPResponse, HTTPBody?)
+    ) async throws -> (HTTPResponse, HTTPBody?) {
+        // GET, HEAD, DELETE and OPTIONS carry no body (CanonicalPathMiddleware refuses one): nothing to read.
+        guard let body, request.method != .get, request.method != .head, request.method != .delete else { return try await next(request, nil, metadata) }
+        let limit = self.limits[operationID] ?? self.defaultLimit
+        try Body.checkDeclaredLength(request.headerFields[values: .contentLength], limit: limit)
+        let bytes = try await Body.withReadDeadline {
+            var collected: [UInt8] = []
+            for try await chunk in body {
+                guard collected.count + chunk.count <= limit else {
+                    throw Problem(.contentTooLarge, detail: "The request body may not exceed \(limit) bytes.", headers: [.connection: "close"])
+                }
+                collected.append(contentsOf: chunk)
+            }
+            return collected
+        }
+        // An empty body is no body: the generated code then answers "required body missing" (400), not a JSON error.
+        return try await next(request, bytes.isEmpty ? nil : HTTPBody(bytes), metadata)
+    }
+}
+
+/// Undoes the percent-encoding the generated serializers apply to documented response headers (OpenAPIRuntime
+/// 1.13 writes every header as a URI component: `Location: %2Fapi%2Finvoices%2F…`, `Content-Disposition:
+/// attachment%3B…`; swift-openapi-generator issue #857, open). RFC 9110 header values are not URI components, and
+/// every value this API writes is plain ASCII without `%`, so decoding gives exactly what the handler returned.
+public struct ResponseHeaderMiddleware: ServerMiddleware {
+    public init() {}
+
+    public func intercept(
+        _ request: HTTPRequest, body: HTTPBody?, metadata: ServerRequestMetadata, operationID: String,
+        next: @Sendable (HTTPRequest, HTTPBody?, ServerRequestMetadata) async throws -> (HTTPResponse, HTTPBody?)
+    ) async throws -> (HTTPResponse, HTTPBody?) {
+        var (response, responseBody) = try await next(request, body, metadata)
+        var fields = HTTPFields()
+        for field in response.headerFields {
+            guard field.value.utf8.contains(UInt8(ascii: "%")), let decoded = field.value.removingPercentEncoding else {
+                fields.append(field)
+                continue
+            }
+            fields.append(HTTPField(name: field.name, value: decoded))
+        }
+        response.headerFields = fields
+        return (response, responseBody)
+    }
+}
