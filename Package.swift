@@ -89,7 +89,14 @@ let package = Package(
             // The public API's OpenAPI document, compiled into the binary (the image ships the binary alone).
             resources: [.embedInCode("openapi.json")]
         ),
-        .target(name: "Auth", dependencies: ["ServiceKit", "WireFormat", "OpenSSLSupport", "Storage", "HTTPClient", .product(name: "Hummingbird", package: "hummingbird"), .product(name: "HTTPTypes", package: "swift-http-types"), .product(name: "Logging", package: "swift-log"), .product(name: "NIOPosix", package: "swift-nio")]),
+        .target(
+            name: "Auth",
+            dependencies: [
+                "ServiceKit", "WireFormat", "OpenSSLSupport", "Storage", "HTTPClient", .product(name: "Hummingbird", package: "hummingbird"), .product(name: "HTTPTypes", package: "swift-http-types"), .product(name: "Logging", package: "swift-log"), .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
+                .product(name: "OpenAPIHummingbird", package: "swift-openapi-hummingbird"),
+            ]
+        ),
         .target(
             name: "Users",
             dependencies: [

@@ -20,7 +20,7 @@ struct Account: StoredDocument, Equatable {
 }
 
 /// What clients and the gateway see of an account: never the hash or the Google subject.
-public struct AccountView: Codable, Sendable, Equatable {
+public struct AccountView: Codable, Sendable, Hashable {
     public var id: String
     public var email: String
     public var name: String

@@ -8,7 +8,7 @@ import WireFormat
 /// The auth role's whole surface: it owns identities (accounts, password hashes, Google links), refresh-token
 /// families and one-time sign-in codes. It never signs a token; the gateway does.
 ///
-/// Public (through the gateway):
+/// Public (through the gateway), answered by `AuthAPI` as the API document declares them:
 /// - `GET /api/auth/me` (bearer access token)
 /// - `POST /api/auth/logout` {refreshToken} → 204, revokes that token's family
 /// - `POST /api/auth/logout-all` (bearer access token) → 204, revokes every family of the user
@@ -25,15 +25,6 @@ struct AuthController {
     let hasher: PasswordHasher
     let tokens: TokenService
     let throttle: SignInThrottle
-
-    var publicEndpoints: RouteCollection<AppRequestContext> {
-        let routes = RouteCollection(context: AppRequestContext.self)
-        routes.post("logout", use: self.logout)
-        let authenticated = routes.group().add(middleware: BearerAuthMiddleware(tokens: self.tokens))
-        authenticated.get("me", use: self.me)
-        authenticated.post("logout-all", use: self.logoutAll)
-        return routes
-    }
 
     var internalEndpoints: RouteCollection<AppRequestContext> {
         let routes = RouteCollection(context: AppRequestContext.self)
@@ -58,33 +49,28 @@ struct AuthController {
         return try Body.json(SessionGrant(user: account.publicView, refreshToken: refreshToken, refreshExpiresIn: Int(self.refreshTokens.lifetime)), status: status)
     }
 
-    // MARK: Public
+    // MARK: Public (AuthAPI answers these)
 
-    @Sendable func me(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let user = try context.requireUser()
+    func me(user: AuthenticatedUser) async throws -> AccountView {
         guard let account = try await self.accounts.find(id: user.id) else { throw Problem.notFound("The account no longer exists.") }
-        return try Body.json(account.publicView)
+        return account.publicView
     }
+
+    /// Idempotent: an unknown or already revoked token is still a 204, so the endpoint reveals nothing.
+    func logout(refreshToken: String) async throws {
+        try await self.refreshTokens.revokeFamily(of: refreshToken)
+    }
+
+    func logoutAll(user: AuthenticatedUser, context: AppRequestContext) async throws {
+        try await self.refreshTokens.revokeAll(userID: user.id)
+        context.logger.info("all sessions revoked", metadata: ["userId": .string(user.id)])
+    }
+
+    // MARK: Internal
 
     struct RefreshInput: Decodable {
         var refreshToken: String
     }
-
-    /// Idempotent: an unknown or already revoked token is still a 204, so the endpoint reveals nothing.
-    @Sendable func logout(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let input = try await Body.decode(RefreshInput.self, from: request, limit: 4096)
-        try await self.refreshTokens.revokeFamily(of: input.refreshToken)
-        return Response(status: .noContent)
-    }
-
-    @Sendable func logoutAll(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let user = try context.requireUser()
-        try await self.refreshTokens.revokeAll(userID: user.id)
-        context.logger.info("all sessions revoked", metadata: ["userId": .string(user.id)])
-        return Response(status: .noContent)
-    }
-
-    // MARK: Internal
 
     struct RegisterInput: Decodable {
         var email: String

@@ -2,6 +2,7 @@ import Foundation
 import HTTPClient
 import Hummingbird
 import Logging
+import OpenAPIHummingbird
 import ServiceKit
 import Storage
 
@@ -12,14 +13,20 @@ public enum AuthRole {
     /// The router, for in-process tests and for `buildApplication`.
     public static func buildRouter(
         store: any DocumentStore, hasher: PasswordHasher, tokens: TokenService, refreshFamilyMaxAge: TimeInterval = 90 * 86_400, options: EdgeOptions = EdgeOptions()
-    ) -> Router<AppRequestContext> {
+    ) throws -> Router<AppRequestContext> {
         let router = RoleApplication.makeRouter(role: .auth, store: store, options: options)
         let controller = AuthController(
             accounts: AccountRepository(store: store),
             refreshTokens: RefreshTokenStore(store: store, lifetime: tokens.refreshTokenLifetime, maximumAge: refreshFamilyMaxAge), hasher: hasher, tokens: tokens,
             throttle: SignInThrottle(store: store)
         )
-        router.addRoutes(controller.publicEndpoints, atPath: "/api/auth")
+        let groups = SecurityGroups(
+            secured: router.group().add(middleware: BearerAuthMiddleware(tokens: tokens)).add(middleware: ContextMiddleware()),
+            open: router.group().add(middleware: ContextMiddleware()), openOperations: AuthAPI.openOperations
+        )
+        try AuthAPI(controller: controller).registerHandlers(
+            on: groups, configuration: OpenAPIServing.configuration, middlewares: OpenAPIServing.middlewares(BodyLimitMiddleware(defaultLimit: 4096))
+        )
         router.addRoutes(controller.internalEndpoints, atPath: "/internal")
         return router
     }
@@ -31,7 +38,7 @@ public enum AuthRole {
         let store = try StoreFactory.open(settings: settings, role: .auth, logger: logger)
         let http = CurlHTTPClient()
         let tokens = try settings.tokenService(for: .auth, http: http)
-        let router = buildRouter(store: store, hasher: hasher, tokens: tokens, refreshFamilyMaxAge: settings.refreshFamilyMaxAge, options: EdgeOptions(settings: settings))
+        let router = try buildRouter(store: store, hasher: hasher, tokens: tokens, refreshFamilyMaxAge: settings.refreshFamilyMaxAge, options: EdgeOptions(settings: settings))
         return RoleApplication.make(
             role: .auth, router: router, settings: settings, logger: logger,
             services: [Sweeper("sign-in throttles", logger: logger) { try await SignInThrottle(store: store).sweep() }, ShutdownHook { http.shutdown(); try? await hasher.shutdown() }],

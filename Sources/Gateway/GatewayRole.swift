@@ -10,7 +10,7 @@ import ServiceKit
 public enum GatewayRole {
     public static func buildRouter(
         settings: Settings, upstreams: Upstreams, tokens: TokenService, publishedKeys: JWKSet, http: CurlHTTPClient, timeout: Duration
-    ) -> Router<AppRequestContext> {
+    ) throws -> Router<AppRequestContext> {
         let router = RoleApplication.makeRouter(role: .gateway, options: EdgeOptions(settings: settings))
         // The edge, in this order (after RoleApplication's request, metrics and canonical-path middleware): CORS answers
         // preflights; rate limits come before any work.
@@ -41,7 +41,7 @@ public enum GatewayRole {
         ProxyController(
             upstreams: upstreams, http: http, timeout: timeout, longTimeout: settings.upstreamLongTimeout, maximumBodyBytes: settings.maxUploadBytes,
             concurrency: .init(settings.maxConcurrentUpstream)
-        ).addRoutes(to: router)
+        ).addRoutes(to: router, table: try RouteTable.publicAPI())
         return router
     }
 
@@ -51,7 +51,7 @@ public enum GatewayRole {
         try settings.validate(for: .gateway)
         let http = CurlHTTPClient()
         let keys = try KeySetup(settings: settings, role: .gateway)
-        let router = buildRouter(
+        let router = try buildRouter(
             settings: settings, upstreams: try Upstreams(settings: settings), tokens: settings.tokenService(keys: keys, http: http),
             publishedKeys: keys.publishedKeys, http: http, timeout: settings.upstreamTimeout
         )

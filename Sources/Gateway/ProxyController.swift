@@ -5,7 +5,8 @@ import Hummingbird
 import ServiceKit
 import Synchronization
 
-/// The reverse proxy: `/api/auth/*` → auth, `/api/users/*` → user, `/api/invoices/*`, `/api/transcriptions`, `/api/clients/*`, `/api/catalog/*` → invoice.
+/// The reverse proxy: each operation of the API document that another role serves (`RouteTable`: the auth role's
+/// account operations, the user role's profile, the invoice role's invoices, clients and catalog) goes to that role.
 ///
 /// Forwards method, path, query, body and the headers the API uses; adds `X-Request-Id` and `X-Forwarded-*`.
 /// The outbound side is the curl multi client, so a slow upstream never blocks an event loop. An upstream that
@@ -29,18 +30,18 @@ struct ProxyController {
         "connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer", "transfer-encoding", "upgrade",
         "content-length", "date", "server",
     ]
-    static let methods: [HTTPRequest.Method] = [.get, .post, .put, .patch, .delete, .head]
 
-    func addRoutes(to router: Router<AppRequestContext>) {
-        let routes = [
-            ("/api/auth", self.upstreams.auth), ("/api/users", self.upstreams.user), ("/api/invoices", self.upstreams.invoice),
-            ("/api/transcriptions", self.upstreams.invoice), ("/api/clients", self.upstreams.invoice), ("/api/catalog", self.upstreams.invoice),
-        ]
-        for (prefix, base) in routes {
-            for method in Self.methods {
-                router.on(RouterPath(prefix), method: method) { request, context in try await self.forward(request, context: context, to: base) }
-                router.on(RouterPath(prefix + "/**"), method: method) { request, context in try await self.forward(request, context: context, to: base) }
+    /// One route per operation the document gives another role, and no other.
+    func addRoutes(to router: Router<AppRequestContext>, table: RouteTable) {
+        for operation in table.proxied {
+            let pool: ServicePool
+            switch operation.role {
+            case .auth: pool = self.upstreams.auth
+            case .user: pool = self.upstreams.user
+            case .invoice: pool = self.upstreams.invoice
+            case .gateway: continue
             }
+            router.on(RouterPath(operation.path), method: operation.method) { request, context in try await self.forward(request, context: context, to: pool) }
         }
     }
 

@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import OpenAPIRuntime
 import Storage
+import WireFormat
 
 /// What every role's generated server shares: the one JSON configuration, the server middlewares, the request context for handlers (which
 /// the generated protocol does not pass), and body limits applied before the generated code reads a body.
@@ -85,7 +86,13 @@ public struct BodyLimitMiddleware: ServerMiddleware {
             return collected
         }
         // An empty body is no body: the generated code then answers "required body missing" (400), not a JSON error.
-        return try await next(request, bytes.isEmpty ? nil : HTTPBody(bytes), metadata)
+        guard !bytes.isEmpty else { return try await next(request, nil, metadata) }
+        // A body needs a media type that parses: the generated code would read a missing or malformed Content-Type
+        // (`;`) as the operation's first one and decode anyway.
+        guard let contentType = request.headerFields[.contentType], HeaderValues.mediaType(contentType) != nil else {
+            throw Problem(.unsupportedMediaType, detail: "Say the body's media type in Content-Type.")
+        }
+        return try await next(request, HTTPBody(bytes), metadata)
     }
 }
 
@@ -111,5 +118,29 @@ public struct ResponseHeaderMiddleware: ServerMiddleware {
         }
         response.headerFields = fields
         return (response, responseBody)
+    }
+}
+
+/// Registers each generated operation on one of two route groups: the few the document opens to anyone
+/// (`security: []`, say `POST /api/auth/logout`, whose credential is the refresh token in its body) on `open`, every
+/// other on `secured` (behind `BearerAuthMiddleware`). The generated code registers all its operations at once; this
+/// is where they part.
+public struct SecurityGroups: ServerTransport {
+    let secured: any ServerTransport
+    let open: any ServerTransport
+    let openOperations: Set<String>
+
+    /// - Parameter openOperations: "METHOD /path" as the document writes them.
+    public init(secured: any ServerTransport, open: any ServerTransport, openOperations: Set<String>) {
+        self.secured = secured
+        self.open = open
+        self.openOperations = openOperations
+    }
+
+    public func register(
+        _ handler: @Sendable @escaping (HTTPRequest, HTTPBody?, ServerRequestMetadata) async throws -> (HTTPResponse, HTTPBody?), method: HTTPRequest.Method,
+        path: String
+    ) throws {
+        try (self.openOperations.contains("\(method.rawValue) \(path)") ? self.open : self.secured).register(handler, method: method, path: path)
     }
 }

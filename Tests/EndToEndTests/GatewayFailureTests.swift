@@ -29,7 +29,7 @@ struct GatewayFailureTests {
                     tasks: &tasks, groups: &groups
                 )
                 let settings = try Settings(environment: ["JWT_SECRET": Cluster.secret, "HOST": "127.0.0.1", "PORT": "0"])
-                let router = GatewayRole.buildRouter(
+                let router = try GatewayRole.buildRouter(
                     settings: settings,
                     upstreams: Upstreams(auth: "http://127.0.0.1:1", user: "http://127.0.0.1:1", invoice: "http://127.0.0.1:\(slowPort)"),
                     tokens: try settings.tokenService(for: .gateway, http: http), publishedKeys: JWKSet(keys: []), http: http, timeout: .milliseconds(400)
