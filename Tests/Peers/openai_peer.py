@@ -163,6 +163,8 @@ def main():
     parser.add_argument("--port", type=int, default=0)
     args = parser.parse_args()
     Handler.api_key = args.api_key
+    # The default backlog (5) refuses connections under a few concurrent clients (the contract test runs several).
+    ThreadingHTTPServer.request_queue_size = 128
     server = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
     print(f"PORT {server.server_address[1]}", flush=True)
     threading.Thread(target=lambda: (sys.stdin.read(), server.shutdown()), daemon=True).start()

@@ -35,6 +35,32 @@ public enum Peers {
     }
 }
 
+extension Peers {
+    /// Runs a peer script with arguments to completion without holding a thread while it runs (the servers under test
+    /// share this process's concurrency pool): output, stdout and stderr together, goes to a file read at the end.
+    public static func run(_ script: String, arguments: [String]) async throws -> (status: Int32, output: String) {
+        guard FileManager.default.isExecutableFile(atPath: python) else { throw MissingPython() }
+        let log = FileManager.default.temporaryDirectory.appendingPathComponent("peer-\(UUID().uuidString).log")
+        FileManager.default.createFile(atPath: log.path, contents: nil)
+        defer { try? FileManager.default.removeItem(at: log) }
+        let handle = try FileHandle(forWritingTo: log)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: python)
+        process.arguments = [self.script(script)] + arguments
+        process.standardOutput = handle
+        process.standardError = handle
+        let status: Int32 = try await withCheckedThrowingContinuation { continuation in
+            process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
+            do { try process.run() } catch {
+                process.terminationHandler = nil
+                continuation.resume(throwing: error)
+            }
+        }
+        try handle.close()
+        return (status, String(decoding: try Data(contentsOf: log), as: UTF8.self))
+    }
+}
+
 /// A long-running peer process: started with arguments, reports "PORT <n>" on its first line, and stops when its
 /// standard input is closed.
 public final class PeerProcess: @unchecked Sendable {
