@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "VoiceInvoiceStorage", targets: ["Storage", "Invoicing"]),
         .library(name: "VoiceInvoicePDF", targets: ["PDF", "Invoicing"]),
         .library(name: "VoiceInvoiceHTTPClient", targets: ["HTTPClient"]),
+        .library(name: "VoiceInvoiceClient", targets: ["VoiceInvoiceClient"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -41,7 +42,13 @@ let package = Package(
         // MARK: Adapters: each external system behind one small Swift type.
         .target(name: "OpenSSLSupport", dependencies: ["COpenSSL"]),
         .target(name: "JWT", dependencies: ["OpenSSLSupport"]),
-        .target(name: "HTTPClient", dependencies: ["CCurl", .product(name: "NIOCore", package: "swift-nio")]),
+        .target(
+            name: "HTTPClient",
+            dependencies: [
+                "CCurl", .product(name: "NIOCore", package: "swift-nio"), .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
+            ]
+        ),
         .target(
             name: "Storage",
             dependencies: [
@@ -116,6 +123,10 @@ let package = Package(
             ]
         ),
 
+        // MARK: The public API's client, generated from the document alone (as any client developer would): what the
+        // journey test drives, and what an iOS app would compile with URLSession's transport instead of curl's.
+        .target(name: "VoiceInvoiceClient", dependencies: [.product(name: "OpenAPIRuntime", package: "swift-openapi-runtime")]),
+
         // MARK: The one executable.
         .executableTarget(
             name: "VoiceInvoice",
@@ -151,7 +162,7 @@ let package = Package(
         .testTarget(
             name: "EndToEndTests",
             dependencies: [
-                "Gateway", "Auth", "Users", "Invoices", "ServiceKit", "JWT", "TestSupport",
+                "Gateway", "Auth", "Users", "Invoices", "ServiceKit", "JWT", "TestSupport", "VoiceInvoiceClient", "HTTPClient",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),

@@ -116,9 +116,10 @@ public enum Body {
     /// A JSON response; authenticated JSON is never cached by intermediaries.
     public static func json<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) throws -> Response {
         let encoder = JSONEncoder()
+        // The same form as the generated servers' (OpenAPIServing.configuration).
         encoder.dateEncodingStrategy = .custom { date, encoder in
             var container = encoder.singleValueContainer()
-            try container.encode(StoreDates.string(date))
+            try container.encode(APIDateTranscoder.string(date))
         }
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         var headers = headers

@@ -8,8 +8,8 @@ import WireFormat
 /// What every role's generated server shares: the one JSON configuration, the server middlewares, the request context for handlers (which
 /// the generated protocol does not pass), and body limits applied before the generated code reads a body.
 public enum OpenAPIServing {
-    /// The one JSON configuration of the API, for the generated servers and clients alike: dates as the store writes
-    /// them (UTC, milliseconds), keys sorted so that equal values give equal bytes, slashes unescaped.
+    /// The one JSON configuration of the API, for the generated servers and clients alike (`Body.json` writes the
+    /// same): dates as `APIDateTranscoder` says, keys sorted so that equal values give equal bytes, slashes unescaped.
     public static let configuration = Configuration(dateTranscoder: APIDateTranscoder(), jsonEncodingOptions: [.sortedKeys, .withoutEscapingSlashes])
 
     /// The middlewares every generated server runs, outermost first: the body limits before anything reads a body,
@@ -31,15 +31,21 @@ public enum OpenAPIServing {
     public static func user() throws -> AuthenticatedUser { try self.current().requireUser() }
 }
 
-/// Dates in JSON as `StoreDates` writes them ("2026-12-01T10:00:00.000Z"); any ISO 8601 date-time is read.
+/// Dates in the API's JSON: RFC 3339 in UTC, whole seconds ("2026-12-01T10:00:00Z") — what a client generated from
+/// the document with its generator's defaults reads (swift-openapi-generator's default transcoder, like many, refuses
+/// fractional seconds). Any ISO 8601 date-time is read, with or without them.
 public struct APIDateTranscoder: DateTranscoder {
     public init() {}
-    public func encode(_ date: Date) throws -> String { StoreDates.string(date) }
+    public func encode(_ date: Date) throws -> String { Self.string(date) }
     public func decode(_ string: String) throws -> Date {
         guard let date = StoreDates.date(string) else {
             throw DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: "Expected an ISO 8601 date-time."))
         }
         return date
+    }
+
+    public static func string(_ date: Date) -> String {
+        Date(timeIntervalSince1970: date.timeIntervalSince1970.rounded(.down)).formatted(Date.ISO8601FormatStyle())
     }
 }
 

@@ -11,7 +11,9 @@ base = sys.argv[1]
 examples = sys.argv[2] if len(sys.argv) > 2 else "25"
 here = pathlib.Path(__file__).resolve().parent
 environment = dict(os.environ, CONTRACT_BASE_URL=base, SCHEMATHESIS_HOOKS="contract_hooks", PYTHONPATH=str(here))
+# One worker: with several, hypothesis compiles strategies on threads and CPython 3.11 can fail in ast.parse
+# ("AST constructor recursion depth mismatch"), an error of the tool, not a finding.
 checks = "not_a_server_error,status_code_conformance,content_type_conformance,response_headers_conformance,response_schema_conformance,ignored_auth"
 command = [str(pathlib.Path(sys.executable).parent / "st"), "--no-color", "run", base + "/openapi.json", "--url", base, "--checks", checks,
-           "--max-examples", examples, "--workers", "2", "--seed", "20261202"]
+           "--max-examples", examples, "--workers", "1", "--seed", "20261202"]
 sys.exit(subprocess.run(command, env=environment, cwd=here).returncode)
