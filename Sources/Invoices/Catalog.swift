@@ -5,26 +5,12 @@ import Logging
 import ServiceKit
 import Storage
 
-/// A service the user has billed, with the rate last charged: the "common services" memory. Updated whenever an
-/// invoice is created, listed and deleted one by one, and given to extraction (and transcription) as vocabulary.
-struct CatalogEntry: StoredDocument, Equatable {
-    var id: String
-    var ownerId: String
-    /// Folded description and currency, unique per owner.
-    var key: String
-    var description: String
-    var unit: String?
-    var unitPrice: Int64
-    var currency: Currency
-    var useCount: Int
-    var lastUsedAt: Date
-    var createdAt: Date
-}
+// The catalog entry is the domain's (`Invoicing.CatalogEntry`); stored as it is.
+extension CatalogEntry: StoredDocument {}
 
 struct CatalogRepository: Sendable {
     static let collection = "catalog"
-    /// The memory is bounded: the least recently used entries beyond this are forgotten.
-    static let maximumEntries = 200
+    static let maximumEntries = CatalogEntry.maximumEntries
     static let collections = [
         CollectionSpec(
             name: collection,
@@ -48,25 +34,17 @@ struct CatalogRepository: Sendable {
     /// Records the items of a new invoice: one entry per service and currency, with the latest rate.
     func remember(_ invoice: Invoice) async throws {
         for item in invoice.items where item.unitPrice > 0 {
-            let key = SearchText.fold(item.description) + "|" + invoice.currency.code
+            let key = CatalogEntry.key(item.description, invoice.currency)
             let filter: Filter = .and([.equal("ownerId", .string(invoice.ownerId)), .equal("key", .string(key))])
             // Read, then replace or insert; a concurrent insert of the same key loses on the unique index and retries once.
             for _ in 0..<2 {
                 if var entry = try await self.store.findOne(CatalogEntry.self, in: Self.collection, where: filter) {
-                    entry.description = item.description
-                    entry.unit = item.unit
-                    entry.unitPrice = item.unitPrice
-                    entry.useCount += 1
-                    entry.lastUsedAt = invoice.createdAt
+                    entry.remember(item, of: invoice)
                     _ = try await self.store.replaceOne(entry, in: Self.collection, where: .equal("id", .string(entry.id)))
                     break
                 }
-                let entry = CatalogEntry(
-                    id: DocumentID.make(), ownerId: invoice.ownerId, key: key, description: item.description, unit: item.unit,
-                    unitPrice: item.unitPrice, currency: invoice.currency, useCount: 1, lastUsedAt: invoice.createdAt, createdAt: invoice.createdAt
-                )
                 do {
-                    try await self.store.insert(entry, into: Self.collection)
+                    try await self.store.insert(CatalogEntry.first(id: DocumentID.make(), item: item, of: invoice), into: Self.collection)
                     break
                 } catch let error as StoreError where error.code == .duplicateKey {
                     continue
@@ -82,11 +60,8 @@ struct CatalogRepository: Sendable {
     }
 }
 
-/// `/api/catalog`: the common services memory (bearer token; scoped to its user).
-///
-/// - `GET /api/catalog?limit=` → {items} most recently used first
-/// - `DELETE /api/catalog/{id}`
-/// The catalog as the API shows it: what was billed, most recently used first.
+/// The catalog as the API shows it (`GET /api/catalog?limit=`, most recently used first; `DELETE /api/catalog/{id}`),
+/// scoped to the token's user.
 struct CatalogController {
     let catalog: CatalogRepository
 
@@ -121,40 +96,14 @@ struct CatalogPage: Encodable, Hashable, Sendable {
     var items: [CatalogEntryView]
 }
 
-/// The business memory as a whole: what extraction is told, what a draft is checked against, and what each new
-/// invoice teaches it.
-struct BusinessMemory: Sendable {
+/// The business memory's storage: reads a user's `BusinessMemory` (the domain's: matching, vocabulary, usual rates)
+/// once per request, adds a new client to the book, and records what each new invoice teaches.
+struct MemoryRepository: Sendable {
     let clients: ClientRepository
     let catalog: CatalogRepository
 
-    /// What is known of a user, read once per request: the whole address book (bounded) and the catalog.
-    struct Snapshot: Sendable {
-        var clients: [Client]
-        var catalog: [CatalogEntry]
-
-        /// Known client names (most recently invoiced first, with aliases) and services, for the prompts.
-        var vocabulary: (clients: [String], services: [String]) {
-            let recent = self.clients.filter { $0.invoiceCount > 0 }.sorted { ($0.lastInvoicedAt ?? .distantPast) > ($1.lastInvoicedAt ?? .distantPast) }
-            return (recent.prefix(10).flatMap { [$0.name] + $0.aliases }, self.catalog.prefix(15).map(\.description))
-        }
-
-        /// The client a spoken or typed name means: case-, accent-, punctuation- and alias-insensitive.
-        func match(_ name: String) -> Client? {
-            let key = SearchText.fold(name)
-            return key.isEmpty ? nil : self.clients.first { $0.matchKeys.contains(key) }
-        }
-
-        /// The usual rate per folded service: this client's own history first, then what any client was charged.
-        func usualRates(for client: Client?) -> [String: Money] {
-            var rates: [String: Money] = [:]
-            for entry in self.catalog.reversed() { rates[SearchText.fold(entry.description)] = Money(minorUnits: entry.unitPrice, currency: entry.currency) }
-            for rate in client?.rates.reversed() ?? [] { rates[rate.service] = Money(minorUnits: rate.unitPrice, currency: rate.currency) }
-            return rates
-        }
-    }
-
-    func snapshot(ownerID: String) async throws -> Snapshot {
-        Snapshot(
+    func snapshot(ownerID: String) async throws -> BusinessMemory {
+        BusinessMemory(
             clients: try await self.clients.all(ownerID: ownerID),
             catalog: try await self.catalog.recent(ownerID: ownerID, limit: CatalogRepository.maximumEntries)
         )
@@ -162,10 +111,10 @@ struct BusinessMemory: Sendable {
 
     /// The address-book entry for a new invoice's client: the matched one, or a new entry with just the name (the
     /// original's "frequent clients" grew the same way). Nil when the book is full.
-    func client(for invoice: Invoice, in snapshot: Snapshot) async throws -> Client? {
-        if let known = snapshot.match(invoice.to.name) { return known }
-        guard snapshot.clients.count < ClientRepository.maximumClients else { return nil }
-        let client = Client.new(ownerID: invoice.ownerId, name: invoice.to.name, now: invoice.createdAt)
+    func client(for invoice: Invoice, in memory: BusinessMemory) async throws -> Client? {
+        if let known = memory.match(invoice.to.name) { return known }
+        guard memory.hasRoom else { return nil }
+        let client = Client.new(id: DocumentID.make(), ownerID: invoice.ownerId, name: invoice.to.name, now: invoice.createdAt)
         do {
             try await self.clients.insert(client)
             return client
@@ -177,18 +126,10 @@ struct BusinessMemory: Sendable {
 
     /// After an invoice is stored: its client's count, date and rates, and the services with their rates.
     /// Memory is best effort: the invoice is already stored, so a failure here is logged, never the request's.
-    func remember(_ invoice: Invoice, logger: Logger) async {
+    func remember(_ invoice: Invoice, at now: Date, logger: Logger) async {
         do {
             if let id = invoice.clientId, var client = try await self.clients.find(id: id, ownerID: invoice.ownerId) {
-                client.invoiceCount += 1
-                client.lastInvoicedAt = invoice.createdAt
-                for item in invoice.items.reversed() where item.unitPrice > 0 {
-                    let service = SearchText.fold(item.description)
-                    client.rates.removeAll { $0.service == service && $0.currency == invoice.currency }
-                    client.rates.insert(.init(service: service, description: item.description, unitPrice: item.unitPrice, currency: invoice.currency), at: 0)
-                }
-                client.rates = Array(client.rates.prefix(Client.maximumRates))
-                client.updatedAt = .storeNow
+                client.remember(invoice, at: now)
                 _ = try await self.clients.save(client)
             }
             try await self.catalog.remember(invoice)

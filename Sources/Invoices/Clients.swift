@@ -5,62 +5,14 @@ import OpenSSLSupport
 import ServiceKit
 import Storage
 
-/// An address-book entry: who a user bills, under which names, with which defaults. It is also the "frequent clients"
-/// memory: an invoice for a name the book does not know adds the client, and every invoice bumps `invoiceCount` and
-/// `lastInvoicedAt` and remembers the rates charged.
-struct Client: StoredDocument, Equatable {
-    var id: String
-    var ownerId: String
-    var name: String
-    var aliases: [String]
-    /// `SearchText.fold` of the name, unique per owner.
-    var nameKey: String
-    /// Folded name and aliases: what a spoken name is matched against.
-    var matchKeys: [String]
-    var email: String?
-    var address: String?
-    var phone: String?
-    var currency: Currency?
-    var paymentTermsDays: Int?
-    var taxRate: TaxRate?
-    /// The rates last charged to this client, most recent first (at most `maximumRates`).
-    var rates: [ServiceRate]
-    var invoiceCount: Int
-    var lastInvoicedAt: Date?
-    var createdAt: Date
-    var updatedAt: Date
-    /// The `Idempotency-Key` digest of the request that created it (a retry after a crash finds it).
-    var idempotencyKey: String?
-
-    static let maximumRates = 50
-
-    struct ServiceRate: Codable, Sendable, Equatable {
-        /// Folded description.
-        var service: String
-        var description: String
-        var unitPrice: Int64
-        var currency: Currency
-    }
-
-    var party: Party { Party(name: self.name, address: self.address, phone: self.phone, email: self.email) }
-
-    var known: KnownClient {
-        KnownClient(id: self.id, party: self.party, currency: self.currency, paymentTermsDays: self.paymentTermsDays, taxRate: self.taxRate)
-    }
-
-    mutating func refreshKeys() {
-        self.nameKey = SearchText.fold(self.name)
-        var keys = [self.nameKey]
-        for alias in self.aliases.map(SearchText.fold) where !keys.contains(alias) { keys.append(alias) }
-        self.matchKeys = keys
-    }
-}
+// The address-book entry is the domain's (`Invoicing.Client`); stored as it is.
+extension Client: StoredDocument {}
 
 /// The address book's storage. Matching loads the owner's book (bounded by `maximumClients`) and compares folded
 /// names in memory: the same code on both engines, and a book of a few hundred names is one small query.
 struct ClientRepository: Sendable {
     static let collection = "clients"
-    static let maximumClients = 1000
+    static let maximumClients = BusinessMemory.maximumClients
     static let collections = [
         CollectionSpec(
             name: collection,
@@ -238,7 +190,7 @@ struct ClientController {
         // A keyed create whose first attempt stored the client before its process died: answered with that client.
         if let key, let existing = try await self.clients.find(idempotencyKey: key, ownerID: user.id) { return existing }
         let now = Date.storeNow
-        var client = Client.new(ownerID: user.id, name: "", now: now)
+        var client = Client.new(id: DocumentID.make(), ownerID: user.id, name: "", now: now)
         client.idempotencyKey = key
         try input.apply(to: &client, creating: true)
         let book = try await self.clients.all(ownerID: user.id)
@@ -272,18 +224,6 @@ struct ClientController {
     }
 }
 
-extension Client {
-    static func new(ownerID: String, name: String, now: Date) -> Client {
-        var client = Client(
-            id: DocumentID.make(), ownerId: ownerID, name: name, aliases: [], nameKey: "", matchKeys: [], rates: [], invoiceCount: 0,
-            lastInvoicedAt: nil, createdAt: now, updatedAt: now
-        )
-        client.refreshKeys()
-        return client
-    }
-}
-
-/// The client as the API shows it (without the internal match keys).
 typealias ClientInput = ClientController.ClientInput
 
 /// A page of the address book.

@@ -23,14 +23,14 @@ struct InvoiceAPI: APIProtocol {
         let context = try OpenAPIServing.current()
         guard case .json(let body) = input.body else { throw Self.wrongMediaType }
         let invoice = try await self.invoices.createManual(body, user: try context.requireUser(), context: context)
-        return .created(.init(headers: .init(eTag: Self.etag(invoice), location: Self.location(invoice)), body: .json(InvoiceController.view(invoice))))
+        return .created(.init(headers: .init(eTag: Self.etag(invoice), location: Self.location(invoice)), body: .json(self.invoices.view(invoice))))
     }
 
     func createFromTranscript(_ input: Operations.CreateFromTranscript.Input) async throws -> Operations.CreateFromTranscript.Output {
         let context = try OpenAPIServing.current()
         guard case .json(let body) = input.body else { throw Self.wrongMediaType }
         let invoice = try await self.invoices.createFromTranscript(body.transcript, user: try context.requireUser(), context: context)
-        return .created(.init(headers: .init(eTag: Self.etag(invoice), location: Self.location(invoice)), body: .json(InvoiceController.view(invoice))))
+        return .created(.init(headers: .init(eTag: Self.etag(invoice), location: Self.location(invoice)), body: .json(self.invoices.view(invoice))))
     }
 
     func createFromVoice(_ input: Operations.CreateFromVoice.Input) async throws -> Operations.CreateFromVoice.Output {
@@ -44,7 +44,7 @@ struct InvoiceAPI: APIProtocol {
             return nil
         } isAudio: { if case .audio = $0 { true } else { false } }
         let invoice = try await self.invoices.createFromVoice(audio, user: user, context: context)
-        return .created(.init(headers: .init(eTag: Self.etag(invoice), location: Self.location(invoice)), body: .json(InvoiceController.view(invoice))))
+        return .created(.init(headers: .init(eTag: Self.etag(invoice), location: Self.location(invoice)), body: .json(self.invoices.view(invoice))))
     }
 
     func transcribe(_ input: Operations.Transcribe.Input) async throws -> Operations.Transcribe.Output {
@@ -66,7 +66,7 @@ struct InvoiceAPI: APIProtocol {
         let invoice = try await self.invoices.regenerate(
             id: input.path.id, ifMatch: input.headers.ifMatch, transcript: body.transcript, user: try context.requireUser(), context: context
         )
-        return .ok(.init(headers: .init(eTag: Self.etag(invoice)), body: .json(InvoiceController.view(invoice))))
+        return .ok(.init(headers: .init(eTag: Self.etag(invoice)), body: .json(self.invoices.view(invoice))))
     }
 
     // MARK: Reading
@@ -76,30 +76,32 @@ struct InvoiceAPI: APIProtocol {
     }
 
     func listInvoices(_ input: Operations.ListInvoices.Input) async throws -> Operations.ListInvoices.Output {
-        let user = try OpenAPIServing.user()
+        let context = try OpenAPIServing.current()
         let q = input.query
         let page = try await self.invoices.list(
-            Self.listQuery(status: q.status?.rawValue, clientId: q.clientId, from: q.from, to: q.to, q: q.q), limit: q.limit, cursor: q.cursor, user: user
+            Self.listQuery(status: q.status?.rawValue, clientId: q.clientId, from: q.from, to: q.to, q: q.q), limit: q.limit, cursor: q.cursor,
+            user: try context.requireUser(), context: context
         )
         return .ok(.init(body: .json(page)))
     }
 
     func exportInvoices(_ input: Operations.ExportInvoices.Input) async throws -> Operations.ExportInvoices.Output {
-        let user = try OpenAPIServing.user()
+        let context = try OpenAPIServing.current()
         let q = input.query
-        let rows = try await self.invoices.export(Self.listQuery(status: q.status?.rawValue, clientId: q.clientId, from: q.from, to: q.to, q: q.q), user: user)
-        let today = CalendarDate(Date())
+        let rows = try await self.invoices.export(
+            Self.listQuery(status: q.status?.rawValue, clientId: q.clientId, from: q.from, to: q.to, q: q.q), user: try context.requireUser(), context: context
+        )
         let format = q.format ?? .csv
         let disposition = "attachment; filename=\"invoices.\(format.rawValue)\""
         switch format {
-        case .json: return .ok(.init(headers: .init(contentDisposition: disposition), body: .json(rows.map { InvoiceView(invoice: $0, today: today) })))
-        case .csv: return .ok(.init(headers: .init(contentDisposition: disposition), body: .textCsvCharsetUtf8(HTTPBody(InvoiceCSV.render(rows, today: today)))))
+        case .json: return .ok(.init(headers: .init(contentDisposition: disposition), body: .json(rows.map(self.invoices.view))))
+        case .csv: return .ok(.init(headers: .init(contentDisposition: disposition), body: .textCsvCharsetUtf8(HTTPBody(InvoiceCSV.render(rows, now: self.invoices.clock.now())))))
         }
     }
 
     func getInvoice(_ input: Operations.GetInvoice.Input) async throws -> Operations.GetInvoice.Output {
         let invoice = try await self.invoices.load(id: input.path.id, user: try OpenAPIServing.user())
-        return .ok(.init(headers: .init(eTag: Self.etag(invoice)), body: .json(InvoiceController.view(invoice))))
+        return .ok(.init(headers: .init(eTag: Self.etag(invoice)), body: .json(self.invoices.view(invoice))))
     }
 
     func invoicePDF(_ input: Operations.InvoicePDF.Input) async throws -> Operations.InvoicePDF.Output {
@@ -123,7 +125,7 @@ struct InvoiceAPI: APIProtocol {
     func updateInvoice(_ input: Operations.UpdateInvoice.Input) async throws -> Operations.UpdateInvoice.Output {
         guard case .json(let patch) = input.body else { throw Self.wrongMediaType }
         let invoice = try await self.invoices.update(id: input.path.id, ifMatch: input.headers.ifMatch, patch: patch, user: try OpenAPIServing.user())
-        return .ok(.init(headers: .init(eTag: Self.etag(invoice)), body: .json(InvoiceController.view(invoice))))
+        return .ok(.init(headers: .init(eTag: Self.etag(invoice)), body: .json(self.invoices.view(invoice))))
     }
 
     func deleteInvoice(_ input: Operations.DeleteInvoice.Input) async throws -> Operations.DeleteInvoice.Output {
@@ -134,27 +136,27 @@ struct InvoiceAPI: APIProtocol {
     func finalizeInvoice(_ input: Operations.FinalizeInvoice.Input) async throws -> Operations.FinalizeInvoice.Output {
         let context = try OpenAPIServing.current()
         let invoice = try await self.invoices.finalize(id: input.path.id, ifMatch: input.headers.ifMatch, user: try context.requireUser(), context: context)
-        return .ok(.init(headers: .init(eTag: Self.etag(invoice)), body: .json(InvoiceController.view(invoice))))
+        return .ok(.init(headers: .init(eTag: Self.etag(invoice)), body: .json(self.invoices.view(invoice))))
     }
 
     func sendInvoice(_ input: Operations.SendInvoice.Input) async throws -> Operations.SendInvoice.Output {
         let invoice = try await self.invoices.transition(id: input.path.id, ifMatch: input.headers.ifMatch, user: try OpenAPIServing.user()) {
             invoice, now throws(LifecycleError) in try invoice.markSent(at: now)
         }
-        return .ok(.init(headers: .init(eTag: Self.etag(invoice)), body: .json(InvoiceController.view(invoice))))
+        return .ok(.init(headers: .init(eTag: Self.etag(invoice)), body: .json(self.invoices.view(invoice))))
     }
 
     func voidInvoice(_ input: Operations.VoidInvoice.Input) async throws -> Operations.VoidInvoice.Output {
         let invoice = try await self.invoices.transition(id: input.path.id, ifMatch: input.headers.ifMatch, user: try OpenAPIServing.user()) {
             invoice, now throws(LifecycleError) in try invoice.markVoid(at: now)
         }
-        return .ok(.init(headers: .init(eTag: Self.etag(invoice)), body: .json(InvoiceController.view(invoice))))
+        return .ok(.init(headers: .init(eTag: Self.etag(invoice)), body: .json(self.invoices.view(invoice))))
     }
 
     func recordPayment(_ input: Operations.RecordPayment.Input) async throws -> Operations.RecordPayment.Output {
         guard case .json(let payment) = input.body else { throw Self.wrongMediaType }
         let invoice = try await self.invoices.pay(id: input.path.id, ifMatch: input.headers.ifMatch, input: payment, user: try OpenAPIServing.user())
-        return .ok(.init(headers: .init(eTag: Self.etag(invoice)), body: .json(InvoiceController.view(invoice))))
+        return .ok(.init(headers: .init(eTag: Self.etag(invoice)), body: .json(self.invoices.view(invoice))))
     }
 
     // MARK: The address book and the catalog

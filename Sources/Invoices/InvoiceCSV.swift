@@ -10,12 +10,12 @@ enum InvoiceCSV {
         "total", "amountPaid", "balance",
     ]
 
-    static func render(_ invoices: [Invoice], today: CalendarDate) -> String {
+    static func render(_ invoices: [Invoice], now: Date) -> String {
         var out = self.columns.joined(separator: ",") + "\r\n"
         for invoice in invoices {
             let money = { (value: Int64) in invoice.money(value).decimalString }
             let cells = [
-                invoice.id, self.text(invoice.number ?? ""), invoice.status.rawValue, invoice.isOverdue(today: today) ? "true" : "false",
+                invoice.id, self.text(invoice.number ?? ""), invoice.status.rawValue, invoice.isOverdue(today: invoice.today(at: now)) ? "true" : "false",
                 invoice.source.rawValue, invoice.issueDate.description, invoice.dueDate.description, self.text(invoice.to.name),
                 self.text(invoice.poNumber ?? ""), invoice.currency.code, money(invoice.subtotal), money(invoice.discount), money(invoice.tax),
                 money(invoice.total), money(invoice.amountPaid), money(invoice.balance),

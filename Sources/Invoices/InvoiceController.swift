@@ -22,7 +22,7 @@ struct InvoiceController {
     static let maximumExportRows = 10_000
 
     let invoices: InvoiceRepository
-    let memory: BusinessMemory
+    let memory: MemoryRepository
     let profiles: ProfileClient
     let extractor: any InvoiceExtractor
     let renderer: InvoicePDFRenderer
@@ -30,6 +30,8 @@ struct InvoiceController {
     let transcriber: OpenAIClient?
     let maximumAudioBytes: Int
     let maximumTranscriptCharacters: Int
+    /// Where "now" comes from (the store's millisecond clock in production, a fixed one in tests).
+    let clock: InvoiceClock
 
     static let jsonLimit = Body.apiJSONLimit
     static let paymentLimit = Body.paymentLimit
@@ -108,7 +110,7 @@ struct InvoiceController {
     /// Transcript → extraction (with the user's vocabulary) → a validated draft; `replacing` regenerates that draft.
     func createDraft(
         transcript raw: String, source: InvoiceSource, user: AuthenticatedUser, context: AppRequestContext, replacing: Invoice? = nil,
-        snapshot known: BusinessMemory.Snapshot? = nil
+        snapshot known: BusinessMemory? = nil
     ) async throws -> Invoice {
         let transcript = raw.trimmingCharacters(in: .whitespacesAndNewlines)
         guard transcript.count <= self.maximumTranscriptCharacters else {
@@ -119,9 +121,9 @@ struct InvoiceController {
         }
 
         let profile = try await self.profiles.profile(for: user, context: context)
-        let now = Date.storeNow
+        let now = self.clock.now()
         let today = profile.today(at: now)
-        let snapshot: BusinessMemory.Snapshot
+        let snapshot: BusinessMemory
         if let known { snapshot = known } else { snapshot = try await self.memory.snapshot(ownerID: user.id) }
         let vocabulary = snapshot.vocabulary
         let extracted: ExtractedInvoice
@@ -142,18 +144,16 @@ struct InvoiceController {
     /// the address book, checked against usual rates, built by `DraftBuilder`, stored, and remembered.
     func save(
         _ extracted: ExtractedInvoice, source: InvoiceSource, transcript: String?, profile: BusinessProfile, now: Date, user: AuthenticatedUser,
-        context: AppRequestContext, snapshot: BusinessMemory.Snapshot, replacing: Invoice? = nil, client explicit: Client? = nil,
+        context: AppRequestContext, snapshot: BusinessMemory, replacing: Invoice? = nil, client explicit: Client? = nil,
         adjust: (inout Invoice) throws -> Void = { _ in }
     ) async throws -> Invoice {
-        var matched = explicit
-        if matched == nil, let name = extracted.clientName { matched = snapshot.match(name) }
-        let draftContext = DraftContext(
-            id: replacing?.id ?? DocumentID.make(), ownerId: user.id, profile: profile, today: profile.today(at: now), now: now,
-            source: replacing?.source ?? source, transcript: transcript, client: matched?.known,
-            usualRates: snapshot.usualRates(for: matched)
+        // The domain drafts (matching, defaults, warnings, maths); this stores and remembers.
+        let request = Drafting.Request(
+            id: replacing?.id ?? DocumentID.make(), ownerId: user.id, profile: profile, source: replacing?.source ?? source, transcript: transcript,
+            client: explicit
         )
         var invoice: Invoice
-        do { invoice = try DraftBuilder().draft(from: extracted, context: draftContext) } catch {
+        do { invoice = try Drafting().draft(extracted, request: request, memory: snapshot, now: now).invoice } catch {
             throw Problem.unprocessable(error.description, errors: [.init(field: error.field, message: error.description)])
         }
         try adjust(&invoice)
@@ -175,7 +175,7 @@ struct InvoiceController {
             if let resumed = try await self.resumed(user: user) { return resumed }
             throw error
         }
-        await self.memory.remember(invoice, logger: context.logger)
+        await self.memory.remember(invoice, at: now, logger: context.logger)
         context.logger.info("invoice drafted", metadata: ["invoiceId": .string(invoice.id), "items": .stringConvertible(invoice.items.count), "source": .string(invoice.source.rawValue)])
         return invoice
     }
@@ -276,7 +276,7 @@ struct InvoiceController {
         )
         let snapshot = try await self.memory.snapshot(ownerID: user.id)
         return try await self.save(
-            extracted, source: .manual, transcript: nil, profile: profile, now: .storeNow, user: user, context: context, snapshot: snapshot, client: client
+            extracted, source: .manual, transcript: nil, profile: profile, now: self.clock.now(), user: user, context: context, snapshot: snapshot, client: client
         ) { invoice in
             // Details typed for a client not in the book are printed as typed.
             if client == nil, let party = input.client {
@@ -308,11 +308,10 @@ struct InvoiceController {
 
     /// The list filters: `status` (a status or `overdue`), `clientId`, `from`/`to` (issue dates, inclusive), `q`
     /// (number, client, PO and descriptions; case- and accent-insensitive).
-    func filter(_ query: ListQuery, user: AuthenticatedUser) throws -> Filter {
+    func filter(_ query: ListQuery, user: AuthenticatedUser, today: CalendarDate) throws -> Filter {
         var filters: [Filter] = [.equal("ownerId", .string(user.id))]
         if let status = query.status {
             if status == "overdue" {
-                let today = CalendarDate(Date())
                 filters += [
                     .or([.equal("status", .string("finalized")), .equal("status", .string("sent"))]), .less("dueDate", .string(today.description)),
                     .greater("balance", .int(0)),
@@ -339,7 +338,15 @@ struct InvoiceController {
         return .and(filters)
     }
 
-    func list(_ query: ListQuery, limit: Int?, cursor text: String?, user: AuthenticatedUser) async throws -> InvoicePage {
+    /// Today for the list's `overdue` filter: the user's, in their profile's time zone (asked of the user role only
+    /// for that filter).
+    func today(for query: ListQuery, user: AuthenticatedUser, context: AppRequestContext) async throws -> CalendarDate {
+        let now = self.clock.now()
+        guard query.status == "overdue" else { return CalendarDate(now) }
+        return try await self.profiles.profile(for: user, context: context).today(at: now)
+    }
+
+    func list(_ query: ListQuery, limit: Int?, cursor text: String?, user: AuthenticatedUser, context: AppRequestContext) async throws -> InvoicePage {
         let limit = try Query.limit(limit, default: 20)
         var cursor: InvoiceRepository.Cursor?
         if let text {
@@ -347,20 +354,20 @@ struct InvoiceController {
             cursor = parsed
         }
         // One extra row tells whether another page exists without a count query.
-        var items = try await self.invoices.list(where: try self.filter(query, user: user), after: cursor, limit: limit + 1)
+        let today = try await self.today(for: query, user: user, context: context)
+        var items = try await self.invoices.list(where: try self.filter(query, user: user, today: today), after: cursor, limit: limit + 1)
         var next: String?
         if items.count > limit {
             items.removeLast()
             next = items.last.map { InvoiceRepository.Cursor(createdAt: $0.createdAt, id: $0.id).encoded }
         }
-        let today = CalendarDate(Date())
-        return InvoicePage(items: items.map { InvoiceView(invoice: $0, today: today) }, nextCursor: next)
+        return InvoicePage(items: items.map(self.view), nextCursor: next)
     }
 
     /// `GET /api/invoices/export?format=csv|json` with the list's filters; at most `maximumExportRows` (422 beyond:
     /// narrow the dates).
-    func export(_ query: ListQuery, user: AuthenticatedUser) async throws -> [Invoice] {
-        let filter = try self.filter(query, user: user)
+    func export(_ query: ListQuery, user: AuthenticatedUser, context: AppRequestContext) async throws -> [Invoice] {
+        let filter = try self.filter(query, user: user, today: try await self.today(for: query, user: user, context: context))
         var rows: [Invoice] = []
         var cursor: InvoiceRepository.Cursor?
         while true {
@@ -394,7 +401,7 @@ struct InvoiceController {
     static func etag(_ invoice: Invoice) -> String { "\"\(invoice.id)-\(invoice.revision)\"" }
 
     /// The invoice as responses show it: with the derived `overdue` flag of today.
-    static func view(_ invoice: Invoice) -> InvoiceView { InvoiceView(invoice: invoice, today: CalendarDate(Date())) }
+    func view(_ invoice: Invoice) -> InvoiceView { InvoiceView(invoice: invoice, today: invoice.today(at: self.clock.now())) }
 
     /// `If-Match` when given must name the current revision (412 otherwise): a client never overwrites what it has not seen.
     static func checkPrecondition(_ ifMatch: String?, _ invoice: Invoice) throws {
@@ -492,7 +499,7 @@ struct InvoiceController {
         try Self.checkDates(invoice)
         // What the client sent back unchanged (GET → PATCH) changes nothing: no new revision, the same ETag.
         if invoice == original { return original }
-        invoice.touch(.storeNow)
+        invoice.touch(self.clock.now())
         guard try await self.invoices.save(invoice, expectedRevision: expected) else {
             throw Problem(.preconditionFailed, detail: "The invoice changed while you edited it; fetch it again.")
         }
@@ -505,7 +512,7 @@ struct InvoiceController {
         try Self.checkPrecondition(ifMatch, invoice)
         guard invoice.status == .draft else { throw Problem.conflict("Only drafts can be finalized; this invoice is \(invoice.status.rawValue).") }
         let profile = try await self.profiles.profile(for: user, context: context)
-        let now = Date.storeNow
+        let now = self.clock.now()
         guard let finalized = try await self.invoices.finalize(invoice, profile: profile, year: profile.today(at: now).year, now: now) else {
             throw Problem.conflict("The invoice changed while it was being finalized; fetch it again.")
         }
@@ -527,7 +534,7 @@ struct InvoiceController {
         try Self.checkPrecondition(ifMatch, invoice)
         let expected = invoice.revision
         let original = invoice
-        do { try change(&invoice, .storeNow) } catch { throw Self.problem(error) }
+        do { try change(&invoice, self.clock.now()) } catch { throw Self.problem(error) }
         // Nothing to do (a keyed payment already recorded): the invoice as it is, with no new revision.
         if invoice == original { return invoice }
         guard try await self.invoices.save(invoice, expectedRevision: expected) else {

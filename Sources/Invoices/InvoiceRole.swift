@@ -16,13 +16,14 @@ public enum InvoiceRole {
     public static func buildRouter(
         store: any DocumentStore, tokens: TokenService, userService: ServiceClient, renderer: InvoicePDFRenderer,
         extractor: any InvoiceExtractor = RuleBasedExtractor(), transcriber: OpenAIClient? = nil, maximumAudioBytes: Int = 25 * 1024 * 1024,
-        maximumTranscriptCharacters: Int = 10_000, idempotencyLease: TimeInterval = 60, options: EdgeOptions = EdgeOptions()
+        maximumTranscriptCharacters: Int = 10_000, idempotencyLease: TimeInterval = 60, options: EdgeOptions = EdgeOptions(),
+        clock: InvoiceClock = InvoiceClock { .storeNow }
     ) throws -> Router<AppRequestContext> {
         let router = RoleApplication.makeRouter(role: .invoice, store: store, options: options)
-        let memory = BusinessMemory(clients: ClientRepository(store: store), catalog: CatalogRepository(store: store))
+        let memory = MemoryRepository(clients: ClientRepository(store: store), catalog: CatalogRepository(store: store))
         let controller = InvoiceController(
             invoices: InvoiceRepository(store: store), memory: memory, profiles: ProfileClient(client: userService), extractor: extractor, renderer: renderer,
-            transcriber: transcriber, maximumAudioBytes: maximumAudioBytes, maximumTranscriptCharacters: maximumTranscriptCharacters
+            transcriber: transcriber, maximumAudioBytes: maximumAudioBytes, maximumTranscriptCharacters: maximumTranscriptCharacters, clock: clock
         )
         let api = InvoiceAPI(invoices: controller, clients: ClientController(clients: memory.clients), catalog: CatalogController(catalog: memory.catalog))
         // Bearer first, then the idempotency records (per user, with each route's body limit), then the generated

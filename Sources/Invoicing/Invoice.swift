@@ -337,6 +337,12 @@ public struct Invoice: Codable, Sendable, Equatable {
     public var finalizedAt: Date?
     public var createdAt: Date
     public var updatedAt: Date
+    /// The sender's time zone when it was drafted (IANA name): the zone its "today" is in (overdue, payment dates).
+    /// Absent on invoices stored before it was kept: UTC.
+    public var timeZone: String?
+
+    /// Today for this invoice: in its sender's time zone.
+    public func today(at now: Date) -> CalendarDate { CalendarDate(now, in: self.timeZone.flatMap(TimeZone.init(identifier:)) ?? .gmt) }
 
     public init(
         id: String, ownerId: String, status: InvoiceStatus = .draft, source: InvoiceSource, issueDate: CalendarDate, dueDate: CalendarDate,
