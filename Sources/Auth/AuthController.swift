@@ -13,12 +13,8 @@ import WireFormat
 /// - `POST /api/auth/logout` {refreshToken} → 204, revokes that token's family
 /// - `POST /api/auth/logout-all` (bearer access token) → 204, revokes every family of the user
 ///
-/// Internal (service token from the gateway only), each answering a `SessionGrant` {user, refreshToken, refreshExpiresIn}:
-/// - `POST /internal/accounts` {email, password, name} → 201
-/// - `POST /internal/credentials/verify` {email, password}
-/// - `POST /internal/refresh` {refreshToken} (rotation with reuse detection)
-/// - `POST /internal/google` {subject, email, emailVerified, name, issue: "session" | "code"} (verified by the gateway)
-/// - `POST /internal/codes/redeem` {code}
+/// Internal (service token from the gateway only), answered by `AuthInternalHandlers` as OpenAPI/internal.json
+/// declares them (accounts, credentials, refresh, Google sessions and codes, code redemption).
 struct AuthController {
     let accounts: AccountRepository
     let refreshTokens: RefreshTokenStore
@@ -26,27 +22,16 @@ struct AuthController {
     let tokens: TokenService
     let throttle: SignInThrottle
 
-    var internalEndpoints: RouteCollection<AppRequestContext> {
-        let routes = RouteCollection(context: AppRequestContext.self)
-            .add(middleware: ServiceAuthMiddleware(tokens: self.tokens))
-        routes.post("accounts", use: self.register)
-        routes.post("credentials/verify", use: self.verify)
-        routes.post("refresh", use: self.refresh)
-        routes.post("google", use: self.google)
-        routes.post("codes/redeem", use: self.redeem)
-        return routes
-    }
-
     /// What the gateway turns into a sign-in response (it adds the access token).
-    struct SessionGrant: Encodable {
+    struct SessionGrant: Sendable {
         var user: AccountView
         var refreshToken: String
         var refreshExpiresIn: Int
     }
 
-    func grant(_ account: Account, familyID: String? = nil, status: HTTPResponse.Status = .ok) async throws -> Response {
+    func grant(_ account: Account, familyID: String? = nil) async throws -> SessionGrant {
         let refreshToken = try await self.refreshTokens.issue(userID: account.id, familyID: familyID)
-        return try Body.json(SessionGrant(user: account.publicView, refreshToken: refreshToken, refreshExpiresIn: Int(self.refreshTokens.lifetime)), status: status)
+        return SessionGrant(user: account.publicView, refreshToken: refreshToken, refreshExpiresIn: Int(self.refreshTokens.lifetime))
     }
 
     // MARK: Public (AuthAPI answers these)
@@ -68,18 +53,13 @@ struct AuthController {
 
     // MARK: Internal
 
-    struct RefreshInput: Decodable {
-        var refreshToken: String
-    }
-
-    struct RegisterInput: Decodable {
+    struct RegisterInput: Sendable {
         var email: String
         var password: String
         var name: String
     }
 
-    @Sendable func register(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let input = try await Body.decode(RegisterInput.self, from: request, limit: 16 * 1024)
+    func register(_ input: RegisterInput, context: AppRequestContext) async throws -> SessionGrant {
         var problems: [Problem.FieldProblem] = []
         let email = Email.normalise(input.email)
         if email == nil { problems.append(.init(field: "email", message: "is not a valid email address")) }
@@ -98,16 +78,11 @@ struct AuthController {
             throw Problem.conflict("An account with this email already exists.")
         }
         context.logger.info("account created", metadata: ["userId": .string(account.id)])
-        return try await self.grant(account, status: .created)
+        return try await self.grant(account)
     }
 
-    struct CredentialsInput: Decodable {
-        var email: String
-        var password: String
-    }
-
-    @Sendable func verify(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let input = try await Body.decode(CredentialsInput.self, from: request, limit: 16 * 1024)
+    func verify(email given: String, password: String) async throws -> SessionGrant {
+        let input = (email: given, password: password)
         let email = Email.normalise(input.email)
         // Too many failures for this address: refused before any scrypt, whether or not the account exists.
         if let email { try await self.throttle.refuseIfLocked(email) }
@@ -132,12 +107,11 @@ struct AuthController {
         return try await self.grant(account)
     }
 
-    @Sendable func refresh(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let input = try await Body.decode(RefreshInput.self, from: request, limit: 4096)
-        switch try await self.refreshTokens.rotate(input.refreshToken) {
+    func refresh(_ refreshToken: String, context: AppRequestContext) async throws -> SessionGrant {
+        switch try await self.refreshTokens.rotate(refreshToken) {
         case .rotated(let userID, let token):
             guard let account = try await self.accounts.find(id: userID) else { throw Problem.unauthorized("The refresh token is invalid.") }
-            return try Body.json(SessionGrant(user: account.publicView, refreshToken: token, refreshExpiresIn: Int(self.refreshTokens.lifetime)))
+            return SessionGrant(user: account.publicView, refreshToken: token, refreshExpiresIn: Int(self.refreshTokens.lifetime))
         case .reused:
             context.logger.warning("refresh token reuse: family revoked")
             throw Problem.unauthorized("The refresh token was already used; every session of this sign-in has been revoked.")
@@ -146,12 +120,11 @@ struct AuthController {
         }
     }
 
-    struct GoogleInput: Decodable {
+    struct GoogleInput: Sendable {
         var subject: String
         var email: String
         var emailVerified: Bool
         var name: String?
-        var issue: String
         /// The ID token's `hd` (Workspace domain), when present.
         var hostedDomain: String?
         /// The account's password, when the user links Google to a password account (`/api/auth/google/link`).
@@ -169,7 +142,7 @@ struct AuthController {
         return hostedDomain == domain
     }
 
-    struct CodeGrant: Encodable {
+    struct CodeGrant: Sendable {
         var code: String
         var expiresIn: Int
     }
@@ -184,8 +157,7 @@ struct AuthController {
     /// the password account (a Google account can be made for any address), so linking needs the account's password
     /// (`POST /api/auth/google/link`), and then the password stays: it is never removed without its owner. An
     /// unverified Google email never links or creates anything.
-    @Sendable func google(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let input = try await Body.decode(GoogleInput.self, from: request, limit: 8192)
+    func googleAccount(_ input: GoogleInput, context: AppRequestContext) async throws -> Account {
         guard input.emailVerified, let email = Email.normalise(input.email), !input.subject.isEmpty, input.subject.count <= 255 else {
             throw Problem(.forbidden, detail: "Google did not verify this email address.")
         }
@@ -233,23 +205,25 @@ struct AuthController {
                 account = winner
             }
         }
-        if input.issue == "code" {
-            guard let binding = input.binding, !binding.isEmpty else { throw Problem.badRequest("A one-time code needs a browser binding.") }
-            let code = try await self.refreshTokens.issueCode(userID: account.id, binding: binding)
-            return try Body.json(CodeGrant(code: code, expiresIn: Int(RefreshTokenStore.codeLifetime)))
-        }
-        return try await self.grant(account)
+        return account
     }
 
-    struct RedeemInput: Decodable {
-        var code: String
-        /// The binding of the browser that presents the code (the gateway reads it from that browser's cookie).
-        var binding: String
+    /// A Google sign-in from a native app: a session at once.
+    func googleSession(_ input: GoogleInput, context: AppRequestContext) async throws -> SessionGrant {
+        try await self.grant(try await self.googleAccount(input, context: context))
     }
 
-    @Sendable func redeem(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let input = try await Body.decode(RedeemInput.self, from: request, limit: 4096)
-        guard let userID = try await self.refreshTokens.redeemCode(input.code, binding: input.binding), let account = try await self.accounts.find(id: userID) else {
+    /// A Google sign-in from the web flow: a one-time code bound to the browser, redeemed by `redeem`.
+    func googleCode(_ input: GoogleInput, context: AppRequestContext) async throws -> CodeGrant {
+        guard let binding = input.binding, !binding.isEmpty else { throw Problem.badRequest("A one-time code needs a browser binding.") }
+        let account = try await self.googleAccount(input, context: context)
+        let code = try await self.refreshTokens.issueCode(userID: account.id, binding: binding)
+        return CodeGrant(code: code, expiresIn: Int(RefreshTokenStore.codeLifetime))
+    }
+
+    /// `binding` is that of the browser presenting the code (the gateway reads it from that browser's cookie).
+    func redeem(code: String, binding: String) async throws -> SessionGrant {
+        guard let userID = try await self.refreshTokens.redeemCode(code, binding: binding), let account = try await self.accounts.find(id: userID) else {
             throw Problem.unauthorized("The sign-in code is invalid, expired or already used.")
         }
         return try await self.grant(account)

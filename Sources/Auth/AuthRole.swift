@@ -2,6 +2,7 @@ import Foundation
 import HTTPClient
 import Hummingbird
 import Logging
+import AuthInternalAPI
 import OpenAPIHummingbird
 import ServiceKit
 import Storage
@@ -27,7 +28,11 @@ public enum AuthRole {
         try AuthAPI(controller: controller).registerHandlers(
             on: groups, configuration: OpenAPIServing.configuration, middlewares: OpenAPIServing.middlewares(BodyLimitMiddleware(defaultLimit: 4096))
         )
-        router.addRoutes(controller.internalEndpoints, atPath: "/internal")
+        // The internal hop: the gateway's service token, then the handlers of OpenAPI/internal.json.
+        let internalGroup = router.group().add(middleware: ServiceAuthMiddleware(tokens: tokens)).add(middleware: ContextMiddleware())
+        try AuthInternalHandlers(controller: controller).registerHandlers(
+            on: internalGroup, configuration: OpenAPIServing.configuration, middlewares: OpenAPIServing.middlewares(BodyLimitMiddleware(defaultLimit: Body.signInLimit))
+        )
         return router
     }
 

@@ -1,3 +1,4 @@
+import AuthInternalAPI
 import Foundation
 import HTTPClient
 import HTTPTypes
@@ -29,11 +30,9 @@ struct SessionController {
     let publishedKeys: JWKSet
 
     func addRoutes(to router: Router<AppRequestContext>) {
-        router.post("/api/auth/register") { request, context in
-            try await self.forwardJSON(request, context: context, to: "/internal/accounts", successStatus: .created)
-        }
-        router.post("/api/auth/login") { request, context in try await self.forwardJSON(request, context: context, to: "/internal/credentials/verify") }
-        router.post("/api/auth/refresh") { request, context in try await self.forwardJSON(request, context: context, to: "/internal/refresh") }
+        router.post("/api/auth/register", use: self.register)
+        router.post("/api/auth/login", use: self.login)
+        router.post("/api/auth/refresh", use: self.refresh)
         router.post("/api/auth/exchange", use: self.exchange)
         router.post("/api/auth/google/token", use: self.googleToken)
         router.post("/api/auth/google/link", use: self.googleLink)
@@ -46,19 +45,7 @@ struct SessionController {
 
     // MARK: Grants from the auth role
 
-    struct Grant: Codable {
-        struct User: Codable {
-            var id: String
-            var email: String
-            var name: String
-            var hasPassword: Bool?
-            var google: Bool?
-            var createdAt: String
-        }
-        var user: User
-        var refreshToken: String
-        var refreshExpiresIn: Int
-    }
+    typealias Grant = AuthInternalAPI.Components.Schemas.SessionGrant
 
     struct TokenResponse: Encodable {
         var accessToken: String
@@ -66,17 +53,23 @@ struct SessionController {
         var expiresIn: Int
         var refreshToken: String
         var refreshExpiresIn: Int
-        var user: Grant.User
+        var user: AuthInternalAPI.Components.Schemas.Account
     }
 
-    /// Calls an internal endpoint of the auth role with a service token.
-    func callAuth(_ path: String, body: [UInt8], context: AppRequestContext) async throws -> CurlResponse {
-        let serviceToken = try self.tokens.issueServiceToken(caller: "gateway")
-        return try await self.auth.send("POST", path, bearer: serviceToken, requestID: context.requestID, traceParent: context.outgoingTraceParent, body: body)
+    /// The auth role's internal API, through the client generated from OpenAPI/internal.json, with a one-minute
+    /// service token. What the auth role refuses (401, 409, 422, 429, its 503) reaches the client as the same problem
+    /// (`UpstreamProblemMiddleware`); anything else it answers is this gateway's 502.
+    func authAPI(_ context: AppRequestContext) throws -> AuthInternalAPI.Client {
+        AuthInternalAPI.Client(
+            serverURL: ServiceClient.placeholderURL, configuration: OpenAPIServing.configuration, transport: self.auth,
+            middlewares: [
+                UpstreamProblemMiddleware(service: "auth"), ServiceCallMiddleware(bearer: try self.tokens.issueServiceToken(caller: "gateway"), context: context),
+            ]
+        )
     }
 
-    func tokenResponse(from response: CurlResponse, status: HTTPResponse.Status) throws -> Response {
-        let grant = try ServiceClient.decode(Grant.self, from: response)
+    /// A grant with the access token this gateway signs.
+    func tokenResponse(_ grant: Grant, status: HTTPResponse.Status = .ok) throws -> Response {
         let accessToken = try self.tokens.issueAccessToken(userID: grant.user.id, email: grant.user.email, name: grant.user.name)
         return try Body.json(
             TokenResponse(
@@ -87,41 +80,40 @@ struct SessionController {
         )
     }
 
-    /// The auth role's problem documents (401, 409, 422, …) are already what the client should see; anything else
-    /// from it is the gateway's 502.
-    func passThroughProblem(_ response: CurlResponse, context: AppRequestContext) throws -> Response {
-        // 503 (the auth role's database is away) passes through too, with its Retry-After.
-        guard (400..<500).contains(response.status) && response.status != 404 || response.status == 503 else {
-            context.logger.error("auth role failed", metadata: ["status": .stringConvertible(response.status)])
-            throw Problem(.badGateway, detail: "The auth service failed.")
-        }
-        var headers: HTTPFields = [.contentType: response.header("Content-Type") ?? "application/problem+json", .cacheControl: "no-store"]
-        if let retryAfter = response.header("Retry-After") { headers[.retryAfter] = retryAfter }
-        return Response(status: HTTPResponse.Status(code: response.status), headers: headers, body: .init(byteBuffer: response.buffer))
-    }
-
     static let bodyLimit = Body.signInLimit
 
-    func forwardJSON(_ request: Request, context: AppRequestContext, to path: String, successStatus: HTTPResponse.Status = .ok) async throws -> Response {
-        guard let contentType = request.headers[.contentType], HeaderValues.isJSON(contentType) else {
-            throw Problem(.unsupportedMediaType, detail: "Send the body as application/json.")
-        }
-        let body = try await Body.collect(request, limit: Self.bodyLimit)
-        let response = try await self.callAuth(path, body: Array(buffer: body), context: context)
-        guard response.status == successStatus.code else { return try self.passThroughProblem(response, context: context) }
-        return try self.tokenResponse(from: response, status: successStatus)
+    struct RegisterInput: Decodable {
+        var email: String
+        var password: String
+        var name: String
     }
 
-    struct GoogleIdentity: Encodable {
-        var subject: String
-        var email: String
-        var emailVerified: Bool
-        var name: String?
-        var issue: String
-        var hostedDomain: String?
-        var password: String?
-        var binding: String?
+    @Sendable func register(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let input = try await Body.decode(RegisterInput.self, from: request, limit: Self.bodyLimit)
+        let grant = try await self.authAPI(context).createAccount(body: .json(.init(email: input.email, password: input.password, name: input.name))).created.body.json
+        return try self.tokenResponse(grant, status: .created)
     }
+
+    struct LoginInput: Decodable {
+        var email: String
+        var password: String
+    }
+
+    @Sendable func login(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let input = try await Body.decode(LoginInput.self, from: request, limit: Self.bodyLimit)
+        return try self.tokenResponse(try await self.authAPI(context).verifyCredentials(body: .json(.init(email: input.email, password: input.password))).ok.body.json)
+    }
+
+    struct RefreshInput: Decodable {
+        var refreshToken: String
+    }
+
+    @Sendable func refresh(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let input = try await Body.decode(RefreshInput.self, from: request, limit: Self.bodyLimit)
+        return try self.tokenResponse(try await self.authAPI(context).rotateRefreshToken(body: .json(.init(refreshToken: input.refreshToken))).ok.body.json)
+    }
+
+    typealias GoogleIdentity = AuthInternalAPI.Components.Schemas.GoogleIdentity
 
     // MARK: The one-time code of the web flow
 
@@ -145,10 +137,8 @@ struct SessionController {
         guard let binding = request.cookies[self.bindingCookieName]?.value, !binding.isEmpty else {
             throw Problem.unauthorized("The sign-in code must be exchanged by the browser that signed in.")
         }
-        struct Redeem: Encodable { var code: String; var binding: String }
-        let response = try await self.callAuth("/internal/codes/redeem", body: Array(try JSONEncoder().encode(Redeem(code: input.code, binding: binding))), context: context)
-        guard response.status == 200 else { return try self.passThroughProblem(response, context: context) }
-        var tokens = try self.tokenResponse(from: response, status: .ok)
+        let grant = try await self.authAPI(context).redeemCode(body: .json(.init(code: input.code, binding: binding))).ok.body.json
+        var tokens = try self.tokenResponse(grant)
         tokens.setCookie(self.bindingCookie("", maxAge: 0))
         return tokens
     }
@@ -169,10 +159,8 @@ struct SessionController {
             context.logger.info("google id token rejected", metadata: ["reason": .string(error.description)])
             throw Problem(.unauthorized, detail: error.code == "email_not_verified" ? "Google has not verified this email address." : "The Google ID token is invalid.")
         }
-        let identity = GoogleIdentity(subject: claims.sub ?? "", email: claims.email ?? "", emailVerified: true, name: claims.name, issue: "session", hostedDomain: claims.hd)
-        let response = try await self.callAuth("/internal/google", body: Array(try JSONEncoder().encode(identity)), context: context)
-        guard response.status == 200 else { return try self.passThroughProblem(response, context: context) }
-        return try self.tokenResponse(from: response, status: .ok)
+        let identity = GoogleIdentity(subject: claims.sub ?? "", email: claims.email ?? "", emailVerified: true, name: claims.name, hostedDomain: claims.hd)
+        return try self.tokenResponse(try await self.authAPI(context).signInWithGoogle(body: .json(identity)).ok.body.json)
     }
 
     struct GoogleLinkInput: Decodable {
@@ -192,12 +180,9 @@ struct SessionController {
             throw Problem(.unauthorized, detail: "The Google ID token is invalid.")
         }
         let identity = GoogleIdentity(
-            subject: claims.sub ?? "", email: claims.email ?? "", emailVerified: true, name: claims.name, issue: "session", hostedDomain: claims.hd,
-            password: input.password
+            subject: claims.sub ?? "", email: claims.email ?? "", emailVerified: true, name: claims.name, hostedDomain: claims.hd, password: input.password
         )
-        let response = try await self.callAuth("/internal/google", body: Array(try JSONEncoder().encode(identity)), context: context)
-        guard response.status == 200 else { return try self.passThroughProblem(response, context: context) }
-        return try self.tokenResponse(from: response, status: .ok)
+        return try self.tokenResponse(try await self.authAPI(context).signInWithGoogle(body: .json(identity)).ok.body.json)
     }
 
     // MARK: Google, web
@@ -249,14 +234,13 @@ struct SessionController {
             let claims = try await self.google.verify(idToken: idToken, audiences: Set([self.google.webClientID].compactMap { $0 }), nonce: bound.nonce)
             let binding = Base64URL.encode(OpenSSL.randomBytes(32))
             let identity = GoogleIdentity(
-                subject: claims.sub ?? "", email: claims.email ?? "", emailVerified: true, name: claims.name, issue: "code", hostedDomain: claims.hd, binding: binding
+                subject: claims.sub ?? "", email: claims.email ?? "", emailVerified: true, name: claims.name, hostedDomain: claims.hd, binding: binding
             )
-            let response = try await self.callAuth("/internal/google", body: Array(try JSONEncoder().encode(identity)), context: context)
-            guard response.status == 200 else {
-                return fail(response.status == 409 ? "account_conflict" : "sign_in_failed", "auth role answered \(response.status)")
+            let grant: AuthInternalAPI.Components.Schemas.CodeGrant
+            do { grant = try await self.authAPI(context).issueGoogleCode(body: .json(identity)).ok.body.json } catch {
+                let status = Problem.from(error).problem.status
+                return fail(status == .conflict ? "account_conflict" : "sign_in_failed", "auth role answered \(status.code)")
             }
-            struct CodeGrant: Decodable { var code: String }
-            let grant = try ServiceClient.decode(CodeGrant.self, from: response)
             var landing = redirect("code=\(GoogleClient.formEncode(grant.code))")
             landing.setCookie(self.bindingCookie(binding, maxAge: Int(60)))
             return landing

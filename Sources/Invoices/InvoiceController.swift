@@ -591,21 +591,6 @@ struct InvoicePage: Encodable, Hashable, Sendable {
     var nextCursor: String?
 }
 
-/// Reads the sender's business profile from the user role, on behalf of the user (forwarding their token).
-struct ProfileClient: Sendable {
-    let client: ServiceClient
-
-    func profile(for user: AuthenticatedUser, context: AppRequestContext) async throws -> BusinessProfile {
-        let response = try await self.client.send("GET", "/api/users/me", bearer: user.token, requestID: context.requestID, traceParent: context.outgoingTraceParent)
-        switch response.status {
-        case 200: return try ServiceClient.decode(BusinessProfile.self, from: response)
-        case 401: throw Problem.unauthorized("The user service did not accept the token.")
-        default: throw Problem(.badGateway, detail: "The user service answered \(response.status).")
-        }
-    }
-}
-
-
 /// A payment as the API shows it (without the stored idempotency digest).
 struct PaymentView: Encodable, Hashable, Sendable {
     var id: String

@@ -22,7 +22,7 @@ public enum InvoiceRole {
         let router = RoleApplication.makeRouter(role: .invoice, store: store, options: options)
         let memory = MemoryRepository(clients: ClientRepository(store: store), catalog: CatalogRepository(store: store))
         let controller = InvoiceController(
-            invoices: InvoiceRepository(store: store), memory: memory, profiles: ProfileClient(client: userService), extractor: extractor, renderer: renderer,
+            invoices: InvoiceRepository(store: store), memory: memory, profiles: ProfileClient(service: userService), extractor: extractor, renderer: renderer,
             transcriber: transcriber, maximumAudioBytes: maximumAudioBytes, maximumTranscriptCharacters: maximumTranscriptCharacters, clock: clock
         )
         let api = InvoiceAPI(invoices: controller, clients: ClientController(clients: memory.clients), catalog: CatalogController(catalog: memory.catalog))

@@ -22,7 +22,7 @@ public enum PaperSize: String, Codable, Sendable, Hashable {
 }
 
 /// The sender's business profile, owned by the user role and read by the invoice role.
-public struct BusinessProfile: Codable, Sendable, Equatable {
+public struct BusinessProfile: Codable, Sendable, Hashable {
     public static let defaultInvoicePrefix = "INV"
 
     public var companyName: String?

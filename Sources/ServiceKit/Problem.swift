@@ -81,12 +81,15 @@ public struct Problem: Error, HTTPResponseError, Sendable {
         return Response(status: self.status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 
-    /// What the log may say about an unhandled error. A generated server's `ServerError` describes the whole request
-    /// (its Authorization header among them), so only its cause and the underlying error are logged: tokens never
-    /// reach a log.
+    /// What the log may say about an unhandled error. A generated server's `ServerError` and a generated client's
+    /// `ClientError` describe the whole request (its Authorization header among them), so only the cause and the
+    /// underlying error are logged: tokens never reach a log.
     public static func logDescription(_ error: any Error) -> String {
         if let error = error as? ServerError {
             return "\(error.operationID): \(error.causeDescription): \(String(reflecting: error.underlyingError))"
+        }
+        if let error = error as? ClientError {
+            return "client \(error.operationID): \(error.causeDescription): \(String(reflecting: error.underlyingError))"
         }
         return String(reflecting: error)
     }
@@ -146,6 +149,12 @@ public struct Problem: Error, HTTPResponseError, Sendable {
                 return (Problem(error.httpStatus, detail: error.causeDescription), false)
             }
             return (Problem(.internalServerError, detail: "An internal error occurred."), true)
+        case let error as ClientError:
+            // A generated client's call to another role: its cause decides (an upstream problem passed on, a refused
+            // or slow connection); an undecodable answer is that role's fault, the gateway's 502.
+            let cause = error.underlyingError
+            if cause is Problem || cause is HTTPClientError || cause is CancellationError { return Self.from(cause) }
+            return (Problem(.badGateway, detail: "An upstream service answered what this one cannot read."), true)
         case let error as DecodingError:
             return (Self.from(decoding: error), false)
         case let error as HTTPError:

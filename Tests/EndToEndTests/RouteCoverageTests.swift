@@ -87,6 +87,16 @@ struct RouteCoverageTests {
                 #expect(foreign.isEmpty, "\(role) routes another role's operations: \(foreign)")
             }
         }
+        // The auth role's internal routes are exactly the internal document's operations.
+        let internalURL = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../OpenAPI/internal.json")
+        let internalDocument = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: internalURL)) as? [String: Any])
+        var internalOperations = Set<Operation>()
+        for (path, item) in try #require(internalDocument["paths"] as? [String: [String: Any]]) {
+            for method in item.keys { internalOperations.insert(Operation(method: method.uppercased(), path: path)) }
+        }
+        let authInternal = Self.routes(try #require(routers["auth"])).filter { $0.path.hasPrefix("/internal/") }
+        #expect(authInternal == internalOperations, "auth's internal routes \(authInternal) against the internal document \(internalOperations)")
+        #expect(internalOperations.count == 6)
         // The walk saw every operation: none is left without a role.
         #expect(everything.count == 40, "operations: \(everything.count)")
         try await hasher.shutdown()
