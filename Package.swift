@@ -92,7 +92,7 @@ let package = Package(
         // MARK: Roles: one folder each, the whole surface of a role in one place.
         .target(
             name: "Gateway",
-            dependencies: ["ServiceKit", "AuthInternalAPI", "WireFormat", "JWT", "OpenSSLSupport", "HTTPClient", .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"), .product(name: "Hummingbird", package: "hummingbird"), .product(name: "HTTPTypes", package: "swift-http-types"), .product(name: "Logging", package: "swift-log"), .product(name: "Metrics", package: "swift-metrics")],
+            dependencies: ["ServiceKit", "AuthInternalAPI", "WireFormat", "JWT", "OpenSSLSupport", "HTTPClient", .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"), .product(name: "OpenAPIHummingbird", package: "swift-openapi-hummingbird"), .product(name: "Hummingbird", package: "hummingbird"), .product(name: "HTTPTypes", package: "swift-http-types"), .product(name: "Logging", package: "swift-log"), .product(name: "Metrics", package: "swift-metrics")],
             // The public API's OpenAPI document, compiled into the binary (the image ships the binary alone).
             resources: [.embedInCode("openapi.json")]
         ),

@@ -4,6 +4,8 @@ import Hummingbird
 import JWT
 import Logging
 import Metrics
+import OpenAPIHummingbird
+import OpenAPIRuntime
 import ServiceKit
 
 /// Builds the gateway: sign-in and token issuing, the JWK Set, the reverse proxy, and the services' health.
@@ -26,18 +28,17 @@ public enum GatewayRole {
             )
         )
         // Specific routes first in reading order; the router prefers literal paths over the proxy's wildcards anyway.
-        SessionController(
+        let session = SessionController(
             auth: ServiceClient(pool: upstreams.auth, http: http, timeout: timeout), tokens: tokens, google: GoogleClient(settings: settings, http: http),
             clientURL: settings.clientURL, publishedKeys: publishedKeys
-        ).addRoutes(to: router)
-        HealthController(upstreams: upstreams, http: http).addRoutes(to: router)
-        // The contract, for client developers and their generators (public, cacheable).
-        router.get("/openapi.json") { _, _ in
-            Response(
-                status: .ok, headers: [.contentType: "application/json; charset=utf-8", .cacheControl: "public, max-age=300"],
-                body: .init(byteBuffer: ByteBuffer(bytes: PackageResources.openapi_json))
-            )
-        }
+        )
+        session.addRoutes(to: router)
+        // The gateway's own operations of the document, generated; the document itself is one of them.
+        let document = try JSONDecoder().decode(OpenAPIObjectContainer.self, from: Data(PackageResources.openapi_json))
+        try GatewayAPI(session: session, health: HealthController(upstreams: upstreams, http: http), document: document).registerHandlers(
+            on: router.group().add(middleware: ContextMiddleware()), configuration: OpenAPIServing.configuration,
+            middlewares: OpenAPIServing.middlewares(BodyLimitMiddleware(defaultLimit: Body.signInLimit))
+        )
         ProxyController(
             upstreams: upstreams, http: http, timeout: timeout, longTimeout: settings.upstreamLongTimeout, maximumBodyBytes: settings.maxUploadBytes,
             concurrency: .init(settings.maxConcurrentUpstream)
@@ -67,39 +68,36 @@ struct HealthController {
     let upstreams: Upstreams
     let http: CurlHTTPClient
 
-    struct ServiceHealth: Encodable {
-        var status: String
-        var latencyMs: Int
-    }
 
-    struct Report: Encodable {
-        var status: String
-        var services: [String: ServiceHealth]
-    }
-
-    func addRoutes(to router: Router<AppRequestContext>) {
-        router.get("/api/health") { _, context in try await self.report(context: context) }
-    }
-
-    func report(context: AppRequestContext) async throws -> Response {
+    func report(requestID: String) async -> HealthReport {
         let targets = [("auth", self.upstreams.auth), ("user", self.upstreams.user), ("invoice", self.upstreams.invoice)]
-        let results = await withTaskGroup(of: (String, ServiceHealth).self) { group in
+        let results = await withTaskGroup(of: (String, HealthReport.ServiceHealth).self) { group in
             for (name, pool) in targets {
                 group.addTask {
                     let start = ContinuousClock.now
                     // A service is up when one of its instances answers.
                     let ok = (try? await pool.execute(self.http) { base in
-                        CurlRequest(url: base + "/healthz", headers: [("X-Request-Id", context.requestID)], timeout: .seconds(3), connectTimeout: .seconds(2))
+                        CurlRequest(url: base + "/healthz", headers: [("X-Request-Id", requestID)], timeout: .seconds(3), connectTimeout: .seconds(2))
                     })?.status == 200
                     let elapsed = ContinuousClock.now - start
-                    return (name, ServiceHealth(status: ok ? "ok" : "down", latencyMs: Int(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)))
+                    return (name, HealthReport.ServiceHealth(status: ok ? "ok" : "down", latencyMs: Int(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)))
                 }
             }
-            var results: [String: ServiceHealth] = [:]
+            var results: [String: HealthReport.ServiceHealth] = [:]
             for await (name, health) in group { results[name] = health }
             return results
         }
         let healthy = results.values.allSatisfy { $0.status == "ok" }
-        return try Body.json(Report(status: healthy ? "ok" : "degraded", services: results), status: healthy ? .ok : .serviceUnavailable)
+        return HealthReport(status: healthy ? "ok" : "degraded", services: results)
     }
+}
+
+/// The services' health as `GET /api/health` reports it (the document's `Health`).
+struct HealthReport: Codable, Hashable, Sendable {
+    struct ServiceHealth: Codable, Hashable, Sendable {
+        var status: String
+        var latencyMs: Int
+    }
+    var status: String
+    var services: [String: ServiceHealth]
 }

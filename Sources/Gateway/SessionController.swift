@@ -13,15 +13,10 @@ import WireFormat
 /// and answers the gateway's internal calls (made with a one-minute service token) with a grant
 /// {user, refreshToken, refreshExpiresIn}, to which the gateway adds the access token.
 ///
-/// - `POST /api/auth/register` {email, password, name} → 201 tokens
-/// - `POST /api/auth/login` {email, password} → tokens
-/// - `POST /api/auth/refresh` {refreshToken} → tokens (rotated; a reused token revokes its family → 401)
-/// - `POST /api/auth/exchange` {code} → tokens, for the one-time code of the Google web flow
-/// - `POST /api/auth/google/token` {idToken} → tokens, for mobile apps' Google ID tokens
-/// - `POST /api/auth/google/link` {idToken, password} → tokens, linking Google to a password account whose address
-///   Google is not authoritative for (the password proves the account is the caller's)
+/// `GatewayAPI` answers the JSON sign-in operations (register, login, refresh, Google token and link) by calling the
+/// functions here; these routes are its own, because they read or set cookies:
+/// - `POST /api/auth/exchange` {code} → tokens, for the one-time code of the Google web flow (the binding cookie)
 /// - `GET /api/auth/google/start` → 302 to Google; `GET /api/auth/google/callback` → 302 to `CLIENT_URL`
-/// - `GET /.well-known/jwks.json` → the public keys (empty with HS256)
 struct SessionController {
     let auth: ServiceClient
     let tokens: TokenService
@@ -30,31 +25,15 @@ struct SessionController {
     let publishedKeys: JWKSet
 
     func addRoutes(to router: Router<AppRequestContext>) {
-        router.post("/api/auth/register", use: self.register)
-        router.post("/api/auth/login", use: self.login)
-        router.post("/api/auth/refresh", use: self.refresh)
+        // Cookies in and out: hand-written routes (the rest of sign-in is GatewayAPI's, generated).
         router.post("/api/auth/exchange", use: self.exchange)
-        router.post("/api/auth/google/token", use: self.googleToken)
-        router.post("/api/auth/google/link", use: self.googleLink)
         router.get("/api/auth/google/start", use: self.googleStart)
         router.get("/api/auth/google/callback", use: self.googleCallback)
-        router.get("/.well-known/jwks.json") { _, _ in
-            try Body.json(self.publishedKeys, headers: [.cacheControl: "public, max-age=300"])
-        }
     }
 
     // MARK: Grants from the auth role
 
     typealias Grant = AuthInternalAPI.Components.Schemas.SessionGrant
-
-    struct TokenResponse: Encodable {
-        var accessToken: String
-        var tokenType = "Bearer"
-        var expiresIn: Int
-        var refreshToken: String
-        var refreshExpiresIn: Int
-        var user: AuthInternalAPI.Components.Schemas.Account
-    }
 
     /// The auth role's internal API, through the client generated from OpenAPI/internal.json, with a one-minute
     /// service token. What the auth role refuses (401, 409, 422, 429, its 503) reaches the client as the same problem
@@ -69,49 +48,15 @@ struct SessionController {
     }
 
     /// A grant with the access token this gateway signs.
-    func tokenResponse(_ grant: Grant, status: HTTPResponse.Status = .ok) throws -> Response {
+    func tokenResponse(_ grant: Grant) throws -> TokenResponse {
         let accessToken = try self.tokens.issueAccessToken(userID: grant.user.id, email: grant.user.email, name: grant.user.name)
-        return try Body.json(
-            TokenResponse(
-                accessToken: accessToken, expiresIn: Int(self.tokens.accessTokenLifetime), refreshToken: grant.refreshToken,
-                refreshExpiresIn: grant.refreshExpiresIn, user: grant.user
-            ),
-            status: status
+        return TokenResponse(
+            accessToken: accessToken, expiresIn: Int(self.tokens.accessTokenLifetime), refreshToken: grant.refreshToken, refreshExpiresIn: grant.refreshExpiresIn,
+            user: grant.user
         )
     }
 
     static let bodyLimit = Body.signInLimit
-
-    struct RegisterInput: Decodable {
-        var email: String
-        var password: String
-        var name: String
-    }
-
-    @Sendable func register(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let input = try await Body.decode(RegisterInput.self, from: request, limit: Self.bodyLimit)
-        let grant = try await self.authAPI(context).createAccount(body: .json(.init(email: input.email, password: input.password, name: input.name))).created.body.json
-        return try self.tokenResponse(grant, status: .created)
-    }
-
-    struct LoginInput: Decodable {
-        var email: String
-        var password: String
-    }
-
-    @Sendable func login(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let input = try await Body.decode(LoginInput.self, from: request, limit: Self.bodyLimit)
-        return try self.tokenResponse(try await self.authAPI(context).verifyCredentials(body: .json(.init(email: input.email, password: input.password))).ok.body.json)
-    }
-
-    struct RefreshInput: Decodable {
-        var refreshToken: String
-    }
-
-    @Sendable func refresh(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let input = try await Body.decode(RefreshInput.self, from: request, limit: Self.bodyLimit)
-        return try self.tokenResponse(try await self.authAPI(context).rotateRefreshToken(body: .json(.init(refreshToken: input.refreshToken))).ok.body.json)
-    }
 
     typealias GoogleIdentity = AuthInternalAPI.Components.Schemas.GoogleIdentity
 
@@ -138,23 +83,19 @@ struct SessionController {
             throw Problem.unauthorized("The sign-in code must be exchanged by the browser that signed in.")
         }
         let grant = try await self.authAPI(context).redeemCode(body: .json(.init(code: input.code, binding: binding))).ok.body.json
-        var tokens = try self.tokenResponse(grant)
+        var tokens = try Body.json(try self.tokenResponse(grant))
         tokens.setCookie(self.bindingCookie("", maxAge: 0))
         return tokens
     }
 
     // MARK: Google, mobile
 
-    struct GoogleTokenInput: Decodable {
-        var idToken: String
-    }
-
-    @Sendable func googleToken(_ request: Request, context: AppRequestContext) async throws -> Response {
+    /// `POST /api/auth/google/token` {idToken}: a native app's Google ID token → tokens.
+    func googleToken(idToken: String, context: AppRequestContext) async throws -> TokenResponse {
         guard self.google.mobileConfigured else { throw Problem.unavailable("Google sign-in is not configured on this server.", retryAfter: 3600) }
-        let input = try await Body.decode(GoogleTokenInput.self, from: request, limit: 16 * 1024)
         let claims: GoogleIDTokenClaims
         do {
-            claims = try await self.google.verify(idToken: input.idToken, audiences: self.google.acceptedClientIDs, nonce: nil)
+            claims = try await self.google.verify(idToken: idToken, audiences: self.google.acceptedClientIDs, nonce: nil)
         } catch let error as GoogleError {
             context.logger.info("google id token rejected", metadata: ["reason": .string(error.description)])
             throw Problem(.unauthorized, detail: error.code == "email_not_verified" ? "Google has not verified this email address." : "The Google ID token is invalid.")
@@ -163,24 +104,18 @@ struct SessionController {
         return try self.tokenResponse(try await self.authAPI(context).signInWithGoogle(body: .json(identity)).ok.body.json)
     }
 
-    struct GoogleLinkInput: Decodable {
-        var idToken: String
-        var password: String
-    }
-
     /// Links a Google identity to the password account with the same address, proven by that account's password.
-    @Sendable func googleLink(_ request: Request, context: AppRequestContext) async throws -> Response {
+    func googleLink(idToken: String, password: String, context: AppRequestContext) async throws -> TokenResponse {
         guard self.google.mobileConfigured else { throw Problem.unavailable("Google sign-in is not configured on this server.", retryAfter: 3600) }
-        let input = try await Body.decode(GoogleLinkInput.self, from: request, limit: Self.bodyLimit)
         let claims: GoogleIDTokenClaims
         do {
-            claims = try await self.google.verify(idToken: input.idToken, audiences: self.google.acceptedClientIDs, nonce: nil)
+            claims = try await self.google.verify(idToken: idToken, audiences: self.google.acceptedClientIDs, nonce: nil)
         } catch let error as GoogleError {
             context.logger.info("google id token rejected", metadata: ["reason": .string(error.description)])
             throw Problem(.unauthorized, detail: "The Google ID token is invalid.")
         }
         let identity = GoogleIdentity(
-            subject: claims.sub ?? "", email: claims.email ?? "", emailVerified: true, name: claims.name, hostedDomain: claims.hd, password: input.password
+            subject: claims.sub ?? "", email: claims.email ?? "", emailVerified: true, name: claims.name, hostedDomain: claims.hd, password: password
         )
         return try self.tokenResponse(try await self.authAPI(context).signInWithGoogle(body: .json(identity)).ok.body.json)
     }
@@ -250,4 +185,14 @@ struct SessionController {
             return fail("server_error", "\(error)")
         }
     }
+}
+
+/// Tokens as the sign-in operations answer them (the document's `Tokens`).
+struct TokenResponse: Codable, Hashable, Sendable {
+    var accessToken: String
+    var tokenType = "Bearer"
+    var expiresIn: Int
+    var refreshToken: String
+    var refreshExpiresIn: Int
+    var user: AuthInternalAPI.Components.Schemas.Account
 }

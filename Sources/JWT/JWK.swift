@@ -2,7 +2,7 @@ import Foundation
 import OpenSSLSupport
 
 /// A public JSON Web Key (RFC 7517): RSA (`n`, `e`) or EC P-256 (`crv`, `x`, `y`).
-public struct JWK: Codable, Sendable, Equatable {
+public struct JWK: Codable, Sendable, Hashable {
     public var kty: String
     public var use: String?
     public var alg: String?
@@ -59,7 +59,7 @@ public struct JWK: Codable, Sendable, Equatable {
 }
 
 /// A JWK Set, as served at `/.well-known/jwks.json`.
-public struct JWKSet: Codable, Sendable, Equatable {
+public struct JWKSet: Codable, Sendable, Hashable {
     public var keys: [JWK]
     public init(keys: [JWK]) { self.keys = keys }
 }

@@ -139,7 +139,7 @@ public struct Problem: Error, HTTPResponseError, Sendable {
                 return (Problem.badRequest("A parameter is malformed: \(Self.parameterDescription(decoding))"), false)
             }
             if cause is Problem || cause is DecodingError || cause is StoreError || cause is JWTError || cause is HTTPClientError || cause is HTTPError
-                || cause is CancellationError || cause is HTTPParserError
+                || cause is CancellationError || cause is HTTPParserError || cause is ClientError
             {
                 return Self.from(cause)
             }

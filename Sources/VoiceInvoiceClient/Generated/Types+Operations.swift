@@ -3397,6 +3397,22 @@ public enum Operations {
         }
         @frozen public enum Output: Sendable, Hashable {
             public struct Ok: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/.well-known/jwks.json/GET/responses/200/headers`.
+                public struct Headers: Sendable, Hashable {
+                    /// public, max-age=300: public material, cacheable for five minutes.
+                    ///
+                    /// - Remark: Generated from `#/paths/.well-known/jwks.json/GET/responses/200/headers/Cache-Control`.
+                    public var cacheControl: Swift.String?
+                    /// Creates a new `Headers`.
+                    ///
+                    /// - Parameters:
+                    ///   - cacheControl: public, max-age=300: public material, cacheable for five minutes.
+                    public init(cacheControl: Swift.String? = nil) {
+                        self.cacheControl = cacheControl
+                    }
+                }
+                /// Received HTTP response headers
+                public var headers: Operations.Jwks.Output.Ok.Headers
                 /// - Remark: Generated from `#/paths/.well-known/jwks.json/GET/responses/200/content`.
                 @frozen public enum Body: Sendable, Hashable {
                     /// - Remark: Generated from `#/paths/.well-known/jwks.json/GET/responses/200/content/application\/json`.
@@ -3419,8 +3435,13 @@ public enum Operations {
                 /// Creates a new `Ok`.
                 ///
                 /// - Parameters:
+                ///   - headers: Received HTTP response headers
                 ///   - body: Received HTTP response body
-                public init(body: Operations.Jwks.Output.Ok.Body) {
+                public init(
+                    headers: Operations.Jwks.Output.Ok.Headers = .init(),
+                    body: Operations.Jwks.Output.Ok.Body
+                ) {
+                    self.headers = headers
                     self.body = body
                 }
             }
@@ -4492,6 +4513,22 @@ public enum Operations {
         }
         @frozen public enum Output: Sendable, Hashable {
             public struct Ok: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/openapi.json/GET/responses/200/headers`.
+                public struct Headers: Sendable, Hashable {
+                    /// public, max-age=300: public material, cacheable for five minutes.
+                    ///
+                    /// - Remark: Generated from `#/paths/openapi.json/GET/responses/200/headers/Cache-Control`.
+                    public var cacheControl: Swift.String?
+                    /// Creates a new `Headers`.
+                    ///
+                    /// - Parameters:
+                    ///   - cacheControl: public, max-age=300: public material, cacheable for five minutes.
+                    public init(cacheControl: Swift.String? = nil) {
+                        self.cacheControl = cacheControl
+                    }
+                }
+                /// Received HTTP response headers
+                public var headers: Operations.OpenAPI.Output.Ok.Headers
                 /// - Remark: Generated from `#/paths/openapi.json/GET/responses/200/content`.
                 @frozen public enum Body: Sendable, Hashable {
                     /// - Remark: Generated from `#/paths/openapi.json/GET/responses/200/content/application\/json`.
@@ -4514,8 +4551,13 @@ public enum Operations {
                 /// Creates a new `Ok`.
                 ///
                 /// - Parameters:
+                ///   - headers: Received HTTP response headers
                 ///   - body: Received HTTP response body
-                public init(body: Operations.OpenAPI.Output.Ok.Body) {
+                public init(
+                    headers: Operations.OpenAPI.Output.Ok.Headers = .init(),
+                    body: Operations.OpenAPI.Output.Ok.Body
+                ) {
+                    self.headers = headers
                     self.body = body
                 }
             }
