@@ -164,6 +164,14 @@ let package = Package(
         ),
         .testTarget(name: "AIProviderTests", dependencies: ["AIProvider", "HTTPClient", "Invoicing", "TestSupport"]),
         .testTarget(name: "PDFTests", dependencies: ["PDF", "Invoicing", "TestSupport"]),
+        .testTarget(
+            name: "RoleRouterTests",
+            dependencies: [
+                "Gateway", "Auth", "Users", "Invoices", "ServiceKit", "JWT", "PDF", "Storage", "HTTPClient",
+                .product(name: "Hummingbird", package: "hummingbird"), .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"), .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
         .testTarget(name: "DeployTests", dependencies: ["ServiceKit", "HTTPClient", "TestSupport"]),
         .testTarget(
             name: "EndToEndTests",

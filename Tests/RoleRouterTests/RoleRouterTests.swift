@@ -1,0 +1,182 @@
+import Auth
+import Foundation
+import Gateway
+import HTTPClient
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Invoices
+import JWT
+import NIOCore
+import PDF
+import ServiceKit
+import Storage
+import Testing
+import Users
+
+/// Each role's router in process (HummingbirdTesting's router mode: no socket), on an in-memory SQLite store, with
+/// tokens signed as the gateway signs them: the behaviour of a role without starting the four servers.
+@Suite("Role routers in process")
+struct RoleRouterTests {
+    static let environment = [
+        "JWT_SECRET": "router-secret-0123456789abcdef0123456789abcdef", "AUTH_SERVICE_KEY": "router-service-key-0123456789abcdef012345",
+        "HOST": "127.0.0.1", "PORT": "0",
+    ]
+
+    struct Roles {
+        let settings: Settings
+        let http = CurlHTTPClient()
+        let gatewayTokens: TokenService
+
+        init() throws {
+            self.settings = try Settings(environment: RoleRouterTests.environment)
+            self.gatewayTokens = try self.settings.tokenService(for: .gateway, http: self.http)
+        }
+
+        func bearer(_ user: String) throws -> HTTPFields {
+            [.authorization: "Bearer \(try self.gatewayTokens.issueAccessToken(userID: user, email: "\(user)@example.com", name: user))"]
+        }
+
+        static func json(_ object: Any) throws -> ByteBuffer { ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: object)) }
+    }
+
+    static func object(_ response: TestResponse) throws -> [String: Any] {
+        try #require(try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any])
+    }
+
+    static func store() async throws -> SQLiteStore {
+        try SQLiteStore(path: ":memory:")
+    }
+
+    @Test func userRole() async throws {
+        let roles = try Roles()
+        defer { roles.http.shutdown() }
+        let store = try await Self.store()
+        try await store.prepare(UserRole.collections)
+        let app = Application(router: try UserRole.buildRouter(store: store, tokens: try roles.settings.tokenService(for: .user, http: roles.http)))
+        try await app.test(.router) { client in
+            let anonymous = try await client.execute(uri: "/api/users/me", method: .get)
+            #expect(anonymous.status == .unauthorized && anonymous.headers[.contentType] == "application/problem+json")
+            let fresh = try await client.execute(uri: "/api/users/me", method: .get, headers: try roles.bearer("u1"))
+            #expect(try fresh.status == .ok && (Self.object(fresh))["defaultCurrency"] as? String == "USD")
+            var json = try roles.bearer("u1")
+            json[.contentType] = "application/json"
+            let patched = try await client.execute(uri: "/api/users/me", method: .patch, headers: json, body: try Roles.json(["companyName": "Studio", "taxRate": 7.5]))
+            #expect(try patched.status == .ok && (Self.object(patched))["taxRate"] as? Double == 7.5)
+            let invalid = try await client.execute(uri: "/api/users/me", method: .patch, headers: json, body: try Roles.json(["timeZone": "Mars/Olympus"]))
+            #expect(invalid.status == .unprocessableContent)
+            // Another user sees their own profile, not this one.
+            let other = try await client.execute(uri: "/api/users/me", method: .get, headers: try roles.bearer("u2"))
+            #expect(try (Self.object(other))["companyName"] == nil)
+            #expect(try await client.execute(uri: "/api/users/you", method: .get, headers: try roles.bearer("u1")).status == .notFound)
+        }
+    }
+
+    @Test func authRole() async throws {
+        let roles = try Roles()
+        defer { roles.http.shutdown() }
+        let store = try await Self.store()
+        try await store.prepare(AuthRole.collections)
+        let hasher = PasswordHasher()
+        let app = Application(router: try AuthRole.buildRouter(store: store, hasher: hasher, tokens: try roles.settings.tokenService(for: .auth, http: roles.http)))
+        try await app.test(.router) { client in
+            let registration = try Roles.json(["email": "Ann@Example.com", "password": "correct horse battery", "name": "Ann"])
+            // The internal hop needs the gateway's service token; an access token is not one.
+            let refused = try await client.execute(uri: "/internal/accounts", method: .post, headers: [.contentType: "application/json"], body: registration)
+            #expect(refused.status == .unauthorized)
+            var service: HTTPFields = [.authorization: "Bearer \(try roles.gatewayTokens.issueServiceToken(caller: "gateway"))", .contentType: "application/json"]
+            let created = try await client.execute(uri: "/internal/accounts", method: .post, headers: service, body: registration)
+            #expect(created.status == .created)
+            let grant = try Self.object(created)
+            let user = try #require(grant["user"] as? [String: Any])
+            #expect(user["email"] as? String == "ann@example.com" && grant["refreshToken"] is String)
+            #expect(try await client.execute(uri: "/internal/accounts", method: .post, headers: service, body: registration).status == .conflict)
+            let wrong = try await client.execute(
+                uri: "/internal/credentials/verify", method: .post, headers: service, body: try Roles.json(["email": "ann@example.com", "password": "not the password"])
+            )
+            #expect(wrong.status == .unauthorized)
+            // The public account operations: the account by access token, and logout by refresh token.
+            let id = try #require(user["id"] as? String)
+            let me = try await client.execute(uri: "/api/auth/me", method: .get, headers: try roles.bearer(id))
+            #expect(try me.status == .ok && (Self.object(me))["name"] as? String == "Ann")
+            let logout = try await client.execute(
+                uri: "/api/auth/logout", method: .post, headers: [.contentType: "application/json"], body: try Roles.json(["refreshToken": grant["refreshToken"] as? String ?? ""])
+            )
+            #expect(logout.status == .noContent)
+            service[.contentType] = "application/json"
+            let rotated = try await client.execute(
+                uri: "/internal/refresh", method: .post, headers: service, body: try Roles.json(["refreshToken": grant["refreshToken"] as? String ?? ""])
+            )
+            #expect(rotated.status == .unauthorized)
+        }
+        try await hasher.shutdown()
+    }
+
+    @Test func invoiceRole() async throws {
+        let roles = try Roles()
+        defer { roles.http.shutdown() }
+        let store = try await Self.store()
+        try await store.prepare(UserRole.collections + InvoiceRole.collections)
+        // The invoice role asks the user role for the profile over HTTP: the user role runs live on a loopback port.
+        let users = Application(
+            router: try UserRole.buildRouter(store: store, tokens: try roles.settings.tokenService(for: .user, http: roles.http)),
+            configuration: .init(address: .hostname("127.0.0.1", port: 0))
+        )
+        let renderer = InvoicePDFRenderer()
+        try await users.test(.live) { userClient in
+            let port = try #require(userClient.port)
+            let invoices = Application(
+                router: try InvoiceRole.buildRouter(
+                    store: store, tokens: try roles.settings.tokenService(for: .invoice, http: roles.http),
+                    userService: ServiceClient(baseURL: "http://127.0.0.1:\(port)", http: roles.http, timeout: .seconds(5)), renderer: renderer
+                )
+            )
+            try await invoices.test(.router) { client in
+                var json = try roles.bearer("owner")
+                json[.contentType] = "application/json"
+                let created = try await client.execute(
+                    uri: "/api/invoices/transcript", method: .post, headers: json, body: try Roles.json(["transcript": "Bill Acme for 3 hours of design at 100 dollars"])
+                )
+                #expect(created.status == .created)
+                let invoice = try Self.object(created)
+                let id = try #require(invoice["id"] as? String)
+                #expect(created.headers[.location] == "/api/invoices/\(id)" && created.headers[.eTag] == "\"\(id)-1\"")
+                #expect(invoice["total"] as? Int == 30_000 && invoice["currency"] as? String == "USD")
+                // Scoped to its owner: another user's token finds nothing.
+                #expect(try await client.execute(uri: "/api/invoices/\(id)", method: .get, headers: try roles.bearer("intruder")).status == .notFound)
+                let finalized = try await client.execute(uri: "/api/invoices/\(id)/finalize", method: .post, headers: try roles.bearer("owner"))
+                #expect(try finalized.status == .ok && (Self.object(finalized))["number"] as? String != nil)
+                let pdf = try await client.execute(uri: "/api/invoices/\(id)/pdf", method: .get, headers: try roles.bearer("owner"))
+                #expect(pdf.status == .ok && pdf.headers[.contentType] == "application/pdf" && pdf.body.readableBytesView.starts(with: Array("%PDF".utf8)))
+                let clients = try await client.execute(uri: "/api/clients", method: .get, headers: try roles.bearer("owner"))
+                #expect(try ((Self.object(clients))["items"] as? [[String: Any]])?.map { $0["name"] as? String } == ["Acme"])
+                let badQuery = try await client.execute(uri: "/api/invoices?limit=0", method: .get, headers: try roles.bearer("owner"))
+                #expect(badQuery.status == .badRequest)
+            }
+        }
+        try await renderer.shutdown()
+    }
+
+    @Test func gatewayRole() async throws {
+        let roles = try Roles()
+        defer { roles.http.shutdown() }
+        let router = try GatewayRole.buildRouter(
+            settings: roles.settings, upstreams: Upstreams(auth: "http://127.0.0.1:1", user: "http://127.0.0.1:1", invoice: "http://127.0.0.1:1"),
+            tokens: roles.gatewayTokens, publishedKeys: JWKSet(keys: []), http: roles.http, timeout: .seconds(2)
+        )
+        try await Application(router: router).test(.router) { client in
+            let document = try await client.execute(uri: "/openapi.json", method: .get)
+            #expect(document.status == .ok && document.headers[.cacheControl] == "public, max-age=300")
+            #expect(try (Self.object(document))["openapi"] as? String == "3.1.0")
+            let keys = try await client.execute(uri: "/.well-known/jwks.json", method: .get)
+            #expect(try keys.status == .ok && (Self.object(keys))["keys"] as? [Any] != nil)
+            // Forwarded operations with every upstream refusing: a 502 problem; a path the document lacks: a 404.
+            let proxied = try await client.execute(uri: "/api/users/me", method: .get, headers: try roles.bearer("u"))
+            #expect(proxied.status == .badGateway && proxied.headers[.contentType] == "application/problem+json")
+            #expect(try await client.execute(uri: "/api/invoices/x/bogus", method: .get, headers: try roles.bearer("u")).status == .notFound)
+            // Sign-in validates the body at the gateway before any upstream call.
+            let malformed = try await client.execute(uri: "/api/auth/login", method: .post, headers: [.contentType: "application/json"], body: ByteBuffer(string: "{\"email\": 1}"))
+            #expect(malformed.status == .unprocessableContent)
+        }
+    }
+}
