@@ -11,7 +11,7 @@ let package = Package(
         .executable(name: "voice-invoice", targets: ["VoiceInvoice"]),
         .executable(name: "voice-invoice-fuzz", targets: ["VoiceInvoiceFuzz"]),
         // For Benchmarks/, which measures the token code on its own.
-        .library(name: "VoiceInvoiceJWT", targets: ["JWT", "OpenSSLSupport"]),
+        .library(name: "VoiceInvoiceJWT", targets: ["JWT", "OpenSSLSupport", "WireFormat"]),
         .library(name: "VoiceInvoiceStorage", targets: ["Storage", "Invoicing"]),
         .library(name: "VoiceInvoicePDF", targets: ["PDF", "Invoicing"]),
         .library(name: "VoiceInvoiceHTTPClient", targets: ["HTTPClient"]),
@@ -41,7 +41,7 @@ let package = Package(
 
         // MARK: Adapters: each external system behind one small Swift type.
         .target(name: "OpenSSLSupport", dependencies: ["COpenSSL"]),
-        .target(name: "JWT", dependencies: ["OpenSSLSupport"]),
+        .target(name: "JWT", dependencies: ["OpenSSLSupport", "WireFormat"]),
         .target(
             name: "HTTPClient",
             dependencies: [
@@ -52,7 +52,7 @@ let package = Package(
         .target(
             name: "Storage",
             dependencies: [
-                "CSQLite", "CMongoC", "OpenSSLSupport",
+                "CSQLite", "CMongoC", "OpenSSLSupport", "WireFormat",
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -77,6 +77,7 @@ let package = Package(
             dependencies: [
                 "JWT", "HTTPClient", "Storage", "OpenSSLSupport", "WireFormat",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
@@ -126,18 +127,18 @@ let package = Package(
         // MARK: Generated from the documents (scripts/generate-openapi.sh): the gateway → auth hop (types, the auth role's
         // server protocol and the gateway's client, from OpenAPI/internal.json), and the invoice → user hop (the public
         // document's getProfile, read into the domain's BusinessProfile).
-        .target(name: "AuthInternalAPI", dependencies: [.product(name: "OpenAPIRuntime", package: "swift-openapi-runtime")]),
-        .target(name: "UserProfileClient", dependencies: ["Invoicing", .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime")]),
+        .target(name: "AuthInternalAPI", dependencies: [.product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"), .product(name: "HTTPTypes", package: "swift-http-types")]),
+        .target(name: "UserProfileClient", dependencies: ["Invoicing", .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"), .product(name: "HTTPTypes", package: "swift-http-types")]),
 
         // MARK: The public API's client, generated from the document alone (as any client developer would): what the
         // journey test drives, and what an iOS app would compile with URLSession's transport instead of curl's.
-        .target(name: "VoiceInvoiceClient", dependencies: [.product(name: "OpenAPIRuntime", package: "swift-openapi-runtime")]),
+        .target(name: "VoiceInvoiceClient", dependencies: [.product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"), .product(name: "HTTPTypes", package: "swift-http-types")]),
 
         // MARK: The one executable.
         .executableTarget(
             name: "VoiceInvoice",
             dependencies: [
-                "Gateway", "Auth", "Users", "Invoices", "ServiceKit", "JWT", "OpenSSLSupport", "HTTPClient", .product(name: "Logging", package: "swift-log"),
+                "Gateway", "Auth", "Users", "Invoices", "ServiceKit", "JWT", "OpenSSLSupport", "WireFormat", "HTTPClient", "PDF", "Storage", .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
@@ -151,15 +152,16 @@ let package = Package(
 
         // MARK: Tests (Swift Testing).
         .target(name: "TestSupport", path: "Tests/TestSupport"),
-        .testTarget(name: "JWTTests", dependencies: ["JWT", "OpenSSLSupport", "TestSupport"]),
+        .testTarget(name: "JWTTests", dependencies: ["JWT", "OpenSSLSupport", "WireFormat", "TestSupport"]),
         .testTarget(name: "InvoicingTests", dependencies: ["Invoicing"]),
-        .testTarget(name: "WireFormatTests", dependencies: ["WireFormat"]),
+        .testTarget(name: "WireFormatTests", dependencies: ["WireFormat", .product(name: "NIOCore", package: "swift-nio")]),
         .testTarget(name: "StorageTests", dependencies: ["Storage", "TestSupport"]),
         .testTarget(
             name: "HTTPClientTests",
             dependencies: [
                 "HTTPClient", .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"), .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
         .testTarget(name: "AIProviderTests", dependencies: ["AIProvider", "HTTPClient", "Invoicing", "TestSupport"]),
@@ -176,7 +178,8 @@ let package = Package(
         .testTarget(
             name: "EndToEndTests",
             dependencies: [
-                "Gateway", "Auth", "Users", "Invoices", "ServiceKit", "JWT", "TestSupport", "VoiceInvoiceClient", "HTTPClient",
+                "Gateway", "Auth", "Users", "Invoices", "ServiceKit", "JWT", "WireFormat", "TestSupport", "VoiceInvoiceClient", "HTTPClient", "OpenSSLSupport",
+                "PDF", "Storage", .product(name: "Logging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),

@@ -1,6 +1,7 @@
 import Foundation
 import NIOPosix
 import OpenSSLSupport
+import WireFormat
 
 /// Password hashing with scrypt from OpenSSL (memory-hard: N = 2^15, r = 8, p = 3 is 32 MiB and about 300 ms per hash
 /// here; one of the parameter sets OWASP's Password Storage Cheat Sheet gives as its minimum).

@@ -2,6 +2,7 @@ import Foundation
 import OpenSSLSupport
 import ServiceKit
 import Storage
+import WireFormat
 
 /// Refresh tokens in families, and one-time sign-in codes, all stored only as SHA-256 hashes.
 ///

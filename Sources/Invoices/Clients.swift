@@ -4,6 +4,7 @@ import Invoicing
 import OpenSSLSupport
 import ServiceKit
 import Storage
+import WireFormat
 
 // The address-book entry is the domain's (`Invoicing.Client`); stored as it is.
 extension Client: StoredDocument {}

@@ -1,4 +1,5 @@
 import OpenSSLSupport
+import WireFormat
 
 /// A JWS algorithm bound to one key: the tiny protocol jwt-kit uses.
 public protocol JWTAlgorithm: Sendable {

@@ -1,5 +1,6 @@
 import Foundation
 import OpenSSLSupport
+import WireFormat
 
 /// A public JSON Web Key (RFC 7517): RSA (`n`, `e`) or EC P-256 (`crv`, `x`, `y`).
 public struct JWK: Codable, Sendable, Hashable {

@@ -1,5 +1,6 @@
 import Foundation
 import OpenSSLSupport
+import WireFormat
 
 /// Signing and verifying keys by `kid`, with the verification order fixed (RFC 8725):
 /// size and strict base64url → header → key by `kid` → header `alg` equals the key's algorithm → signature →

@@ -2,6 +2,7 @@ import Foundation
 import HTTPClient
 import JWT
 import OpenSSLSupport
+import WireFormat
 
 /// The keys a role signs and verifies with, derived from its settings, with every configuration that cannot work
 /// refused up front and explained.

@@ -2,6 +2,7 @@ import Foundation
 import HTTPClient
 import JWT
 import OpenSSLSupport
+import WireFormat
 
 /// The token rules of the product, shared by the issuer (the gateway) and every verifier.
 ///

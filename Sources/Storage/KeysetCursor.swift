@@ -1,5 +1,6 @@
 import Foundation
 import OpenSSLSupport
+import WireFormat
 
 /// An opaque page cursor for keyset paging on (createdAt, id): base64url of "<createdAt>|<id>". Anything a client
 /// sends that this API did not return is nil (a 400), never a query.

@@ -4,6 +4,7 @@ import HTTPClient
 import JWT
 import OpenSSLSupport
 import ServiceKit
+import WireFormat
 
 /// Operators' token tools, reading the same environment as the roles.
 struct TokenCommand: AsyncParsableCommand {

@@ -11,6 +11,7 @@ import ServiceKit
 import ServiceLifecycle
 import Storage
 import Users
+import WireFormat
 
 /// The one executable: `voice-invoice serve <role>` runs a role (or all four), `version` reports the C libraries.
 @main

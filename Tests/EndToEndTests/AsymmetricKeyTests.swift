@@ -10,6 +10,7 @@ import ServiceLifecycle
 import Testing
 import TestSupport
 import Users
+import WireFormat
 
 /// RS256 and ES256 end to end: only the gateway holds the private key; user and invoice verify through JWKS_URL.
 @Suite("Asymmetric tokens end to end", .serialized)

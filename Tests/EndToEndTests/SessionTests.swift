@@ -2,6 +2,7 @@ import Foundation
 import ServiceKit
 import TestSupport
 import Testing
+import WireFormat
 
 /// Refresh-token rotation, reuse detection, logout and logout-all, through the gateway.
 @Suite("Sessions: refresh tokens")

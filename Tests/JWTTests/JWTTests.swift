@@ -1,6 +1,7 @@
 import Foundation
 import OpenSSLSupport
 import Testing
+import WireFormat
 
 @testable import JWT
 

@@ -2,6 +2,7 @@ import Foundation
 import OpenSSLSupport
 import TestSupport
 import Testing
+import WireFormat
 
 @testable import JWT
 
