@@ -93,14 +93,21 @@ let package = Package(
         // MARK: Roles: one folder each, the whole surface of a role in one place.
         .target(
             name: "Gateway",
-            dependencies: ["ServiceKit", "AuthInternalAPI", "WireFormat", "JWT", "OpenSSLSupport", "HTTPClient", .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"), .product(name: "OpenAPIHummingbird", package: "swift-openapi-hummingbird"), .product(name: "Hummingbird", package: "hummingbird"), .product(name: "HTTPTypes", package: "swift-http-types"), .product(name: "Logging", package: "swift-log"), .product(name: "Metrics", package: "swift-metrics")],
+            dependencies: [
+                "ServiceKit", "AuthInternalAPI", "WireFormat", "JWT", "OpenSSLSupport", "HTTPClient",
+                .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"), .product(name: "OpenAPIHummingbird", package: "swift-openapi-hummingbird"),
+                .product(name: "Hummingbird", package: "hummingbird"), .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"), .product(name: "Metrics", package: "swift-metrics"),
+            ],
             // The public API's OpenAPI document, compiled into the binary (the image ships the binary alone).
             resources: [.embedInCode("openapi.json")]
         ),
         .target(
             name: "Auth",
             dependencies: [
-                "ServiceKit", "AuthInternalAPI", "WireFormat", "OpenSSLSupport", "Storage", "HTTPClient", .product(name: "Hummingbird", package: "hummingbird"), .product(name: "HTTPTypes", package: "swift-http-types"), .product(name: "Logging", package: "swift-log"), .product(name: "NIOPosix", package: "swift-nio"),
+                "ServiceKit", "AuthInternalAPI", "WireFormat", "OpenSSLSupport", "Storage", "HTTPClient", .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"), .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
                 .product(name: "OpenAPIHummingbird", package: "swift-openapi-hummingbird"),
             ]
@@ -108,7 +115,8 @@ let package = Package(
         .target(
             name: "Users",
             dependencies: [
-                "ServiceKit", "Invoicing", "Storage", "HTTPClient", .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Logging", package: "swift-log"),
+                "ServiceKit", "Invoicing", "Storage", "HTTPClient", .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
                 .product(name: "OpenAPIHummingbird", package: "swift-openapi-hummingbird"),
@@ -117,7 +125,9 @@ let package = Package(
         .target(
             name: "Invoices",
             dependencies: [
-                "ServiceKit", "Invoicing", "UserProfileClient", "PDF", "AIProvider", "OpenSSLSupport", "WireFormat", "Storage", "HTTPClient", .product(name: "Hummingbird", package: "hummingbird"), .product(name: "HTTPTypes", package: "swift-http-types"), .product(name: "Logging", package: "swift-log"),
+                "ServiceKit", "Invoicing", "UserProfileClient", "PDF", "AIProvider", "OpenSSLSupport", "WireFormat", "Storage", "HTTPClient",
+                .product(name: "Hummingbird", package: "hummingbird"), .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
                 .product(name: "OpenAPIHummingbird", package: "swift-openapi-hummingbird"),
@@ -127,18 +137,27 @@ let package = Package(
         // MARK: Generated from the documents (scripts/generate-openapi.sh): the gateway → auth hop (types, the auth role's
         // server protocol and the gateway's client, from OpenAPI/internal.json), and the invoice → user hop (the public
         // document's getProfile, read into the domain's BusinessProfile).
-        .target(name: "AuthInternalAPI", dependencies: [.product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"), .product(name: "HTTPTypes", package: "swift-http-types")]),
-        .target(name: "UserProfileClient", dependencies: ["Invoicing", .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"), .product(name: "HTTPTypes", package: "swift-http-types")]),
+        .target(
+            name: "AuthInternalAPI",
+            dependencies: [.product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"), .product(name: "HTTPTypes", package: "swift-http-types")]),
+        .target(
+            name: "UserProfileClient",
+            dependencies: [
+                "Invoicing", .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"), .product(name: "HTTPTypes", package: "swift-http-types"),
+            ]),
 
         // MARK: The public API's client, generated from the document alone (as any client developer would): what the
         // journey test drives, and what an iOS app would compile with URLSession's transport instead of curl's.
-        .target(name: "VoiceInvoiceClient", dependencies: [.product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"), .product(name: "HTTPTypes", package: "swift-http-types")]),
+        .target(
+            name: "VoiceInvoiceClient",
+            dependencies: [.product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"), .product(name: "HTTPTypes", package: "swift-http-types")]),
 
         // MARK: The one executable.
         .executableTarget(
             name: "VoiceInvoice",
             dependencies: [
-                "Gateway", "Auth", "Users", "Invoices", "ServiceKit", "JWT", "OpenSSLSupport", "WireFormat", "HTTPClient", "PDF", "Storage", .product(name: "Logging", package: "swift-log"),
+                "Gateway", "Auth", "Users", "Invoices", "ServiceKit", "JWT", "OpenSSLSupport", "WireFormat", "HTTPClient", "PDF", "Storage",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]

@@ -16,8 +16,9 @@ fi
 
 # The roles' generated servers must match the OpenAPI documents they come from (builds the generator once).
 ./scripts/generate-openapi.sh --check
-# Package.swift declares every module each target imports.
+# Package.swift declares every module each target imports; the code follows .swift-format.
 python3 scripts/check_imports.py
+./scripts/format.sh --check
 
 start=$(date +%s)
 swift build --build-tests 2>&1 | grep -E "error:|Build complete|Compiling|Building" | grep -vE "^\[[0-9]+/[0-9]+\] Compiling" || true

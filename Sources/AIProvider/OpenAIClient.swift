@@ -1,7 +1,7 @@
 import Foundation
-import Metrics
 import HTTPClient
 import Invoicing
+import Metrics
 import NIOCore
 
 /// Settings of the AI provider: OpenAI, or any OpenAI-compatible server (Ollama, vLLM, LocalAI) by base URL.
@@ -206,7 +206,8 @@ public struct OpenAIClient: Sendable {
                     throw AIProviderError(code: .failed, detail: "the AI provider answered \(response.status)", retryAfter: nil)
                 }
             case .failure(let error as HTTPClientError) where error.code == .connectFailed || error.code == .timedOut:
-                failure = AIProviderError(code: .unavailable, detail: "the AI provider \(error.code == .timedOut ? "timed out" : "could not be reached")", retryAfter: nil)
+                failure = AIProviderError(
+                    code: .unavailable, detail: "the AI provider \(error.code == .timedOut ? "timed out" : "could not be reached")", retryAfter: nil)
             case .failure(let error):
                 throw error
             }
@@ -336,7 +337,9 @@ enum ExtractionSchema {
         ("warnings", .object([("type", .string("array")), ("items", object([("field", optionalText), ("message", text)]))])),
         (
             "confidence",
-            object([("clientName", optionalNumber), ("items", optionalNumber), ("dates", optionalNumber), ("taxRate", optionalNumber), ("currency", optionalNumber)])
+            object([
+                ("clientName", optionalNumber), ("items", optionalNumber), ("dates", optionalNumber), ("taxRate", optionalNumber), ("currency", optionalNumber),
+            ])
         ),
     ])
 
@@ -360,7 +363,10 @@ struct MultipartForm {
 
     mutating func addFile(name: String, fileName: String, contentType: String, data: ByteBuffer) {
         let safeName = fileName.filter { $0 != "\"" && $0 != "\r" && $0 != "\n" }
-        self.parts.append(ByteBuffer(string: "--\(self.boundary)\r\nContent-Disposition: form-data; name=\"\(name)\"; filename=\"\(safeName)\"\r\nContent-Type: \(contentType)\r\n\r\n"))
+        self.parts.append(
+            ByteBuffer(
+                string:
+                    "--\(self.boundary)\r\nContent-Disposition: form-data; name=\"\(name)\"; filename=\"\(safeName)\"\r\nContent-Type: \(contentType)\r\n\r\n"))
         self.parts.append(data)
         self.parts.append(ByteBuffer(string: "\r\n"))
     }

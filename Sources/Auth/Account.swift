@@ -15,7 +15,9 @@ struct Account: StoredDocument, Equatable {
     var createdAt: Date
 
     var publicView: AccountView {
-        AccountView(id: self.id, email: self.email, name: self.name, hasPassword: self.passwordHash != nil, google: self.googleSubject != nil, createdAt: self.createdAt)
+        AccountView(
+            id: self.id, email: self.email, name: self.name, hasPassword: self.passwordHash != nil, google: self.googleSubject != nil, createdAt: self.createdAt
+        )
     }
 }
 
@@ -35,7 +37,10 @@ struct AccountRepository: Sendable {
     static let collections = [
         CollectionSpec(
             name: collection,
-            indexes: [IndexSpec(name: "email", fields: ["email"], unique: true), IndexSpec(name: "google_subject", fields: ["googleSubject"], unique: true, sparse: true)]
+            indexes: [
+                IndexSpec(name: "email", fields: ["email"], unique: true),
+                IndexSpec(name: "google_subject", fields: ["googleSubject"], unique: true, sparse: true),
+            ]
         )
     ]
     let store: any DocumentStore

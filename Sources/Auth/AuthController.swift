@@ -183,7 +183,8 @@ struct AuthController {
             } else {
                 throw Problem(
                     .conflict, title: "Link required",
-                    detail: "An account with this email exists. Sign in with its password, or link Google to it with POST /api/auth/google/link {idToken, password}.",
+                    detail:
+                        "An account with this email exists. Sign in with its password, or link Google to it with POST /api/auth/google/link {idToken, password}.",
                     type: "https://voice-invoice.example/problems/link-required"
                 )
             }

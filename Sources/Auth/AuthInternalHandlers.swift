@@ -19,14 +19,16 @@ struct AuthInternalHandlers: AuthInternalAPI.APIProtocol {
 
     static func identity(_ body: AuthInternalAPI.Components.Schemas.GoogleIdentity) -> AuthController.GoogleInput {
         .init(
-            subject: body.subject, email: body.email, emailVerified: body.emailVerified, name: body.name, hostedDomain: body.hostedDomain, password: body.password,
+            subject: body.subject, email: body.email, emailVerified: body.emailVerified, name: body.name, hostedDomain: body.hostedDomain,
+            password: body.password,
             binding: body.binding
         )
     }
 
     func createAccount(_ input: AuthInternalAPI.Operations.CreateAccount.Input) async throws -> AuthInternalAPI.Operations.CreateAccount.Output {
         guard case .json(let body) = input.body else { throw Problem(.unsupportedMediaType) }
-        let grant = try await self.controller.register(.init(email: body.email, password: body.password, name: body.name), context: try OpenAPIServing.current())
+        let grant = try await self.controller.register(
+            .init(email: body.email, password: body.password, name: body.name), context: try OpenAPIServing.current())
         return .created(.init(body: .json(Self.grant(grant))))
     }
 

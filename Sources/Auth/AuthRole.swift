@@ -1,8 +1,8 @@
+import AuthInternalAPI
 import Foundation
 import HTTPClient
 import Hummingbird
 import Logging
-import AuthInternalAPI
 import OpenAPIHummingbird
 import ServiceKit
 import Storage
@@ -13,12 +13,14 @@ public enum AuthRole {
 
     /// The router, for in-process tests and for `buildApplication`.
     public static func buildRouter(
-        store: any DocumentStore, hasher: PasswordHasher, tokens: TokenService, refreshFamilyMaxAge: TimeInterval = 90 * 86_400, options: EdgeOptions = EdgeOptions()
+        store: any DocumentStore, hasher: PasswordHasher, tokens: TokenService, refreshFamilyMaxAge: TimeInterval = 90 * 86_400,
+        options: EdgeOptions = EdgeOptions()
     ) throws -> Router<AppRequestContext> {
         let router = RoleApplication.makeRouter(role: .auth, store: store, options: options)
         let controller = AuthController(
             accounts: AccountRepository(store: store),
-            refreshTokens: RefreshTokenStore(store: store, lifetime: tokens.refreshTokenLifetime, maximumAge: refreshFamilyMaxAge), hasher: hasher, tokens: tokens,
+            refreshTokens: RefreshTokenStore(store: store, lifetime: tokens.refreshTokenLifetime, maximumAge: refreshFamilyMaxAge), hasher: hasher,
+            tokens: tokens,
             throttle: SignInThrottle(store: store)
         )
         let groups = SecurityGroups(
@@ -31,7 +33,8 @@ public enum AuthRole {
         // The internal hop: the gateway's service token, then the handlers of OpenAPI/internal.json.
         let internalGroup = router.group().add(middleware: ServiceAuthMiddleware(tokens: tokens)).add(middleware: ContextMiddleware())
         try AuthInternalHandlers(controller: controller).registerHandlers(
-            on: internalGroup, configuration: OpenAPIServing.configuration, middlewares: OpenAPIServing.middlewares(BodyLimitMiddleware(defaultLimit: Body.signInLimit))
+            on: internalGroup, configuration: OpenAPIServing.configuration,
+            middlewares: OpenAPIServing.middlewares(BodyLimitMiddleware(defaultLimit: Body.signInLimit))
         )
         return router
     }
@@ -43,10 +46,17 @@ public enum AuthRole {
         let store = try StoreFactory.open(settings: settings, role: .auth, logger: logger)
         let http = CurlHTTPClient()
         let tokens = try settings.tokenService(for: .auth, http: http)
-        let router = try buildRouter(store: store, hasher: hasher, tokens: tokens, refreshFamilyMaxAge: settings.refreshFamilyMaxAge, options: EdgeOptions(settings: settings))
+        let router = try buildRouter(
+            store: store, hasher: hasher, tokens: tokens, refreshFamilyMaxAge: settings.refreshFamilyMaxAge, options: EdgeOptions(settings: settings))
         return RoleApplication.make(
             role: .auth, router: router, settings: settings, logger: logger,
-            services: [Sweeper("sign-in throttles", logger: logger) { try await SignInThrottle(store: store).sweep() }, ShutdownHook { http.shutdown(); try? await hasher.shutdown() }],
+            services: [
+                Sweeper("sign-in throttles", logger: logger) { try await SignInThrottle(store: store).sweep() },
+                ShutdownHook {
+                    http.shutdown()
+                    try? await hasher.shutdown()
+                },
+            ],
             beforeServerStarts: [{ try await store.prepare(collections) }],
             onServerRunning: onServerRunning
         )

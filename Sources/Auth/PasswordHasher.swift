@@ -58,7 +58,8 @@ public final class PasswordHasher: Sendable {
         self.parameters = parameters
         self.threadPool = NIOThreadPool(numberOfThreads: threads)
         self.threadPool.start()
-        self.decoy = "$scrypt$ln=\(parameters.logN),r=\(parameters.r),p=\(parameters.p)$\(Base64URL.encode(OpenSSL.randomBytes(16)))$\(Base64URL.encode(OpenSSL.randomBytes(32)))"
+        self.decoy =
+            "$scrypt$ln=\(parameters.logN),r=\(parameters.r),p=\(parameters.p)$\(Base64URL.encode(OpenSSL.randomBytes(16)))$\(Base64URL.encode(OpenSSL.randomBytes(32)))"
     }
 
     public func shutdown() async throws { try await self.threadPool.shutdownGracefully() }
@@ -90,13 +91,16 @@ public final class PasswordHasher: Sendable {
             let kv = pair.split(separator: "=")
             if kv.count == 2, let key = kv.first, let text = kv.last, let value = Int(text) { values[String(key)] = value }
         }
-        guard let logN = values["ln"], let r = values["r"], let p = values["p"], (10...20).contains(logN), (1...32).contains(r), (1...16).contains(p) else { return nil }
+        guard let logN = values["ln"], let r = values["r"], let p = values["p"], (10...20).contains(logN), (1...32).contains(r), (1...16).contains(p) else {
+            return nil
+        }
         return Parameters(logN: logN, r: r, p: p)
     }
 
     static func verifyBlocking(_ password: String, stored: String) -> Bool {
         let fields = stored.split(separator: "$")
-        guard fields.count == 4, let parameters = Self.parameters(of: stored), let salt = Base64URL.decode(fields[2]), let expected = Base64URL.decode(fields[3]),
+        guard fields.count == 4, let parameters = Self.parameters(of: stored), let salt = Base64URL.decode(fields[2]),
+            let expected = Base64URL.decode(fields[3]),
             (16...64).contains(expected.count)
         else { return false }
         guard let key = Self.derive(password, salt: salt, logN: parameters.logN, r: parameters.r, p: parameters.p, length: expected.count) else { return false }

@@ -127,7 +127,8 @@ struct RefreshTokenStore: Sendable {
     func issueCode(userID: String, binding: String) async throws -> String {
         let code = Self.randomToken()
         try await self.store.insert(
-            Code(id: Self.hash(code), userId: userID, expiresAt: Date.storeNow.addingTimeInterval(Self.codeLifetime), binding: Self.hash(binding)), into: Self.codes
+            Code(id: Self.hash(code), userId: userID, expiresAt: Date.storeNow.addingTimeInterval(Self.codeLifetime), binding: Self.hash(binding)),
+            into: Self.codes
         )
         return code
     }

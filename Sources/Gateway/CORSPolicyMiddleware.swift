@@ -53,6 +53,10 @@ struct CORSPolicyMiddleware: RouterMiddleware {
     }
 
     static func vary(_ headers: inout HTTPFields) {
-        if let vary = headers[.vary], !vary.lowercased().contains("origin") { headers[.vary] = vary + ", Origin" } else if headers[.vary] == nil { headers[.vary] = "Origin" }
+        if let vary = headers[.vary], !vary.lowercased().contains("origin") {
+            headers[.vary] = vary + ", Origin"
+        } else if headers[.vary] == nil {
+            headers[.vary] = "Origin"
+        }
     }
 }

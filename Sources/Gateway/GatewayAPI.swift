@@ -19,7 +19,8 @@ struct GatewayAPI: APIProtocol {
     func register(_ input: Operations.Register.Input) async throws -> Operations.Register.Output {
         guard case .json(let body) = input.body else { throw Problem(.unsupportedMediaType) }
         let context = try OpenAPIServing.current()
-        let grant = try await self.session.authAPI(context).createAccount(body: .json(.init(email: body.email, password: body.password, name: body.name))).created.body.json
+        let grant = try await self.session.authAPI(context).createAccount(body: .json(.init(email: body.email, password: body.password, name: body.name)))
+            .created.body.json
         return .created(.init(body: .json(try self.session.tokenResponse(grant))))
     }
 

@@ -68,7 +68,6 @@ struct HealthController {
     let upstreams: Upstreams
     let http: CurlHTTPClient
 
-
     func report(requestID: String) async -> HealthReport {
         let targets = [("auth", self.upstreams.auth), ("user", self.upstreams.user), ("invoice", self.upstreams.invoice)]
         let results = await withTaskGroup(of: (String, HealthReport.ServiceHealth).self) { group in
@@ -76,11 +75,17 @@ struct HealthController {
                 group.addTask {
                     let start = ContinuousClock.now
                     // A service is up when one of its instances answers.
-                    let ok = (try? await pool.execute(self.http) { base in
-                        CurlRequest(url: base + "/healthz", headers: [("X-Request-Id", requestID)], timeout: .seconds(3), connectTimeout: .seconds(2))
-                    })?.status == 200
+                    let ok =
+                        (try? await pool.execute(self.http) { base in
+                            CurlRequest(url: base + "/healthz", headers: [("X-Request-Id", requestID)], timeout: .seconds(3), connectTimeout: .seconds(2))
+                        })?.status == 200
                     let elapsed = ContinuousClock.now - start
-                    return (name, HealthReport.ServiceHealth(status: ok ? "ok" : "down", latencyMs: Int(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)))
+                    return (
+                        name,
+                        HealthReport.ServiceHealth(
+                            status: ok ? "ok" : "down",
+                            latencyMs: Int(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000))
+                    )
                 }
             }
             var results: [String: HealthReport.ServiceHealth] = [:]

@@ -34,17 +34,18 @@ struct GoogleClient: Sendable {
     /// The code flow with PKCE (S256), `state` and `nonce`, scopes `openid email profile`.
     func authorizationURL(state: String, nonce: String, codeChallenge: String) -> String {
         var components = URLComponents(string: self.authorizationEndpoint)!
-        components.queryItems = (components.queryItems ?? []) + [
-            URLQueryItem(name: "client_id", value: self.webClientID),
-            URLQueryItem(name: "redirect_uri", value: self.redirectURI),
-            URLQueryItem(name: "response_type", value: "code"),
-            URLQueryItem(name: "scope", value: "openid email profile"),
-            URLQueryItem(name: "state", value: state),
-            URLQueryItem(name: "nonce", value: nonce),
-            URLQueryItem(name: "code_challenge", value: codeChallenge),
-            URLQueryItem(name: "code_challenge_method", value: "S256"),
-            URLQueryItem(name: "prompt", value: "select_account"),
-        ]
+        components.queryItems =
+            (components.queryItems ?? []) + [
+                URLQueryItem(name: "client_id", value: self.webClientID),
+                URLQueryItem(name: "redirect_uri", value: self.redirectURI),
+                URLQueryItem(name: "response_type", value: "code"),
+                URLQueryItem(name: "scope", value: "openid email profile"),
+                URLQueryItem(name: "state", value: state),
+                URLQueryItem(name: "nonce", value: nonce),
+                URLQueryItem(name: "code_challenge", value: codeChallenge),
+                URLQueryItem(name: "code_challenge_method", value: "S256"),
+                URLQueryItem(name: "prompt", value: "select_account"),
+            ]
         return components.string!
     }
 
@@ -82,7 +83,9 @@ struct GoogleClient: Sendable {
             throw GoogleError.invalidIDToken(error.description)
         }
         if let nonce {
-            guard let said = claims.nonce, OpenSSL.constantTimeEquals(Array(said.utf8), Array(nonce.utf8)) else { throw GoogleError.invalidIDToken("nonce mismatch") }
+            guard let said = claims.nonce, OpenSSL.constantTimeEquals(Array(said.utf8), Array(nonce.utf8)) else {
+                throw GoogleError.invalidIDToken("nonce mismatch")
+            }
         }
         guard claims.emailVerified == true, claims.email != nil else { throw GoogleError.emailNotVerified }
         return claims

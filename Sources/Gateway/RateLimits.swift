@@ -75,7 +75,9 @@ public final class RateLimiter: Sendable {
             bucket.updated = now
             let allowed = bucket.tokens >= 1
             if allowed { bucket.tokens -= 1 }
-            if buckets[key] == nil, buckets.count >= self.shardCapacity { Self.evict(&buckets, capacity: capacity, rate: rate, now: now, target: self.shardCapacity * 9 / 10) }
+            if buckets[key] == nil, buckets.count >= self.shardCapacity {
+                Self.evict(&buckets, capacity: capacity, rate: rate, now: now, target: self.shardCapacity * 9 / 10)
+            }
             buckets[key] = bucket
             let reset = allowed ? (capacity - bucket.tokens) / rate : (1 - bucket.tokens) / rate
             return Decision(allowed: allowed, remaining: Int(bucket.tokens), reset: Int(reset.rounded(.up)))
@@ -175,4 +177,3 @@ extension HTTPField.Name {
     static let rateLimitPolicy = HTTPField.Name("RateLimit-Policy")!
     static let rateLimit = HTTPField.Name("RateLimit")!
 }
-

@@ -42,7 +42,8 @@ struct SessionController {
         AuthInternalAPI.Client(
             serverURL: ServiceClient.placeholderURL, configuration: OpenAPIServing.configuration, transport: self.auth,
             middlewares: [
-                UpstreamProblemMiddleware(service: "auth"), ServiceCallMiddleware(bearer: try self.tokens.issueServiceToken(caller: "gateway"), context: context),
+                UpstreamProblemMiddleware(service: "auth"),
+                ServiceCallMiddleware(bearer: try self.tokens.issueServiceToken(caller: "gateway"), context: context),
             ]
         )
     }
@@ -51,7 +52,8 @@ struct SessionController {
     func tokenResponse(_ grant: Grant) throws -> TokenResponse {
         let accessToken = try self.tokens.issueAccessToken(userID: grant.user.id, email: grant.user.email, name: grant.user.name)
         return TokenResponse(
-            accessToken: accessToken, expiresIn: Int(self.tokens.accessTokenLifetime), refreshToken: grant.refreshToken, refreshExpiresIn: grant.refreshExpiresIn,
+            accessToken: accessToken, expiresIn: Int(self.tokens.accessTokenLifetime), refreshToken: grant.refreshToken,
+            refreshExpiresIn: grant.refreshExpiresIn,
             user: grant.user
         )
     }
@@ -98,7 +100,8 @@ struct SessionController {
             claims = try await self.google.verify(idToken: idToken, audiences: self.google.acceptedClientIDs, nonce: nil)
         } catch let error as GoogleError {
             context.logger.info("google id token rejected", metadata: ["reason": .string(error.description)])
-            throw Problem(.unauthorized, detail: error.code == "email_not_verified" ? "Google has not verified this email address." : "The Google ID token is invalid.")
+            throw Problem(
+                .unauthorized, detail: error.code == "email_not_verified" ? "Google has not verified this email address." : "The Google ID token is invalid.")
         }
         let identity = GoogleIdentity(subject: claims.sub ?? "", email: claims.email ?? "", emailVerified: true, name: claims.name, hostedDomain: claims.hd)
         return try self.tokenResponse(try await self.authAPI(context).signInWithGoogle(body: .json(identity)).ok.body.json)
@@ -131,21 +134,27 @@ struct SessionController {
     }
 
     @Sendable func googleStart(_ request: Request, context: AppRequestContext) async throws -> Response {
-        guard self.google.webConfigured, self.clientURL != nil else { throw Problem.unavailable("Google sign-in is not configured on this server.", retryAfter: 3600) }
+        guard self.google.webConfigured, self.clientURL != nil else {
+            throw Problem.unavailable("Google sign-in is not configured on this server.", retryAfter: 3600)
+        }
         let state = Base64URL.encode(OpenSSL.randomBytes(32))
         let nonce = Base64URL.encode(OpenSSL.randomBytes(32))
         let verifier = Base64URL.encode(OpenSSL.randomBytes(32))
         let challenge = Base64URL.encode(OpenSSL.sha256(Array(verifier.utf8)))
         let signed = try self.tokens.issueOAuthState(state: state, nonce: nonce, verifier: verifier)
-        var response = Response(status: .found, headers: [.location: self.google.authorizationURL(state: state, nonce: nonce, codeChallenge: challenge), .cacheControl: "no-store"])
+        var response = Response(
+            status: .found, headers: [.location: self.google.authorizationURL(state: state, nonce: nonce, codeChallenge: challenge), .cacheControl: "no-store"])
         response.setCookie(self.stateCookie(signed, maxAge: 600))
         return response
     }
 
     @Sendable func googleCallback(_ request: Request, context: AppRequestContext) async throws -> Response {
-        guard self.google.webConfigured, let clientURL = self.clientURL else { throw Problem.unavailable("Google sign-in is not configured on this server.", retryAfter: 3600) }
+        guard self.google.webConfigured, let clientURL = self.clientURL else {
+            throw Problem.unavailable("Google sign-in is not configured on this server.", retryAfter: 3600)
+        }
         func redirect(_ query: String) -> Response {
-            var response = Response(status: .found, headers: [.location: "\(clientURL)/auth/callback?\(query)", .cacheControl: "no-store", .referrerPolicy: "no-referrer"])
+            var response = Response(
+                status: .found, headers: [.location: "\(clientURL)/auth/callback?\(query)", .cacheControl: "no-store", .referrerPolicy: "no-referrer"])
             response.setCookie(self.stateCookie("", maxAge: 0))
             return response
         }

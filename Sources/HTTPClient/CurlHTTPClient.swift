@@ -276,10 +276,13 @@ private final class Transfer: @unchecked Sendable {
             }
             if method != "POST" && method != "PUT" { try check(ccurl_setopt_str(easy, CURLOPT_CUSTOMREQUEST, method)) }
             try check(ccurl_setopt_ptr(easy, CURLOPT_READDATA, Unmanaged.passUnretained(upload).toOpaque()))
-            try check(ccurl_setopt_datacb(easy, CURLOPT_READFUNCTION, { buffer, size, count, user in
-                guard let buffer, let user else { return Int(CURL_READFUNC_ABORT) }
-                return Unmanaged<UploadStream>.fromOpaque(user).takeUnretainedValue().read(into: buffer, length: size * count)
-            }))
+            try check(
+                ccurl_setopt_datacb(
+                    easy, CURLOPT_READFUNCTION,
+                    { buffer, size, count, user in
+                        guard let buffer, let user else { return Int(CURL_READFUNC_ABORT) }
+                        return Unmanaged<UploadStream>.fromOpaque(user).takeUnretainedValue().read(into: buffer, length: size * count)
+                    }))
         } else if let body = self.request.body ?? (method == "POST" || method == "PUT" || method == "PATCH" ? [] : nil) {
             // curl reads the body from this buffer during the transfer; it lives until the transfer is freed.
             let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(body.count, 1), alignment: 1)
@@ -307,42 +310,48 @@ private final class Transfer: @unchecked Sendable {
         try check(ccurl_setopt_ptr(easy, CURLOPT_PRIVATE, unmanaged))
         try check(ccurl_setopt_ptr(easy, CURLOPT_WRITEDATA, unmanaged))
         try check(ccurl_setopt_ptr(easy, CURLOPT_HEADERDATA, unmanaged))
-        try check(ccurl_setopt_datacb(easy, CURLOPT_WRITEFUNCTION, { buffer, size, count, user in
-            let transfer = Unmanaged<Transfer>.fromOpaque(user!).takeUnretainedValue()
-            let length = size * count
-            guard transfer.responseBody.readableBytes + length <= transfer.limit else {
-                transfer.tooLarge = true
-                return 0  // makes curl abort with CURLE_WRITE_ERROR
-            }
-            if let buffer {
-                transfer.responseBody.writeBytes(UnsafeRawBufferPointer(start: buffer, count: length))
-            }
-            return length
-        }))
-        try check(ccurl_setopt_datacb(easy, CURLOPT_HEADERFUNCTION, { buffer, size, count, user in
-            let transfer = Unmanaged<Transfer>.fromOpaque(user!).takeUnretainedValue()
-            let length = size * count
-            guard let buffer else { return length }
-            // Parsed as bytes: this runs for every header line of every upstream response, and Foundation's
-            // trimming and Character-level scans were a large share of the gateway's CPU per request.
-            buffer.withMemoryRebound(to: UInt8.self, capacity: length) { start in
-                let bytes = UnsafeBufferPointer(start: start, count: length)
-                if length >= 5, bytes[0] == 72, bytes[1] == 84, bytes[2] == 84, bytes[3] == 80, bytes[4] == 47 {  // "HTTP/"
-                    // A new status line (after 100 Continue or an interim response): start over.
-                    transfer.responseHeaders.removeAll()
-                } else if let colon = bytes.firstIndex(of: 58) {
-                    func isSpace(_ byte: UInt8) -> Bool { byte == 32 || byte == 9 || byte == 13 || byte == 10 }
-                    var low = colon + 1
-                    var high = length
-                    while low < high, isSpace(bytes[low]) { low += 1 }
-                    while high > low, isSpace(bytes[high - 1]) { high -= 1 }
-                    let name = String(decoding: UnsafeBufferPointer(rebasing: bytes[..<colon]), as: UTF8.self)
-                    let value = String(decoding: UnsafeBufferPointer(rebasing: bytes[low..<high]), as: UTF8.self)
-                    transfer.responseHeaders.append((name, value))
-                }
-            }
-            return length
-        }))
+        try check(
+            ccurl_setopt_datacb(
+                easy, CURLOPT_WRITEFUNCTION,
+                { buffer, size, count, user in
+                    let transfer = Unmanaged<Transfer>.fromOpaque(user!).takeUnretainedValue()
+                    let length = size * count
+                    guard transfer.responseBody.readableBytes + length <= transfer.limit else {
+                        transfer.tooLarge = true
+                        return 0  // makes curl abort with CURLE_WRITE_ERROR
+                    }
+                    if let buffer {
+                        transfer.responseBody.writeBytes(UnsafeRawBufferPointer(start: buffer, count: length))
+                    }
+                    return length
+                }))
+        try check(
+            ccurl_setopt_datacb(
+                easy, CURLOPT_HEADERFUNCTION,
+                { buffer, size, count, user in
+                    let transfer = Unmanaged<Transfer>.fromOpaque(user!).takeUnretainedValue()
+                    let length = size * count
+                    guard let buffer else { return length }
+                    // Parsed as bytes: this runs for every header line of every upstream response, and Foundation's
+                    // trimming and Character-level scans were a large share of the gateway's CPU per request.
+                    buffer.withMemoryRebound(to: UInt8.self, capacity: length) { start in
+                        let bytes = UnsafeBufferPointer(start: start, count: length)
+                        if length >= 5, bytes[0] == 72, bytes[1] == 84, bytes[2] == 84, bytes[3] == 80, bytes[4] == 47 {  // "HTTP/"
+                            // A new status line (after 100 Continue or an interim response): start over.
+                            transfer.responseHeaders.removeAll()
+                        } else if let colon = bytes.firstIndex(of: 58) {
+                            func isSpace(_ byte: UInt8) -> Bool { byte == 32 || byte == 9 || byte == 13 || byte == 10 }
+                            var low = colon + 1
+                            var high = length
+                            while low < high, isSpace(bytes[low]) { low += 1 }
+                            while high > low, isSpace(bytes[high - 1]) { high -= 1 }
+                            let name = String(decoding: UnsafeBufferPointer(rebasing: bytes[..<colon]), as: UTF8.self)
+                            let value = String(decoding: UnsafeBufferPointer(rebasing: bytes[low..<high]), as: UTF8.self)
+                            transfer.responseHeaders.append((name, value))
+                        }
+                    }
+                    return length
+                }))
     }
 
     func complete(_ result: CURLcode) {

@@ -60,7 +60,9 @@ struct AudioUpload {
     /// The container signature, which must be one of the accepted formats: its media type, or nil.
     static func sniff(_ buffer: ByteBuffer) -> String? {
         let bytes = buffer.getBytes(at: buffer.readerIndex, length: min(16, buffer.readableBytes)) ?? []
-        func starts(_ prefix: [UInt8], at offset: Int = 0) -> Bool { bytes.count >= offset + prefix.count && Array(bytes[offset..<(offset + prefix.count)]) == prefix }
+        func starts(_ prefix: [UInt8], at offset: Int = 0) -> Bool {
+            bytes.count >= offset + prefix.count && Array(bytes[offset..<(offset + prefix.count)]) == prefix
+        }
         if starts(Array("RIFF".utf8)) && starts(Array("WAVE".utf8), at: 8) { return "audio/wav" }
         if starts(Array("OggS".utf8)) { return "audio/ogg" }  // ogg / opus
         if starts([0x1A, 0x45, 0xDF, 0xA3]) { return "audio/webm" }  // EBML

@@ -14,14 +14,17 @@ struct CatalogRepository: Sendable {
     static let collections = [
         CollectionSpec(
             name: collection,
-            indexes: [IndexSpec(name: "owner_key", fields: ["ownerId", "key"], unique: true), IndexSpec(name: "owner_recent", fields: ["ownerId", "lastUsedAt"])]
+            indexes: [
+                IndexSpec(name: "owner_key", fields: ["ownerId", "key"], unique: true), IndexSpec(name: "owner_recent", fields: ["ownerId", "lastUsedAt"]),
+            ]
         )
     ]
     let store: any DocumentStore
 
     func recent(ownerID: String, limit: Int) async throws -> [CatalogEntry] {
         try await self.store.find(
-            CatalogEntry.self, in: Self.collection, where: .equal("ownerId", .string(ownerID)), sort: [SortField("lastUsedAt", descending: true), SortField("id")],
+            CatalogEntry.self, in: Self.collection, where: .equal("ownerId", .string(ownerID)),
+            sort: [SortField("lastUsedAt", descending: true), SortField("id")],
             limit: limit
         )
     }
@@ -70,7 +73,8 @@ struct CatalogController {
         return CatalogPage(
             items: entries.map {
                 CatalogEntryView(
-                    id: $0.id, description: $0.description, unit: $0.unit, unitPrice: $0.unitPrice, currency: $0.currency, useCount: $0.useCount, lastUsedAt: $0.lastUsedAt
+                    id: $0.id, description: $0.description, unit: $0.unit, unitPrice: $0.unitPrice, currency: $0.currency, useCount: $0.useCount,
+                    lastUsedAt: $0.lastUsedAt
                 )
             }
         )

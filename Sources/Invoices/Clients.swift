@@ -165,7 +165,9 @@ struct ClientController {
             if case .value(let currency) = self.currency { client.currency = currency } else if self.currency.isNull { client.currency = nil }
             switch self.paymentTermsDays {
             case .value(let days):
-                if (0...3650).contains(days) { client.paymentTermsDays = days } else {
+                if (0...3650).contains(days) {
+                    client.paymentTermsDays = days
+                } else {
                     problems.append(.init(field: "paymentTermsDays", message: "must be between 0 and 3650"))
                 }
             case .null: client.paymentTermsDays = nil

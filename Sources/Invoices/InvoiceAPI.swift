@@ -42,7 +42,9 @@ struct InvoiceAPI: APIProtocol {
             if case .audio(let file) = part { return (file.payload.body, file.filename) }
             if case .undocumented(let other) = part { return (other.body, nil) }
             return nil
-        } isAudio: { if case .audio = $0 { true } else { false } }
+        } isAudio: {
+            if case .audio = $0 { true } else { false }
+        }
         let invoice = try await self.invoices.createFromVoice(audio, user: user, context: context)
         return .created(.init(headers: .init(eTag: Self.etag(invoice), location: Self.location(invoice)), body: .json(self.invoices.view(invoice))))
     }
@@ -56,7 +58,9 @@ struct InvoiceAPI: APIProtocol {
             if case .audio(let file) = part { return (file.payload.body, file.filename) }
             if case .undocumented(let other) = part { return (other.body, nil) }
             return nil
-        } isAudio: { if case .audio = $0 { true } else { false } }
+        } isAudio: {
+            if case .audio = $0 { true } else { false }
+        }
         return .ok(.init(body: .json(.init(text: try await self.invoices.transcription(audio, user: user, context: context)))))
     }
 
@@ -95,7 +99,11 @@ struct InvoiceAPI: APIProtocol {
         let disposition = "attachment; filename=\"invoices.\(format.rawValue)\""
         switch format {
         case .json: return .ok(.init(headers: .init(contentDisposition: disposition), body: .json(rows.map(self.invoices.view))))
-        case .csv: return .ok(.init(headers: .init(contentDisposition: disposition), body: .textCsvCharsetUtf8(HTTPBody(InvoiceCSV.render(rows, now: self.invoices.clock.now())))))
+        case .csv:
+            return .ok(
+                .init(
+                    headers: .init(contentDisposition: disposition),
+                    body: .textCsvCharsetUtf8(HTTPBody(InvoiceCSV.render(rows, now: self.invoices.clock.now())))))
         }
     }
 
@@ -162,7 +170,8 @@ struct InvoiceAPI: APIProtocol {
     // MARK: The address book and the catalog
 
     func listClients(_ input: Operations.ListClients.Input) async throws -> Operations.ListClients.Output {
-        let page = try await self.clients.list(limit: input.query.limit, cursor: input.query.cursor, recent: input.query.sort == .recent, user: try OpenAPIServing.user())
+        let page = try await self.clients.list(
+            limit: input.query.limit, cursor: input.query.cursor, recent: input.query.sort == .recent, user: try OpenAPIServing.user())
         return .ok(.init(body: .json(page)))
     }
 

@@ -130,13 +130,15 @@ struct InvoiceController {
         do {
             extracted = try await self.extractor.extract(
                 transcript: transcript,
-                context: ExtractionContext(today: today, defaultCurrency: profile.defaultCurrency, knownClients: vocabulary.clients, knownServices: vocabulary.services)
+                context: ExtractionContext(
+                    today: today, defaultCurrency: profile.defaultCurrency, knownClients: vocabulary.clients, knownServices: vocabulary.services)
             )
         } catch let error as AIProviderError {
             throw Self.problem(error, context: context)
         }
         return try await self.save(
-            extracted, source: source, transcript: transcript, profile: profile, now: now, user: user, context: context, snapshot: snapshot, replacing: replacing
+            extracted, source: source, transcript: transcript, profile: profile, now: now, user: user, context: context, snapshot: snapshot,
+            replacing: replacing
         )
     }
 
@@ -176,7 +178,9 @@ struct InvoiceController {
             throw error
         }
         await self.memory.remember(invoice, at: now, logger: context.logger)
-        context.logger.info("invoice drafted", metadata: ["invoiceId": .string(invoice.id), "items": .stringConvertible(invoice.items.count), "source": .string(invoice.source.rawValue)])
+        context.logger.info(
+            "invoice drafted",
+            metadata: ["invoiceId": .string(invoice.id), "items": .stringConvertible(invoice.items.count), "source": .string(invoice.source.rawValue)])
         return invoice
     }
 
@@ -206,7 +210,8 @@ struct InvoiceController {
             let c = try decoder.container(keyedBy: CodingKeys.self)
             // The old name is refused rather than ignored: a discount must never be dropped silently.
             if c.contains(.discountPercent) {
-                throw DecodingError.dataCorrupted(.init(codingPath: c.codingPath + [CodingKeys.discountPercent], debugDescription: "use discountRate (a percentage), as responses do"))
+                throw DecodingError.dataCorrupted(
+                    .init(codingPath: c.codingPath + [CodingKeys.discountPercent], debugDescription: "use discountRate (a percentage), as responses do"))
             }
             self.description = try c.decode(String.self, forKey: .description)
             self.quantity = try c.decode(Quantity.self, forKey: .quantity)
@@ -229,7 +234,9 @@ struct InvoiceController {
     /// The invoice-level discount is `discountRate`, as responses show it; the old `discountPercent` is refused.
     static func refuseOldDiscountName(_ present: Bool) throws {
         if present {
-            throw Problem.unprocessable("discountPercent was renamed discountRate (a percentage), as responses show it.", errors: [.init(field: "discountPercent", message: "use discountRate")])
+            throw Problem.unprocessable(
+                "discountPercent was renamed discountRate (a percentage), as responses show it.",
+                errors: [.init(field: "discountPercent", message: "use discountRate")])
         }
     }
 
@@ -276,7 +283,8 @@ struct InvoiceController {
         )
         let snapshot = try await self.memory.snapshot(ownerID: user.id)
         return try await self.save(
-            extracted, source: .manual, transcript: nil, profile: profile, now: self.clock.now(), user: user, context: context, snapshot: snapshot, client: client
+            extracted, source: .manual, transcript: nil, profile: profile, now: self.clock.now(), user: user, context: context, snapshot: snapshot,
+            client: client
         ) { invoice in
             // Details typed for a client not in the book are printed as typed.
             if client == nil, let party = input.client {
@@ -328,7 +336,8 @@ struct InvoiceController {
             guard let text = value else { continue }
             guard let date = CalendarDate(text) else { throw Problem.badRequest("\(name) must be a date as YYYY-MM-DD.") }
             // Dates are stored as YYYY-MM-DD text, whose order is date order in both engines.
-            filters.append(bound < 0 ? .greater("issueDate", .string(date.adding(days: -1).description)) : .less("issueDate", .string(date.adding(days: 1).description)))
+            filters.append(
+                bound < 0 ? .greater("issueDate", .string(date.adding(days: -1).description)) : .less("issueDate", .string(date.adding(days: 1).description)))
         }
         if let text = query.q {
             guard text.count <= 100 else { throw Problem.badRequest("q may have at most 100 characters.") }
@@ -445,7 +454,9 @@ struct InvoiceController {
         let original = invoice
         let expected = invoice.revision
         let builder = DraftBuilder()
-        func unprocessable(_ error: DraftError) -> Problem { Problem.unprocessable(error.description, errors: [.init(field: error.field, message: error.description)]) }
+        func unprocessable(_ error: DraftError) -> Problem {
+            Problem.unprocessable(error.description, errors: [.init(field: error.field, message: error.description)])
+        }
 
         // A clientId sent back unchanged (GET → PATCH) keeps the invoice's own copy of the client.
         if let id = patch.clientId, id != invoice.clientId {
@@ -456,7 +467,9 @@ struct InvoiceController {
             invoice.to = client.party
         }
         if let name = patch.clientName.map(DraftBuilder.clean) {
-            guard !name.isEmpty, name.count <= 200 else { throw Problem.unprocessable("clientName must be 1 to 200 characters.", errors: [.init(field: "clientName", message: "1 to 200 characters")]) }
+            guard !name.isEmpty, name.count <= 200 else {
+                throw Problem.unprocessable("clientName must be 1 to 200 characters.", errors: [.init(field: "clientName", message: "1 to 200 characters")])
+            }
             invoice.to.name = name
         }
         if let currency = patch.currency, currency != invoice.currency, patch.items == nil {
@@ -469,13 +482,17 @@ struct InvoiceController {
                     return item
                 }
             } catch {
-                throw Problem.unprocessable("The prices do not fit \(currency.code); send the items with the new currency.", errors: [.init(field: "currency", message: "prices do not fit")])
+                throw Problem.unprocessable(
+                    "The prices do not fit \(currency.code); send the items with the new currency.",
+                    errors: [.init(field: "currency", message: "prices do not fit")])
             }
         }
         if let currency = patch.currency { invoice.currency = currency }
         if let items = patch.items {
             guard !items.isEmpty, items.count <= DraftBuilder.maximumItems else {
-                throw Problem.unprocessable("An invoice needs 1 to \(DraftBuilder.maximumItems) items.", errors: [.init(field: "items", message: "1 to \(DraftBuilder.maximumItems) items")])
+                throw Problem.unprocessable(
+                    "An invoice needs 1 to \(DraftBuilder.maximumItems) items.",
+                    errors: [.init(field: "items", message: "1 to \(DraftBuilder.maximumItems) items")])
             }
             do {
                 invoice.items = try items.enumerated().map { index, item throws(DraftError) in
@@ -529,7 +546,8 @@ struct InvoiceController {
     }
 
     /// Status-only transitions of finalized invoices: the domain's step, then a conditional save.
-    func transition(id: String, ifMatch: String?, user: AuthenticatedUser, change: (inout Invoice, Date) throws(LifecycleError) -> Void) async throws -> Invoice {
+    func transition(id: String, ifMatch: String?, user: AuthenticatedUser, change: (inout Invoice, Date) throws(LifecycleError) -> Void) async throws -> Invoice
+    {
         var invoice = try await self.load(id: id, user: user)
         try Self.checkPrecondition(ifMatch, invoice)
         let expected = invoice.revision
@@ -568,7 +586,9 @@ struct InvoiceController {
         let etag = "\"\(invoice.id)-\(invoice.revision)-pdf\""
         if let condition = ifNoneMatch, HeaderValues.matches(condition, etag: etag) { return .notModified(etag: etag) }
         let bytes = try await self.renderer.render(invoice)
-        let fileName = "invoice-\(invoice.number ?? "draft-" + invoice.id.prefix(8)).pdf".filter { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == ".") }
+        let fileName = "invoice-\(invoice.number ?? "draft-" + invoice.id.prefix(8)).pdf".filter {
+            $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == ".")
+        }
         return .document(bytes: bytes, etag: etag, fileName: fileName)
     }
 }

@@ -25,7 +25,7 @@ struct InvoiceRepository: Sendable {
                 IndexSpec(name: "owner_issue", fields: ["ownerId", "issueDate"]),
                 IndexSpec(name: "owner_idempotency", fields: ["ownerId", "idempotencyKey"], unique: true, sparse: true),
             ]
-        ),
+        )
     ]
     let store: any DocumentStore
 
@@ -44,7 +44,9 @@ struct InvoiceRepository: Sendable {
                 sort: [SortField("numberSequence", descending: true)], limit: 1
             ).first
             let finalized: Invoice
-            do { finalized = try draft.finalized(sequence: try InvoiceNumbering.next(after: last?.numberSequence), year: year, profile: profile, at: now) } catch {
+            do {
+                finalized = try draft.finalized(sequence: try InvoiceNumbering.next(after: last?.numberSequence), year: year, profile: profile, at: now)
+            } catch {
                 throw Problem(.conflict, detail: error.description)
             }
             do {

@@ -11,7 +11,8 @@ import Storage
 
 /// Builds the invoice role.
 public enum InvoiceRole {
-    public static let collections = InvoiceRepository.collections + ClientRepository.collections + CatalogRepository.collections + IdempotencyMiddleware.collections
+    public static let collections =
+        InvoiceRepository.collections + ClientRepository.collections + CatalogRepository.collections + IdempotencyMiddleware.collections
 
     public static func buildRouter(
         store: any DocumentStore, tokens: TokenService, userService: ServiceClient, renderer: InvoicePDFRenderer,
@@ -52,7 +53,9 @@ public enum InvoiceRole {
         let store = try StoreFactory.open(settings: settings, role: .invoice, logger: logger)
         let http = CurlHTTPClient()
         let renderer = InvoicePDFRenderer()
-        guard let userService = ServicePool(setting: settings.userServiceURL, name: "user") else { throw SettingsError(problems: ["USER_SERVICE_URL is invalid"]) }
+        guard let userService = ServicePool(setting: settings.userServiceURL, name: "user") else {
+            throw SettingsError(problems: ["USER_SERVICE_URL is invalid"])
+        }
         // The AI provider when a key is configured; the embedded rule-based extractor (and no voice) otherwise.
         let provider = settings.openAIKey.map { key in
             OpenAIClient(
@@ -66,13 +69,20 @@ public enum InvoiceRole {
         let extractor: any InvoiceExtractor = provider.map { AIExtractor(client: $0) } ?? RuleBasedExtractor()
         logger.info("extractor", metadata: ["kind": .string(settings.openAIKey == nil ? "rules" : "ai")])
         let router = try buildRouter(
-            store: store, tokens: try settings.tokenService(for: .invoice, http: http), userService: ServiceClient(pool: userService, http: http, timeout: settings.upstreamTimeout),
+            store: store, tokens: try settings.tokenService(for: .invoice, http: http),
+            userService: ServiceClient(pool: userService, http: http, timeout: settings.upstreamTimeout),
             renderer: renderer, extractor: extractor, transcriber: provider, maximumAudioBytes: settings.maxAudioBytes,
             maximumTranscriptCharacters: settings.maxTranscriptCharacters, idempotencyLease: settings.idempotencyLease, options: EdgeOptions(settings: settings)
         )
         return RoleApplication.make(
             role: .invoice, router: router, settings: settings, logger: logger,
-            services: [Sweeper("idempotency keys", logger: logger) { try await IdempotencyMiddleware.sweep(store) }, ShutdownHook { http.shutdown(); try? await renderer.shutdown() }],
+            services: [
+                Sweeper("idempotency keys", logger: logger) { try await IdempotencyMiddleware.sweep(store) },
+                ShutdownHook {
+                    http.shutdown()
+                    try? await renderer.shutdown()
+                },
+            ],
             beforeServerStarts: [{ try await store.prepare(collections) }],
             onServerRunning: onServerRunning
         )

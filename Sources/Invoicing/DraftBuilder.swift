@@ -100,7 +100,9 @@ public struct DraftBuilder: Sendable {
             if let said = item.currency, said != currency.code {
                 warnings.append(InvoiceWarning(field: "\(field).unitPrice", "\"\(description)\" was priced in \(said); the invoice is in \(currency.code)."))
             }
-            if let warning = Self.misheard(line.money(currency), usual: context.usualRates[SearchText.fold(description)], description: description, field: "\(field).unitPrice") {
+            if let warning = Self.misheard(
+                line.money(currency), usual: context.usualRates[SearchText.fold(description)], description: description, field: "\(field).unitPrice")
+            {
                 warnings.append(warning)
             }
             items.append(line)
@@ -111,7 +113,9 @@ public struct DraftBuilder: Sendable {
 
         var issueDate = context.today
         if let said = extracted.issueDate {
-            if let date = SpokenDate.resolve(said, today: context.today) { issueDate = date } else {
+            if let date = SpokenDate.resolve(said, today: context.today) {
+                issueDate = date
+            } else {
                 warnings.append(InvoiceWarning(field: "issueDate", "Could not understand the date \"\(Self.clean(said))\"; used today."))
             }
         }
@@ -119,14 +123,17 @@ public struct DraftBuilder: Sendable {
         guard (0...3650).contains(termsDays) else { throw DraftError("Payment terms must be between 0 and 3650 days.", field: "dueDate") }
         var dueDate = issueDate.adding(days: termsDays)
         if let said = extracted.dueDate {
-            if let date = SpokenDate.resolve(said, today: context.today), date >= issueDate { dueDate = date } else {
+            if let date = SpokenDate.resolve(said, today: context.today), date >= issueDate {
+                dueDate = date
+            } else {
                 warnings.append(InvoiceWarning(field: "dueDate", "Could not use the due date \"\(Self.clean(said))\"; used \(termsDays)-day terms."))
             }
         }
         guard Self.plausibleYears.contains(issueDate.year), Self.plausibleYears.contains(dueDate.year) else {
             throw DraftError("Dates must be in the years \(Self.plausibleYears.lowerBound) to \(Self.plausibleYears.upperBound).", field: "dueDate")
         }
-        for (field, value) in [("clientName", extracted.confidence.clientName), ("items", extracted.confidence.items), ("dueDate", extracted.confidence.dates)] {
+        for (field, value) in [("clientName", extracted.confidence.clientName), ("items", extracted.confidence.items), ("dueDate", extracted.confidence.dates)]
+        {
             if let value, value < 0.5 { warnings.append(InvoiceWarning(field: field, "Low confidence in what was heard here; check it.")) }
         }
 
@@ -169,7 +176,9 @@ public struct DraftBuilder: Sendable {
 
     static func rate(_ text: String?, field: String, what: String) throws(DraftError) -> TaxRate? {
         guard let text else { return nil }
-        do { return try TaxRate(percent: text) } catch { throw DraftError("The \(what) \"\(text)%\" must be between 0 and 100 with at most 2 decimals.", field: field) }
+        do { return try TaxRate(percent: text) } catch {
+            throw DraftError("The \(what) \"\(text)%\" must be between 0 and 100 with at most 2 decimals.", field: field)
+        }
     }
 
     /// Numbers that sound alike when spoken: thirteen/thirty … nineteen/ninety.
@@ -193,7 +202,8 @@ public struct DraftBuilder: Sendable {
             known /= 10
         }
         if soundAlike[said] == known {
-            return InvoiceWarning(field: field, "\(price.formatted) for \"\(description)\" may be misheard: the usual rate is \(usual.formatted), and the two sound alike.")
+            return InvoiceWarning(
+                field: field, "\(price.formatted) for \"\(description)\" may be misheard: the usual rate is \(usual.formatted), and the two sound alike.")
         }
         // The usual rate comes from stored documents: compared without multiplying, so no stored value can overflow.
         if price.minorUnits / 3 >= usual.minorUnits || usual.minorUnits / 3 >= price.minorUnits {
@@ -206,7 +216,8 @@ public struct DraftBuilder: Sendable {
     /// as one line, and no character may reorder or hide what the PDF shows) and bounds the length of text that will
     /// be printed on an invoice.
     public static func clean(_ text: String) -> String {
-        let collapsed = TextRules.replacingForbidden(String(text.prefix(Self.maximumTextLength * 4))).split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        let collapsed = TextRules.replacingForbidden(String(text.prefix(Self.maximumTextLength * 4))).split(whereSeparator: \.isWhitespace).joined(
+            separator: " ")
         return String(collapsed.prefix(Self.maximumTextLength))
     }
 }

@@ -17,7 +17,9 @@ public struct ExtractedInvoice: Sendable, Equatable, Codable {
         /// This line's own tax rate as percentage text, if one was said for it alone.
         public var taxRate: String?
 
-        public init(description: String, quantity: String, unit: String?, unitPrice: String, currency: String?, discountPercent: String? = nil, taxRate: String? = nil) {
+        public init(
+            description: String, quantity: String, unit: String?, unitPrice: String, currency: String?, discountPercent: String? = nil, taxRate: String? = nil
+        ) {
             self.description = description
             self.quantity = quantity
             self.unit = unit
@@ -115,7 +117,9 @@ public struct RuleBasedExtractor: InvoiceExtractor {
         self.extractSync(transcript, context: context)
     }
 
-    public func extractSync(_ transcript: String, context: ExtractionContext = ExtractionContext(today: CalendarDate(Date()), defaultCurrency: .usd)) -> ExtractedInvoice {
+    public func extractSync(_ transcript: String, context: ExtractionContext = ExtractionContext(today: CalendarDate(Date()), defaultCurrency: .usd))
+        -> ExtractedInvoice
+    {
         let (clean, warnings) = TranscriptText.normalize(transcript)
         var text = NumberWords.normalize(clean)
         var result = ExtractedInvoice()
@@ -174,7 +178,9 @@ public struct RuleBasedExtractor: InvoiceExtractor {
         let currencies = result.items.compactMap(\.currency)
         result.currency = currencies.first
         if Set(currencies).count > 1, let first = currencies.first {
-            result.warnings.append(InvoiceWarning(field: "currency", "Several currencies were mentioned (\(Set(currencies).sorted().joined(separator: ", "))); the invoice uses \(first)."))
+            result.warnings.append(
+                InvoiceWarning(
+                    field: "currency", "Several currencies were mentioned (\(Set(currencies).sorted().joined(separator: ", "))); the invoice uses \(first)."))
         }
         if result.clientName == nil { result.warnings.append(InvoiceWarning(field: "clientName", "No client was named (say \"bill <client> for …\").")) }
         // Rules either match or do not: what they matched is as sure as the phrasing; a known client is surer.
@@ -274,20 +280,26 @@ public struct RuleBasedExtractor: InvoiceExtractor {
 
     static let client = Pattern(#"\b(?:bill|invoice|charge)\s+(?:to\s+)?(.+?)(?:\s+for\b|\s*[,:;]|(?=\s+\d)|$)"#)
     static let dueIn = Pattern(#",?\s*(?:payment\s+)?due\s+(?:with)?in\s+(\d+|an?)\s+(days?|weeks?|months?)"#)
-    static let months = "(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
+    static let months =
+        "(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
     static let weekdays = "(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
     static let dueOn = Pattern(
         #",?\s*(?:payment\s+)?due\s+(?:on\s+|by\s+)?((?:next|this)\s+(?:"# + weekdays + #"|week|month)|"# + weekdays
             + #"|(?:the\s+)?end\s+of\s+(?:the\s+|this\s+|next\s+)?month|tomorrow|\d{4}-\d{2}-\d{2}|"# + months
             + #"\.?\s+\d{1,2}(?:st|nd|rd|th)?(?:,?\s+\d{4})?|(?:the\s+)?\d{1,2}(?:st|nd|rd|th)?\s+(?:of\s+)?"# + months + #"(?:,?\s+\d{4})?)\b"#
     )
-    static let discount = Pattern(#",?\s*(?:\b(?:with|and|less|minus|plus|apply)\s+(?:an?\s+)?)?(\d+(?:\.\d+)?)\s*(?:%|percent\b|per\s+cent\b)\s*(?:off|discount)\b(?:\s+(?:on\s+)?(?:the\s+)?(?:total|invoice|everything))?"#)
-    static let discountBefore = Pattern(#",?\s*(?:\b(?:with|and|less|minus|plus|apply)\s+)?(?:an?\s+)?discount\s+of\s+(\d+(?:\.\d+)?)\s*(?:%|percent\b|per\s+cent\b)"#)
-    static let purchaseOrder = Pattern(#",?\s*\b(?:on\s+|for\s+|under\s+)?(?:po|p\.o\.|purchase\s+order)(?:\s+(?:number|no\.?|#))?\s*#?\s*([A-Za-z-]{0,10}\d[A-Za-z0-9-]{0,30})\b"#)
+    static let discount = Pattern(
+        #",?\s*(?:\b(?:with|and|less|minus|plus|apply)\s+(?:an?\s+)?)?(\d+(?:\.\d+)?)\s*(?:%|percent\b|per\s+cent\b)\s*(?:off|discount)\b(?:\s+(?:on\s+)?(?:the\s+)?(?:total|invoice|everything))?"#
+    )
+    static let discountBefore = Pattern(
+        #",?\s*(?:\b(?:with|and|less|minus|plus|apply)\s+)?(?:an?\s+)?discount\s+of\s+(\d+(?:\.\d+)?)\s*(?:%|percent\b|per\s+cent\b)"#)
+    static let purchaseOrder = Pattern(
+        #",?\s*\b(?:on\s+|for\s+|under\s+)?(?:po|p\.o\.|purchase\s+order)(?:\s+(?:number|no\.?|#))?\s*#?\s*([A-Za-z-]{0,10}\d[A-Za-z0-9-]{0,30})\b"#)
     static let net = Pattern(#",?\s*\bnet\s*(\d{1,3})\b"#)
     static let noTax = Pattern(#",?\s*\b(?:no|without|zero)\s+(?:sales\s+)?(?:tax|vat|gst)\b"#)
     static let taxAfter = Pattern(#",?\s*(?:\b(?:plus|with|add|and)\s+)?(\d+(?:\.\d+)?)\s*(?:%|percent\b|per\s+cent\b)\s*(?:sales\s+)?(?:tax|vat|gst)\b"#)
-    static let taxBefore = Pattern(#",?\s*(?:\b(?:plus|with|add|and)\s+)?(?:sales\s+)?(?:tax|vat|gst)\s+(?:of|at)\s+(\d+(?:\.\d+)?)\s*(?:%|percent\b|per\s+cent\b)"#)
+    static let taxBefore = Pattern(
+        #",?\s*(?:\b(?:plus|with|add|and)\s+)?(?:sales\s+)?(?:tax|vat|gst)\s+(?:of|at)\s+(\d+(?:\.\d+)?)\s*(?:%|percent\b|per\s+cent\b)"#)
     static let notes = Pattern(#"\bnotes?\s*:\s*(.*)$"#)
     // A comma followed by exactly three digits is a thousands separator ("2,500.50"), not a list comma.
     static let separator = Pattern(#"\s*(?:,(?!\d{3}(?:\D|$))|;|\band\b|\bplus\b)\s*"#)

@@ -142,7 +142,9 @@ public struct LineItem: Codable, Sendable, Equatable {
     public var taxRate: TaxRate?
     public var amount: Int64
 
-    public init(description: String, quantity: Quantity, unit: String?, unitPrice: Int64, discountRate: TaxRate = .zero, taxRate: TaxRate? = nil, amount: Int64 = 0) {
+    public init(
+        description: String, quantity: Quantity, unit: String?, unitPrice: Int64, discountRate: TaxRate = .zero, taxRate: TaxRate? = nil, amount: Int64 = 0
+    ) {
         self.description = description
         self.quantity = quantity
         self.unit = unit

@@ -53,7 +53,8 @@ extension Invoice {
         invoice.from = profile.asSender
         invoice.paperSize = profile.paperSize
         if invoice.terms == nil { invoice.terms = profile.defaultTerms }
-        do { try invoice.recompute() } catch { throw LifecycleError(.invalid(field: "items"), "The amounts are too large.") }  // the search text now includes the number
+        // The search text now includes the number.
+        do { try invoice.recompute() } catch { throw LifecycleError(.invalid(field: "items"), "The amounts are too large.") }
         invoice.finalizedAt = now
         invoice.touch(now)
         return invoice

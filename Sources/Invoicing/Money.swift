@@ -133,7 +133,8 @@ public struct Quantity: Hashable, Sendable, Codable, CustomStringConvertible {
     public init(from decoder: any Decoder) throws {
         let text = try JSONNumberText.decode(from: decoder, what: "quantity must be a JSON number with at most 3 decimals, e.g. 12 or 1.5")
         do { self = try Quantity(parsing: text) } catch {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "quantity must be a JSON number with at most 3 decimals, e.g. 12 or 1.5"))
+            throw DecodingError.dataCorrupted(
+                .init(codingPath: decoder.codingPath, debugDescription: "quantity must be a JSON number with at most 3 decimals, e.g. 12 or 1.5"))
         }
     }
 

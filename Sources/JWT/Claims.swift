@@ -193,7 +193,8 @@ public struct VerificationRules: Sendable {
 
     /// `typ` compares case-insensitively (RFC 7515 §4.1.9), without allocating lower-cased copies.
     static func equalIgnoringASCIICase(_ a: String, _ b: String) -> Bool {
-        a.utf8.count == b.utf8.count && zip(a.utf8, b.utf8).allSatisfy { x, y in (x | 0x20) == (y | 0x20) && ((x | 0x20) >= 0x61 && (x | 0x20) <= 0x7A || x == y) }
+        a.utf8.count == b.utf8.count
+            && zip(a.utf8, b.utf8).allSatisfy { x, y in (x | 0x20) == (y | 0x20) && ((x | 0x20) >= 0x61 && (x | 0x20) <= 0x7A || x == y) }
     }
 
     func check(_ claims: some RegisteredClaims, headerType: String?) throws {

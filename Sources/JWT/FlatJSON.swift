@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// A reader for the small, flat JSON objects that JWT headers and claim sets are.
@@ -33,7 +33,9 @@ public enum FlatJSON {
             return memcmp(base, name.utf8Start, self.key.count) == 0
         }
 
-        public var string: String? { self.kind == .string ? (self.escaped ? FlatJSON.decodeString(self.value) : String(decoding: self.value, as: UTF8.self)) : nil }
+        public var string: String? {
+            self.kind == .string ? (self.escaped ? FlatJSON.decodeString(self.value) : String(decoding: self.value, as: UTF8.self)) : nil
+        }
 
         public var integer: Int64? {
             guard self.kind == .number else { return nil }
@@ -46,7 +48,9 @@ public enum FlatJSON {
                 }
                 guard byte >= 0x30 && byte <= 0x39 else {
                     // A fraction or an exponent: accept only whole values.
-                    guard let number = Double(String(decoding: self.value, as: UTF8.self)), number.rounded(.down) == number, abs(number) < 9e15 else { return nil }
+                    guard let number = Double(String(decoding: self.value, as: UTF8.self)), number.rounded(.down) == number, abs(number) < 9e15 else {
+                        return nil
+                    }
                     return Int64(number)
                 }
                 let (times, overflow1) = value.multipliedReportingOverflow(by: 10)
@@ -68,7 +72,9 @@ public enum FlatJSON {
                 if parser.expect(self.value, UInt8(ascii: "]")) { return strings }
                 repeat {
                     parser.skipWhitespace(self.value)
-                    guard parser.index < self.value.count, self.value[parser.index] == UInt8(ascii: "\""), let string = parser.unescapeString(self.value) else { return nil }
+                    guard parser.index < self.value.count, self.value[parser.index] == UInt8(ascii: "\""), let string = parser.unescapeString(self.value) else {
+                        return nil
+                    }
                     strings.append(string)
                 } while parser.expect(self.value, UInt8(ascii: ","))
                 return strings
@@ -96,7 +102,8 @@ public enum FlatJSON {
                 if b[parser.index] == UInt8(ascii: "\"") {
                     let start = parser.index + 1
                     guard let escaped = parser.scanString(b) else { return false }
-                    field = Field(key: key, keyEscaped: keyEscaped, kind: .string, value: UnsafeBufferPointer(rebasing: b[start..<(parser.index - 1)]), escaped: escaped)
+                    field = Field(
+                        key: key, keyEscaped: keyEscaped, kind: .string, value: UnsafeBufferPointer(rebasing: b[start..<(parser.index - 1)]), escaped: escaped)
                 } else {
                     let start = parser.index
                     guard let kind = parser.scanValue(b, depth: 1) else { return false }

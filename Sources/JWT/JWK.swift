@@ -14,7 +14,10 @@ public struct JWK: Codable, Sendable, Hashable {
     public var x: String?
     public var y: String?
 
-    public init(kty: String, use: String? = "sig", alg: String?, kid: String? = nil, n: String? = nil, e: String? = nil, crv: String? = nil, x: String? = nil, y: String? = nil) {
+    public init(
+        kty: String, use: String? = "sig", alg: String?, kid: String? = nil, n: String? = nil, e: String? = nil, crv: String? = nil, x: String? = nil,
+        y: String? = nil
+    ) {
         self.kty = kty
         self.use = use
         self.alg = alg
@@ -48,7 +51,9 @@ public struct JWK: Codable, Sendable, Hashable {
         if let use = self.use, use != "sig" { return nil }
         switch (self.kty, self.alg) {
         case ("RSA", "RS256"), ("RSA", nil):
-            guard let n = self.n.flatMap(Base64URL.decode), let e = self.e.flatMap(Base64URL.decode) else { throw JWTError.invalidKey("RSA JWK without n or e") }
+            guard let n = self.n.flatMap(Base64URL.decode), let e = self.e.flatMap(Base64URL.decode) else {
+                throw JWTError.invalidKey("RSA JWK without n or e")
+            }
             return try RS256(key: try PKey.rsaPublic(modulus: n, exponent: e))
         case ("EC", "ES256"), ("EC", nil):
             guard self.crv == "P-256", let x = self.x.flatMap(Base64URL.decode), let y = self.y.flatMap(Base64URL.decode) else { return nil }

@@ -43,11 +43,12 @@ public struct JWTKeyCollection: Sendable {
 
     /// The public keys as a JWK Set, each with its kid (symmetric keys are never published).
     public var jwks: JWKSet {
-        JWKSet(keys: self.order.compactMap { kid in
-            guard var jwk = self.keys[kid]?.publicJWK else { return nil }
-            jwk.kid = kid
-            return jwk
-        })
+        JWKSet(
+            keys: self.order.compactMap { kid in
+                guard var jwk = self.keys[kid]?.publicJWK else { return nil }
+                jwk.kid = kid
+                return jwk
+            })
     }
 
     public func key(for kid: String) -> (any JWTAlgorithm)? { self.keys[kid] }
@@ -122,20 +123,20 @@ public struct JWTKeyCollection: Sendable {
         var kid: String?
         var typ: String?
         let headerValid = FlatJSON.visit(headerBytes) { field in
-                if field.isKey("alg") {
-                    guard alg == nil else { return false }
-                    alg = field.string
-                    return alg != nil
-                } else if field.isKey("kid") {
-                    guard kid == nil else { return false }
-                    kid = field.string
-                    return kid != nil
-                } else if field.isKey("typ") {
-                    guard typ == nil else { return false }
-                    typ = field.string
-                    return typ != nil
-                }
-                return !field.isKey("crit")
+            if field.isKey("alg") {
+                guard alg == nil else { return false }
+                alg = field.string
+                return alg != nil
+            } else if field.isKey("kid") {
+                guard kid == nil else { return false }
+                kid = field.string
+                return kid != nil
+            } else if field.isKey("typ") {
+                guard typ == nil else { return false }
+                typ = field.string
+                return typ != nil
+            }
+            return !field.isKey("crit")
         }
         guard headerValid, let alg else { throw JWTError.malformed("header is not a JSON object with alg (and no crit)") }
 
@@ -163,7 +164,9 @@ public struct JWTKeyCollection: Sendable {
             }
             claims = parsed
         } else {
-            do { claims = try JSONDecoder().decode(Claims.self, from: Data(buffer: payloadBytes)) } catch { throw JWTError.malformed("payload does not match the claims") }
+            do { claims = try JSONDecoder().decode(Claims.self, from: Data(buffer: payloadBytes)) } catch {
+                throw JWTError.malformed("payload does not match the claims")
+            }
         }
         try rules.check(claims, headerType: typ)
         return claims

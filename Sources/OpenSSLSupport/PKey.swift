@@ -55,7 +55,7 @@ public final class PKey: @unchecked Sendable {
     }
 
     deinit {
-        self.verifyPool.withLock { pool in pool.forEach { EVP_PKEY_CTX_free($0.pointer) } }
+        self.verifyPool.withLock { pool in for context in pool { EVP_PKEY_CTX_free(context.pointer) } }
         EVP_PKEY_CTX_free(self.verifyTemplate)
         EVP_PKEY_free(self.pointer)
     }
@@ -125,9 +125,9 @@ public final class PKey: @unchecked Sendable {
         var numbers: [OpaquePointer?] = []
         var buffers: [UnsafeMutableRawBufferPointer] = []
         defer {
-            cStrings.forEach { free($0) }
-            numbers.forEach { BN_free($0) }
-            buffers.forEach { $0.deallocate() }
+            for string in cStrings { free(string) }
+            for number in numbers { BN_free(number) }
+            for buffer in buffers { buffer.deallocate() }
         }
         func cString(_ text: String) -> UnsafeMutablePointer<CChar> {
             let copy = strdup(text)!
@@ -206,7 +206,8 @@ public final class PKey: @unchecked Sendable {
 
     /// P-256 public point coordinates, 32 bytes each, for a JWK.
     public func p256Coordinates() -> (x: [UInt8], y: [UInt8])? {
-        guard self.kind == .p256, let x = self.bigNumber(OSSL_PKEY_PARAM_EC_PUB_X, padTo: 32), let y = self.bigNumber(OSSL_PKEY_PARAM_EC_PUB_Y, padTo: 32) else {
+        guard self.kind == .p256, let x = self.bigNumber(OSSL_PKEY_PARAM_EC_PUB_X, padTo: 32), let y = self.bigNumber(OSSL_PKEY_PARAM_EC_PUB_Y, padTo: 32)
+        else {
             return nil
         }
         return (x, y)

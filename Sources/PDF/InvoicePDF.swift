@@ -74,7 +74,9 @@ private final class Pen {
         let key = Key(text: text, font: name, width: Int32(width * Double(PANGO_SCALE)), align: align.rawValue)
         if let layout = self.layouts[key] { return layout }
         let font: OpaquePointer
-        if let known = self.fonts[name] { font = known } else {
+        if let known = self.fonts[name] {
+            font = known
+        } else {
             font = pango_font_description_from_string(name)!
             self.fonts[name] = font
         }
@@ -126,11 +128,12 @@ private struct InvoiceLayout {
     mutating func render() throws -> [UInt8] {
         let sink = ByteSink()
         let sinkPointer = Unmanaged.passUnretained(sink).toOpaque()
-        let surface = cairo_pdf_surface_create_for_stream({ closure, data, length in
-            guard let closure, let data else { return CAIRO_STATUS_WRITE_ERROR }
-            Unmanaged<ByteSink>.fromOpaque(closure).takeUnretainedValue().bytes.append(contentsOf: UnsafeBufferPointer(start: data, count: Int(length)))
-            return CAIRO_STATUS_SUCCESS
-        }, sinkPointer, self.width, self.height)
+        let surface = cairo_pdf_surface_create_for_stream(
+            { closure, data, length in
+                guard let closure, let data else { return CAIRO_STATUS_WRITE_ERROR }
+                Unmanaged<ByteSink>.fromOpaque(closure).takeUnretainedValue().bytes.append(contentsOf: UnsafeBufferPointer(start: data, count: Int(length)))
+                return CAIRO_STATUS_SUCCESS
+            }, sinkPointer, self.width, self.height)
         defer { cairo_surface_destroy(surface) }
         cairo_pdf_surface_set_metadata(surface, CAIRO_PDF_METADATA_TITLE, "Invoice \(self.displayNumber)")
         cairo_pdf_surface_set_metadata(surface, CAIRO_PDF_METADATA_CREATOR, "VoiceInvoice")
@@ -356,7 +359,8 @@ private struct InvoiceLayout {
 
     func drawFooter(_ cr: OpaquePointer, page: Int, of count: Int) {
         let line = "Invoice \(self.displayNumber) · Page \(page) of \(count)"
-        _ = self.text(cr, line, x: Self.margin, y: self.height - Self.margin + 10, width: self.width - 2 * Self.margin, size: 8, gray: 0.5, align: PANGO_ALIGN_CENTER)
+        _ = self.text(
+            cr, line, x: Self.margin, y: self.height - Self.margin + 10, width: self.width - 2 * Self.margin, size: 8, gray: 0.5, align: PANGO_ALIGN_CENTER)
     }
 
     // MARK: Text through pango.

@@ -47,7 +47,8 @@ public enum Body {
             group.addTask { try await read() }
             group.addTask {
                 try await Task.sleep(for: timeout)
-                throw Problem(.requestTimeout, detail: "The request body did not arrive within \(timeout.components.seconds) s.", headers: [.connection: "close"])
+                throw Problem(
+                    .requestTimeout, detail: "The request body did not arrive within \(timeout.components.seconds) s.", headers: [.connection: "close"])
             }
             defer { group.cancelAll() }
             guard let first = try await group.next(), let value = first else { throw CancellationError() }
@@ -65,7 +66,9 @@ public enum Body {
                 var total = 0
                 for try await chunk in body {
                     total += chunk.readableBytes
-                    guard total <= limit else { throw Problem(.contentTooLarge, detail: "The request body may not exceed \(limit) bytes.", headers: [.connection: "close"]) }
+                    guard total <= limit else {
+                        throw Problem(.contentTooLarge, detail: "The request body may not exceed \(limit) bytes.", headers: [.connection: "close"])
+                    }
                     await upload.write(chunk)
                 }
             }

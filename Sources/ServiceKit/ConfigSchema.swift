@@ -66,62 +66,123 @@ public enum ConfigSchema {
 
     public static let variables: [ConfigVariable] = [
         // Process.
-        .init("ROLE", kind: .choice(["gateway", "auth", "user", "invoice", "all"]), "The role `voice-invoice serve` runs when none is given on the command line (one image, four services)."),
+        .init(
+            "ROLE", kind: .choice(["gateway", "auth", "user", "invoice", "all"]),
+            "The role `voice-invoice serve` runs when none is given on the command line (one image, four services)."),
         .init("HOST", default: "0.0.0.0", "Address to listen on; `::` listens on IPv6 and IPv4 (Fly's .internal network is IPv6)."),
         .init("PORT", default: "3000", kind: .integer(0...65535), "Port to listen on (Render sets it; on Fly it must equal internal_port)."),
-        .init("LOG_LEVEL", default: "info", kind: .choice(["trace", "debug", "info", "notice", "warning", "error", "critical"]), "JSON log lines at this level and above."),
-        .init("TRUST_PROXY", default: "0", kind: .trustProxy, "Which proxies to believe for X-Forwarded-For/-Proto: a hop count (1 behind Render's or Fly's edge) or a list of CIDRs; 0 believes none."),
-        .init("SHUTDOWN_GRACE_SECONDS", default: "25", kind: .integer(1...300), "After SIGTERM, in-flight requests get this long to finish before the process exits."),
-        .init("DATA_DIR", roles: storeRoles, default: "./.data", "Directory of the embedded SQLite store (one file per role), used when MONGODB_URI is not set."),
+        .init(
+            "LOG_LEVEL", default: "info", kind: .choice(["trace", "debug", "info", "notice", "warning", "error", "critical"]),
+            "JSON log lines at this level and above."),
+        .init(
+            "TRUST_PROXY", default: "0", kind: .trustProxy,
+            "Which proxies to believe for X-Forwarded-For/-Proto: a hop count (1 behind Render's or Fly's edge) or a list of CIDRs; 0 believes none."),
+        .init(
+            "SHUTDOWN_GRACE_SECONDS", default: "25", kind: .integer(1...300),
+            "After SIGTERM, in-flight requests get this long to finish before the process exits."),
+        .init(
+            "DATA_DIR", roles: storeRoles, default: "./.data", "Directory of the embedded SQLite store (one file per role), used when MONGODB_URI is not set."),
         // Tokens.
-        .init("JWT_ALG", default: "HS256", kind: .choice(["HS256", "RS256", "ES256"]), "Access-token algorithm: HS256 (one shared secret) or RS256/ES256 (only the gateway holds the private key)."),
-        .init("JWT_SECRET", requirement: .requiredWithHS256, secret: true, kind: .secret(minimumBytes: 32), "HS256 key, the same on every role: at least 32 random bytes (`voice-invoice token keygen --alg HS256`)."),
+        .init(
+            "JWT_ALG", default: "HS256", kind: .choice(["HS256", "RS256", "ES256"]),
+            "Access-token algorithm: HS256 (one shared secret) or RS256/ES256 (only the gateway holds the private key)."),
+        .init(
+            "JWT_SECRET", requirement: .requiredWithHS256, secret: true, kind: .secret(minimumBytes: 32),
+            "HS256 key, the same on every role: at least 32 random bytes (`voice-invoice token keygen --alg HS256`)."),
         .init("JWT_PREVIOUS_SECRETS", secret: true, kind: .secret(minimumBytes: 32), "Older HS256 keys still accepted during a rotation, comma-separated."),
-        .init("JWT_PRIVATE_KEY", roles: [.gateway], requirement: .requiredWithAsymmetric, secret: true, kind: .pem, "RS256/ES256 private key (PEM text or file path); gateway only."),
+        .init(
+            "JWT_PRIVATE_KEY", roles: [.gateway], requirement: .requiredWithAsymmetric, secret: true, kind: .pem,
+            "RS256/ES256 private key (PEM text or file path); gateway only."),
         .init("JWT_PUBLIC_KEY", roles: [.auth, .user, .invoice], kind: .pem, "RS256/ES256 public key to verify with, instead of fetching JWKS_URL."),
         .init("JWT_PREVIOUS_PUBLIC_KEYS", kind: .pem, "Older RS256/ES256 public keys still published and accepted during a rotation (PEM blocks)."),
-        .init("JWKS_URL", roles: [.auth, .user, .invoice], kind: .url, "The gateway's JWK Set (https://<gateway>/.well-known/jwks.json), for RS256/ES256 without JWT_PUBLIC_KEY."),
+        .init(
+            "JWKS_URL", roles: [.auth, .user, .invoice], kind: .url,
+            "The gateway's JWK Set (https://<gateway>/.well-known/jwks.json), for RS256/ES256 without JWT_PUBLIC_KEY."),
         .init("JWT_ISSUER", default: "voice-invoice", "The `iss` of access tokens."),
         .init("JWT_AUDIENCE", default: "voice-invoice-api", "The `aud` of access tokens."),
-        .init("ACCESS_TOKEN_TTL", roles: [.gateway], default: "900", kind: .integer(60...3600), "Access-token lifetime, seconds (at most an hour: tokens cannot be revoked)."),
-        .init("REFRESH_TOKEN_TTL", roles: [.auth], default: "2592000", kind: .integer(3600...31_536_000), "Refresh-token lifetime, seconds (idle: each rotation starts it again)."),
-        .init("REFRESH_FAMILY_MAX_AGE", roles: [.auth], default: "7776000", kind: .integer(3600...31_536_000), "Absolute lifetime of a sign-in, seconds: after it the refresh family ends however often it rotated, and the user signs in again."),
-        .init("AUTH_SERVICE_KEY", roles: [.gateway, .auth], requirement: .required, secret: true, kind: .secret(minimumBytes: 32), "Key of the service tokens that open the auth role's internal endpoints (at least 32 random bytes); the gateway and auth only, never the user or invoice roles."),
+        .init(
+            "ACCESS_TOKEN_TTL", roles: [.gateway], default: "900", kind: .integer(60...3600),
+            "Access-token lifetime, seconds (at most an hour: tokens cannot be revoked)."),
+        .init(
+            "REFRESH_TOKEN_TTL", roles: [.auth], default: "2592000", kind: .integer(3600...31_536_000),
+            "Refresh-token lifetime, seconds (idle: each rotation starts it again)."),
+        .init(
+            "REFRESH_FAMILY_MAX_AGE", roles: [.auth], default: "7776000", kind: .integer(3600...31_536_000),
+            "Absolute lifetime of a sign-in, seconds: after it the refresh family ends however often it rotated, and the user signs in again."),
+        .init(
+            "AUTH_SERVICE_KEY", roles: [.gateway, .auth], requirement: .required, secret: true, kind: .secret(minimumBytes: 32),
+            "Key of the service tokens that open the auth role's internal endpoints (at least 32 random bytes); the gateway and auth only, never the user or invoice roles."
+        ),
         // Services.
-        .init("AUTH_SERVICE_URL", roles: [.gateway], requirement: .required, kind: .serviceURLs, "The auth service: host (Render's fromService host, HTTPS), host:port or URL; several, comma-separated, for replicas."),
+        .init(
+            "AUTH_SERVICE_URL", roles: [.gateway], requirement: .required, kind: .serviceURLs,
+            "The auth service: host (Render's fromService host, HTTPS), host:port or URL; several, comma-separated, for replicas."),
         .init("USER_SERVICE_URL", roles: [.gateway, .invoice], requirement: .required, kind: .serviceURLs, "The user service (same forms)."),
         .init("INVOICE_SERVICE_URL", roles: [.gateway], requirement: .required, kind: .serviceURLs, "The invoice service (same forms)."),
-        .init("UPSTREAM_TIMEOUT_SECONDS", roles: [.gateway, .invoice], default: "30", kind: .integer(1...600), "How long a call to another service may take (504 beyond)."),
-        .init("UPSTREAM_LONG_TIMEOUT_SECONDS", roles: [.gateway], default: "120", kind: .integer(1...900), "Timeout for the slow routes (voice, transcriptions, PDFs) through the gateway."),
-        .init("MAX_CONCURRENT_UPSTREAM", roles: [.gateway], default: "512", kind: .integer(1...100_000), "Requests the gateway forwards at once; beyond, 503 with Retry-After."),
-        .init("BODY_READ_TIMEOUT_SECONDS", default: "30", kind: .integer(1...600), "A request body must arrive within this time (slow clients are cut off with 408)."),
-        .init("IDLE_TIMEOUT_SECONDS", default: "75", kind: .integer(5...3600), "A connection with no request in flight and nothing received for this long is closed."),
+        .init(
+            "UPSTREAM_TIMEOUT_SECONDS", roles: [.gateway, .invoice], default: "30", kind: .integer(1...600),
+            "How long a call to another service may take (504 beyond)."),
+        .init(
+            "UPSTREAM_LONG_TIMEOUT_SECONDS", roles: [.gateway], default: "120", kind: .integer(1...900),
+            "Timeout for the slow routes (voice, transcriptions, PDFs) through the gateway."),
+        .init(
+            "MAX_CONCURRENT_UPSTREAM", roles: [.gateway], default: "512", kind: .integer(1...100_000),
+            "Requests the gateway forwards at once; beyond, 503 with Retry-After."),
+        .init(
+            "BODY_READ_TIMEOUT_SECONDS", default: "30", kind: .integer(1...600),
+            "A request body must arrive within this time (slow clients are cut off with 408)."),
+        .init(
+            "IDLE_TIMEOUT_SECONDS", default: "75", kind: .integer(5...3600),
+            "A connection with no request in flight and nothing received for this long is closed."),
         .init("RATE_LIMIT_ADDRESS", roles: [.gateway], default: "600/60", "Requests per client address: N/seconds (a token bucket), 0 for none."),
         .init("RATE_LIMIT_SIGN_IN", roles: [.gateway], default: "10/60", "Sign-in requests (login, register, refresh, Google, exchange) per client address."),
         .init("RATE_LIMIT_USER", roles: [.gateway], default: "1200/60", "Requests per signed-in user."),
-        .init("RATE_LIMIT_MAX_KEYS", roles: [.gateway], default: "100000", kind: .integer(1000...10_000_000), "Most buckets kept per limit (memory bound: about 100 bytes each)."),
-        .init("METRICS_TOKEN", secret: true, "When set, GET /metrics needs `Authorization: Bearer <token>`; when unset, /metrics answers only loopback and private clients that did not come through a proxy."),
-        .init("MAX_UPLOAD_BYTES", roles: [.gateway], default: "27262976", kind: .integer(1024...536_870_912), "Largest request body the gateway forwards (above MAX_AUDIO_BYTES)."),
+        .init(
+            "RATE_LIMIT_MAX_KEYS", roles: [.gateway], default: "100000", kind: .integer(1000...10_000_000),
+            "Most buckets kept per limit (memory bound: about 100 bytes each)."),
+        .init(
+            "METRICS_TOKEN", secret: true,
+            "When set, GET /metrics needs `Authorization: Bearer <token>`; when unset, /metrics answers only loopback and private clients that did not come through a proxy."
+        ),
+        .init(
+            "MAX_UPLOAD_BYTES", roles: [.gateway], default: "27262976", kind: .integer(1024...536_870_912),
+            "Largest request body the gateway forwards (above MAX_AUDIO_BYTES)."),
         // Storage.
-        .init("MONGODB_URI", roles: storeRoles, secret: true, kind: .mongoURI, requiredWhenDeployed: true, "MongoDB (e.g. Atlas mongodb+srv://…); the embedded SQLite store when unset."),
+        .init(
+            "MONGODB_URI", roles: storeRoles, secret: true, kind: .mongoURI, requiredWhenDeployed: true,
+            "MongoDB (e.g. Atlas mongodb+srv://…); the embedded SQLite store when unset."),
         .init("MONGODB_DB", roles: storeRoles, "Database name when the URI names none (default voice_invoice)."),
-        .init("MONGODB_SERVER_SELECTION_TIMEOUT_MS", roles: storeRoles, default: "2000", kind: .integer(100...30_000), "How long an operation waits for a reachable server (then 503)."),
+        .init(
+            "MONGODB_SERVER_SELECTION_TIMEOUT_MS", roles: storeRoles, default: "2000", kind: .integer(100...30_000),
+            "How long an operation waits for a reachable server (then 503)."),
         // The AI provider.
-        .init("OPENAI_API_KEY", roles: [.invoice], secret: true, "Key of OpenAI or any OpenAI-compatible server; without it the offline rule-based extractor is used and voice is off."),
-        .init("OPENAI_BASE_URL", roles: [.invoice], default: "https://api.openai.com/v1", kind: .url, "Base URL of the provider (Ollama, vLLM, LocalAI work too)."),
+        .init(
+            "OPENAI_API_KEY", roles: [.invoice], secret: true,
+            "Key of OpenAI or any OpenAI-compatible server; without it the offline rule-based extractor is used and voice is off."),
+        .init(
+            "OPENAI_BASE_URL", roles: [.invoice], default: "https://api.openai.com/v1", kind: .url, "Base URL of the provider (Ollama, vLLM, LocalAI work too)."
+        ),
         .init("OPENAI_TRANSCRIBE_MODEL", roles: [.invoice], default: "gpt-4o-mini-transcribe", "Transcription model."),
         .init("OPENAI_EXTRACT_MODEL", roles: [.invoice], default: "gpt-4o-mini", "Extraction model (must support json_schema strict output)."),
-        .init("OPENAI_TIMEOUT_SECONDS", roles: [.invoice], default: "60", kind: .integer(1...600), "Per provider attempt; 429 and 5xx are retried twice, honouring Retry-After."),
+        .init(
+            "OPENAI_TIMEOUT_SECONDS", roles: [.invoice], default: "60", kind: .integer(1...600),
+            "Per provider attempt; 429 and 5xx are retried twice, honouring Retry-After."),
         .init("MAX_AUDIO_BYTES", roles: [.invoice], default: "26214400", kind: .integer(1024...104_857_600), "Largest audio upload (413 beyond)."),
         .init("MAX_TRANSCRIPT_CHARS", roles: [.invoice], default: "10000", kind: .integer(100...100_000), "Longest transcript (413 beyond)."),
-        .init("IDEMPOTENCY_LEASE_SECONDS", roles: [.invoice], default: "60", kind: .integer(1...3600), "How long a keyed request in progress holds its Idempotency-Key; a retry after it (the process died) resumes it."),
+        .init(
+            "IDEMPOTENCY_LEASE_SECONDS", roles: [.invoice], default: "60", kind: .integer(1...3600),
+            "How long a keyed request in progress holds its Idempotency-Key; a retry after it (the process died) resumes it."),
         // Google sign-in.
-        .init("CLIENT_URL", roles: [.gateway], kind: .urlList, "The SPAs' origins, comma-separated: CORS allows them, Google web sign-in redirects to the first (/auth/callback)."),
+        .init(
+            "CLIENT_URL", roles: [.gateway], kind: .urlList,
+            "The SPAs' origins, comma-separated: CORS allows them, Google web sign-in redirects to the first (/auth/callback)."),
         .init("GOOGLE_CLIENT_ID", roles: [.gateway], "Google web OAuth client id (enables web sign-in with the next three)."),
         .init("GOOGLE_CLIENT_SECRET", roles: [.gateway], secret: true, "Google web OAuth client secret."),
         .init("GOOGLE_REDIRECT_URI", roles: [.gateway], kind: .url, "https://<gateway>/api/auth/google/callback, as registered in the Google console."),
         .init("GOOGLE_CLIENT_IDS", roles: [.gateway], kind: .commaList, "More accepted ID-token audiences (Android/iOS client ids), comma-separated."),
-        .init("GOOGLE_AUTH_URL", roles: [.gateway], default: "https://accounts.google.com/o/oauth2/v2/auth", kind: .url, "Google's authorization endpoint (tests point it at a peer)."),
+        .init(
+            "GOOGLE_AUTH_URL", roles: [.gateway], default: "https://accounts.google.com/o/oauth2/v2/auth", kind: .url,
+            "Google's authorization endpoint (tests point it at a peer)."),
         .init("GOOGLE_TOKEN_URL", roles: [.gateway], default: "https://oauth2.googleapis.com/token", kind: .url, "Google's token endpoint."),
         .init("GOOGLE_JWKS_URL", roles: [.gateway], default: "https://www.googleapis.com/oauth2/v3/certs", kind: .url, "Google's signing keys."),
     ]

@@ -86,7 +86,8 @@ public struct IdempotencyMiddleware: RouterMiddleware {
                 existing.leaseUntil = now.addingTimeInterval(self.lease)
                 guard
                     try await self.store.replaceOne(
-                        existing, in: Self.collection, where: .and([.equal("id", .string(id)), .equal("leaseUntil", .date(previous)), .equal("state", .string("pending"))])
+                        existing, in: Self.collection,
+                        where: .and([.equal("id", .string(id)), .equal("leaseUntil", .date(previous)), .equal("state", .string("pending"))])
                     )
                 else { throw Self.stillProcessing(existing, now: now) }
                 return try await self.run(request, context: context, next: next, id: id, user: user.id, hash: hash)
@@ -143,7 +144,9 @@ public struct IdempotencyMiddleware: RouterMiddleware {
 
     static func stillProcessing(_ record: Record, now: Date) -> Problem {
         let wait = max(1, Int(((record.leaseUntil ?? now).timeIntervalSince(now)).rounded(.up)))
-        return Problem(.conflict, detail: "A request with this Idempotency-Key is still being processed; retry after \(wait) s.", headers: [.retryAfter: String(min(wait, 3600))])
+        return Problem(
+            .conflict, detail: "A request with this Idempotency-Key is still being processed; retry after \(wait) s.",
+            headers: [.retryAfter: String(min(wait, 3600))])
     }
 
     static func replay(_ record: Record) throws -> Response {

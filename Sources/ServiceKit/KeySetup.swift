@@ -46,7 +46,8 @@ public struct KeySetup: Sendable {
                     problems.append("JWT_SECRET: \(error)")
                 }
             } else if settings.jwtSecret == nil {
-                problems.append("JWT_SECRET is required with JWT_ALG=HS256 (at least 32 bytes, the same on every role; `voice-invoice token keygen --alg HS256`)")
+                problems.append(
+                    "JWT_SECRET is required with JWT_ALG=HS256 (at least 32 bytes, the same on every role; `voice-invoice token keygen --alg HS256`)")
             }
         case let algorithm:
             if settings.jwtSecret != nil { problems.append("JWT_ALG is \(algorithm), so JWT_SECRET must not be set: tokens are signed with JWT_PRIVATE_KEY") }
@@ -54,8 +55,12 @@ public struct KeySetup: Sendable {
             if role == .gateway {
                 if let pem = settings.jwtPrivateKey {
                     if let key = Self.key(pem, name: "JWT_PRIVATE_KEY", algorithm: algorithm, problems: &problems) {
-                        if let rsa = key as? RS256, !rsa.key.hasPrivateKey { problems.append("JWT_PRIVATE_KEY holds a public key; the gateway needs the private key") }
-                        if let ec = key as? ES256, !ec.key.hasPrivateKey { problems.append("JWT_PRIVATE_KEY holds a public key; the gateway needs the private key") }
+                        if let rsa = key as? RS256, !rsa.key.hasPrivateKey {
+                            problems.append("JWT_PRIVATE_KEY holds a public key; the gateway needs the private key")
+                        }
+                        if let ec = key as? ES256, !ec.key.hasPrivateKey {
+                            problems.append("JWT_PRIVATE_KEY holds a public key; the gateway needs the private key")
+                        }
                         var keys = JWTKeyCollection()
                         if let kid = try? keys.add(publicKey: key, signing: true) {
                             signing = keys
@@ -63,7 +68,9 @@ public struct KeySetup: Sendable {
                         }
                     }
                 } else {
-                    problems.append("JWT_PRIVATE_KEY is required on the gateway with JWT_ALG=\(algorithm) (PEM text or a file path; `voice-invoice token keygen --alg \(algorithm)`)")
+                    problems.append(
+                        "JWT_PRIVATE_KEY is required on the gateway with JWT_ALG=\(algorithm) (PEM text or a file path; `voice-invoice token keygen --alg \(algorithm)`)"
+                    )
                 }
             } else {
                 if settings.jwtPrivateKey != nil {
@@ -76,7 +83,8 @@ public struct KeySetup: Sendable {
                 }
                 jwksURL = settings.jwksURL
                 if settings.jwtPublicKey == nil && settings.jwksURL == nil {
-                    problems.append("the \(role.rawValue) role needs JWT_PUBLIC_KEY or JWKS_URL (e.g. https://<gateway>/.well-known/jwks.json) with JWT_ALG=\(algorithm)")
+                    problems.append(
+                        "the \(role.rawValue) role needs JWT_PUBLIC_KEY or JWKS_URL (e.g. https://<gateway>/.well-known/jwks.json) with JWT_ALG=\(algorithm)")
                 }
             }
             for key in previous { _ = try? verification.add(publicKey: key) }
@@ -149,7 +157,8 @@ public struct JWKSFetcher: Sendable {
     }
 
     @Sendable public func fetch() async throws -> JWKSet {
-        let response = try await self.http.execute(CurlRequest(url: self.url, headers: [("Accept", "application/json")], timeout: .seconds(5), connectTimeout: .seconds(2)))
+        let response = try await self.http.execute(
+            CurlRequest(url: self.url, headers: [("Accept", "application/json")], timeout: .seconds(5), connectTimeout: .seconds(2)))
         guard response.status == 200 else { throw HTTPClientError(code: .transport, detail: "JWKS fetch answered \(response.status)") }
         return try JSONDecoder().decode(JWKSet.self, from: Data(response.body))
     }

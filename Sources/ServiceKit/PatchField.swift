@@ -26,7 +26,6 @@ extension KeyedDecodingContainer {
     }
 }
 
-
 extension PatchField where Value == String {
     /// An optional text field of a PATCH: `nil` when absent (leave it), `.some(nil)` when null or blank (clear it),
     /// else the value trimmed. Longer than `max` characters is recorded in `problems` (and leaves the field).

@@ -97,6 +97,7 @@ public struct UpstreamProblemMiddleware: ClientMiddleware {
         var headers: HTTPFields = [:]
         if let retryAfter = response.headerFields[.retryAfter] { headers[.retryAfter] = retryAfter }
         if status == 401 { headers[.wwwAuthenticate] = "Bearer" }
-        throw Problem(response.status, title: document.title, detail: document.detail, type: document.type ?? "about:blank", headers: headers, errors: document.errors)
+        throw Problem(
+            response.status, title: document.title, detail: document.detail, type: document.type ?? "about:blank", headers: headers, errors: document.errors)
     }
 }

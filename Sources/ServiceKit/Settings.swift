@@ -143,7 +143,8 @@ public struct Settings: Sendable {
         }
         self.dataDirectory = text("DATA_DIR") ?? "./.data"
         do { self.trustProxy = try TrustProxy(text("TRUST_PROXY") ?? "0") } catch {
-            problems.append("TRUST_PROXY must be a hop count (0-10) or comma-separated CIDRs such as 10.0.0.0/8, fd00::/8; got \"\(value("TRUST_PROXY") ?? "")\"")
+            problems.append(
+                "TRUST_PROXY must be a hop count (0-10) or comma-separated CIDRs such as 10.0.0.0/8, fd00::/8; got \"\(value("TRUST_PROXY") ?? "")\"")
             self.trustProxy = .none
         }
         self.shutdownGrace = .seconds(integer("SHUTDOWN_GRACE_SECONDS"))
@@ -154,7 +155,9 @@ public struct Settings: Sendable {
         }
         self.jwtSecret = value("JWT_SECRET").map { Array($0.utf8) }
         if let secret = self.jwtSecret, secret.count < 32 {
-            problems.append("JWT_SECRET must be at least 32 bytes (256 bits) of randomness, got \(secret.count); generate one with `voice-invoice token keygen --alg HS256`")
+            problems.append(
+                "JWT_SECRET must be at least 32 bytes (256 bits) of randomness, got \(secret.count); generate one with `voice-invoice token keygen --alg HS256`"
+            )
         }
         self.jwtPreviousSecrets = (value("JWT_PREVIOUS_SECRETS") ?? "").split(separator: ",").map { Array($0.trimmingCharacters(in: .whitespaces).utf8) }
         if self.jwtPreviousSecrets.contains(where: { $0.count < 32 }) { problems.append("every JWT_PREVIOUS_SECRETS entry must be at least 32 bytes") }
@@ -169,14 +172,20 @@ public struct Settings: Sendable {
         self.refreshFamilyMaxAge = TimeInterval(integer("REFRESH_FAMILY_MAX_AGE"))
         self.authServiceKey = value("AUTH_SERVICE_KEY").map { Array($0.utf8) }
         if let key = self.authServiceKey, key.count < 32 {
-            problems.append("AUTH_SERVICE_KEY must be at least 32 bytes (256 bits) of randomness, got \(key.count); generate one with `voice-invoice token keygen --alg HS256`")
+            problems.append(
+                "AUTH_SERVICE_KEY must be at least 32 bytes (256 bits) of randomness, got \(key.count); generate one with `voice-invoice token keygen --alg HS256`"
+            )
         }
-        if let key = self.authServiceKey, key == self.jwtSecret { problems.append("AUTH_SERVICE_KEY must differ from JWT_SECRET (the user and invoice roles hold JWT_SECRET)") }
+        if let key = self.authServiceKey, key == self.jwtSecret {
+            problems.append("AUTH_SERVICE_KEY must differ from JWT_SECRET (the user and invoice roles hold JWT_SECRET)")
+        }
 
         self.authServiceURL = value("AUTH_SERVICE_URL")
         self.userServiceURL = value("USER_SERVICE_URL")
         self.invoiceServiceURL = value("INVOICE_SERVICE_URL")
-        for (name, text) in [("AUTH_SERVICE_URL", self.authServiceURL), ("USER_SERVICE_URL", self.userServiceURL), ("INVOICE_SERVICE_URL", self.invoiceServiceURL)] {
+        for (name, text) in [
+            ("AUTH_SERVICE_URL", self.authServiceURL), ("USER_SERVICE_URL", self.userServiceURL), ("INVOICE_SERVICE_URL", self.invoiceServiceURL),
+        ] {
             if let text, ServiceURL.parseList(text) == nil {
                 problems.append("\(name) is not a host, host:port or http(s) URL (or a comma-separated list of them): \"\(text)\"")
             }
@@ -248,14 +257,18 @@ public struct Settings: Sendable {
         switch role {
         case .gateway:
             if self.authServiceKey == nil { problems.append("AUTH_SERVICE_KEY is required by the gateway (it signs service tokens for the auth role)") }
-            for (name, value) in [("AUTH_SERVICE_URL", self.authServiceURL), ("USER_SERVICE_URL", self.userServiceURL), ("INVOICE_SERVICE_URL", self.invoiceServiceURL)] where value == nil {
+            for (name, value) in [
+                ("AUTH_SERVICE_URL", self.authServiceURL), ("USER_SERVICE_URL", self.userServiceURL), ("INVOICE_SERVICE_URL", self.invoiceServiceURL),
+            ] where value == nil {
                 problems.append("\(name) is required by the gateway")
             }
             if self.googleClientID != nil || self.googleClientSecret != nil || self.googleRedirectURI != nil {
                 // Web sign-in is all or nothing: a half-configured flow would fail at Google, not here.
                 if self.googleClientID == nil { problems.append("GOOGLE_CLIENT_ID is required for Google sign-in on the web") }
                 if self.googleClientSecret == nil { problems.append("GOOGLE_CLIENT_SECRET is required for Google sign-in on the web") }
-                if self.googleRedirectURI == nil { problems.append("GOOGLE_REDIRECT_URI is required for Google sign-in on the web (…/api/auth/google/callback)") }
+                if self.googleRedirectURI == nil {
+                    problems.append("GOOGLE_REDIRECT_URI is required for Google sign-in on the web (…/api/auth/google/callback)")
+                }
                 if self.clientURL == nil { problems.append("CLIENT_URL is required for Google sign-in on the web (where the SPA receives the one-time code)") }
             }
         case .invoice:

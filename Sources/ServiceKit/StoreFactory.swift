@@ -22,7 +22,8 @@ public enum StoreFactory {
                 return store
             }
             // Never the URI in a log line: it carries the password.
-            logger.info("store opened", metadata: ["engine": "mongodb", "database": .string(store.databaseName), "libmongoc": .string(MongoStore.driverVersion)])
+            logger.info(
+                "store opened", metadata: ["engine": "mongodb", "database": .string(store.databaseName), "libmongoc": .string(MongoStore.driverVersion)])
             return MeteredStore(store)
         }
         let path = (settings.dataDirectory as NSString).appendingPathComponent("\(role.rawValue).sqlite")

@@ -263,7 +263,9 @@ struct BSONEncoder {
         }
 
         mutating func superEncoder() -> any Encoder { _Encoder(node: self.node.child(forKey: "super"), codingPath: self.codingPath) }
-        mutating func superEncoder(forKey key: Key) -> any Encoder { _Encoder(node: self.node.child(forKey: key.stringValue), codingPath: self.codingPath + [key]) }
+        mutating func superEncoder(forKey key: Key) -> any Encoder {
+            _Encoder(node: self.node.child(forKey: key.stringValue), codingPath: self.codingPath + [key])
+        }
     }
 
     struct Unkeyed: UnkeyedEncodingContainer {

@@ -236,11 +236,14 @@ public final class MongoStore: DocumentStore, @unchecked Sendable {
             let options = mongoc_find_and_modify_opts_new()!
             defer { mongoc_find_and_modify_opts_destroy(options) }
             mongoc_find_and_modify_opts_set_update(options, update.pointer)
-            mongoc_find_and_modify_opts_set_flags(options, mongoc_find_and_modify_flags_t(rawValue: MONGOC_FIND_AND_MODIFY_UPSERT.rawValue | MONGOC_FIND_AND_MODIFY_RETURN_NEW.rawValue))
+            mongoc_find_and_modify_opts_set_flags(
+                options, mongoc_find_and_modify_flags_t(rawValue: MONGOC_FIND_AND_MODIFY_UPSERT.rawValue | MONGOC_FIND_AND_MODIFY_RETURN_NEW.rawValue))
             var error = bson_error_t()
             return try Self.withReply { reply in
                 guard mongoc_collection_find_and_modify_with_opts(handle, query.pointer, options, reply, &error) else { throw Self.storeError(error) }
-                guard let value = BSONDocument.readValue(reply)["value"]?["value"]?.int64Value else { throw StoreError.corrupt("counter \(counter) returned no value") }
+                guard let value = BSONDocument.readValue(reply)["value"]?["value"]?.int64Value else {
+                    throw StoreError.corrupt("counter \(counter) returned no value")
+                }
                 return value
             }
         }
@@ -261,7 +264,9 @@ public final class MongoStore: DocumentStore, @unchecked Sendable {
 
     /// Field names come from code, but are checked all the same: never an operator (`$…`) or anything but a dotted path.
     static func checkedField(_ name: String) throws -> String {
-        guard !name.isEmpty, !name.hasPrefix("."), name.utf8.allSatisfy({ $0 == 95 || $0 == 46 || (48...57).contains($0) || (65...90).contains($0) || (97...122).contains($0) }) else {
+        guard !name.isEmpty, !name.hasPrefix("."),
+            name.utf8.allSatisfy({ $0 == 95 || $0 == 46 || (48...57).contains($0) || (65...90).contains($0) || (97...122).contains($0) })
+        else {
             throw StoreError.invalidQuery("bad field name \(name)")
         }
         return self.field(name)
@@ -329,11 +334,12 @@ extension BSONDocument {
 enum MongoLibrary {
     private static let once: Void = {
         mongoc_init()
-        mongoc_log_set_handler({ level, domain, message, _ in
-            guard level.rawValue <= MONGOC_LOG_LEVEL_WARNING.rawValue, let message else { return }
-            let text = "libmongoc \(domain.map { String(cString: $0) } ?? ""): \(String(cString: message))\n"
-            FileHandle.standardError.write(Data(text.utf8))
-        }, nil)
+        mongoc_log_set_handler(
+            { level, domain, message, _ in
+                guard level.rawValue <= MONGOC_LOG_LEVEL_WARNING.rawValue, let message else { return }
+                let text = "libmongoc \(domain.map { String(cString: $0) } ?? ""): \(String(cString: message))\n"
+                FileHandle.standardError.write(Data(text.utf8))
+            }, nil)
     }()
     static func initialise() { _ = Self.once }
 }

@@ -147,7 +147,8 @@ public final class SQLiteStore: DocumentStore, @unchecked Sendable {
 
     static func column(_ field: String) throws -> String {
         if field == "id" { return "id" }
-        guard !field.isEmpty, field.utf8.allSatisfy({ $0 == 95 || $0 == 46 || (48...57).contains($0) || (65...90).contains($0) || (97...122).contains($0) }) else {
+        guard !field.isEmpty, field.utf8.allSatisfy({ $0 == 95 || $0 == 46 || (48...57).contains($0) || (65...90).contains($0) || (97...122).contains($0) })
+        else {
             throw StoreError.invalidQuery("bad field name \(field)")
         }
         return "json_extract(body, '$.\(field)')"

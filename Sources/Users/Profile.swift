@@ -79,7 +79,9 @@ struct ProfilePatch: Decodable, Sendable, Hashable {
         case .absent: break
         case .null: problems.append(.init(field: "defaultPaymentTermsDays", message: "cannot be null"))
         case .value(let days):
-            if (0...3650).contains(days) { profile.defaultPaymentTermsDays = days } else {
+            if (0...3650).contains(days) {
+                profile.defaultPaymentTermsDays = days
+            } else {
                 problems.append(.init(field: "defaultPaymentTermsDays", message: "must be between 0 and 3650"))
             }
         }
@@ -93,7 +95,9 @@ struct ProfilePatch: Decodable, Sendable, Hashable {
         case .null: profile.invoicePrefix = BusinessProfile.defaultInvoicePrefix
         case .value(let prefix):
             // The prefix becomes part of invoice numbers and file names: letters, digits and "-" only.
-            if BusinessProfile.isValidPrefix(prefix) { profile.invoicePrefix = prefix } else {
+            if BusinessProfile.isValidPrefix(prefix) {
+                profile.invoicePrefix = prefix
+            } else {
                 problems.append(.init(field: "invoicePrefix", message: "must be 1 to 12 letters, digits or \"-\""))
             }
         }
@@ -106,7 +110,9 @@ struct ProfilePatch: Decodable, Sendable, Hashable {
         case .absent: break
         case .null: profile.timeZone = "UTC"
         case .value(let name):
-            if name.count <= 64, TimeZone(identifier: name) != nil { profile.timeZone = name } else {
+            if name.count <= 64, TimeZone(identifier: name) != nil {
+                profile.timeZone = name
+            } else {
                 problems.append(.init(field: "timeZone", message: "must be an IANA time zone such as Europe/Paris"))
             }
         }

@@ -39,7 +39,8 @@ public enum UserRole {
     public static func buildRouter(store: any DocumentStore, tokens: TokenService, options: EdgeOptions = EdgeOptions()) throws -> Router<AppRequestContext> {
         let router = RoleApplication.makeRouter(role: .user, store: store, options: options)
         let api = router.group().add(middleware: BearerAuthMiddleware(tokens: tokens)).add(middleware: ContextMiddleware())
-        try UserAPI(profiles: ProfileRepository(store: store)).registerHandlers(on: api, configuration: OpenAPIServing.configuration, middlewares: OpenAPIServing.middlewares(Self.bodyLimits))
+        try UserAPI(profiles: ProfileRepository(store: store)).registerHandlers(
+            on: api, configuration: OpenAPIServing.configuration, middlewares: OpenAPIServing.middlewares(Self.bodyLimits))
         return router
     }
 

@@ -21,7 +21,8 @@ struct TokenCommand: AsyncParsableCommand {
     struct Keygen: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Print a new HS256 secret, or a new RS256 / ES256 private key and its public key as PEM.",
-            discussion: "Put the secret in JWT_SECRET (every role), or the private key in JWT_PRIVATE_KEY (gateway only) and the public key in JWT_PUBLIC_KEY (other roles), or point them at JWKS_URL."
+            discussion:
+                "Put the secret in JWT_SECRET (every role), or the private key in JWT_PRIVATE_KEY (gateway only) and the public key in JWT_PUBLIC_KEY (other roles), or point them at JWKS_URL."
         )
 
         @Option(help: "HS256 | RS256 | ES256")
@@ -100,7 +101,10 @@ struct TokenCommand: AsyncParsableCommand {
             }
             let payload = self.token.split(separator: ".")[1]
             let object = try JSONSerialization.jsonObject(with: Data(Base64URL.decode(payload) ?? []))
-            print(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]), as: UTF8.self))
+            print(
+                String(
+                    decoding: try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]), as: UTF8.self
+                ))
         }
     }
 

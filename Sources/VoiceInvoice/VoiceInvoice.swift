@@ -82,10 +82,12 @@ struct Serve: AsyncParsableCommand {
         LoggingSystem.bootstrap { label in JSONLogHandler(label: label, level: level) }
         Observability.bootstrap()
         let logger = Logger(label: "voice-invoice")
-        logger.info("starting", metadata: ["role": .string(role.rawValue), "openssl": .string(OpenSSL.version), "libmongoc": .string(MongoStore.driverVersion)])
+        logger.info(
+            "starting", metadata: ["role": .string(role.rawValue), "openssl": .string(OpenSSL.version), "libmongoc": .string(MongoStore.driverVersion)])
 
         do {
-            let services = try await role == .all ? Self.allRoles(settings, environment: environment, logger: logger) : [Self.oneRole(role, settings, logger: logger)]
+            let services =
+                try await role == .all ? Self.allRoles(settings, environment: environment, logger: logger) : [Self.oneRole(role, settings, logger: logger)]
             // Render and Fly send SIGTERM and wait a while before SIGKILL: in-flight requests get SHUTDOWN_GRACE_SECONDS
             // to finish, then what is left is cancelled so the process exits before the platform kills it.
             var configuration = ServiceGroupConfiguration(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)

@@ -16,9 +16,9 @@ import WireFormat
 
 // The BSON target reads documents with the store's own internal reader; debug builds (the fuzz build is one) allow it.
 #if DEBUG
-@testable import Storage
+    @testable import Storage
 #else
-import Storage
+    import Storage
 #endif
 
 enum FuzzTarget: String, CaseIterable {
@@ -53,7 +53,8 @@ enum FuzzTarget: String, CaseIterable {
         let text = String(decoding: bytes, as: UTF8.self)
         let extracted = Self.extractor.extractSync(text, context: ExtractionContext(today: Self.today, defaultCurrency: .usd, knownClients: ["Acme"]))
         let context = DraftContext(
-            id: "0123456789abcdef0123456789abcdef", ownerId: "u", profile: BusinessProfile(), today: Self.today, now: Date(timeIntervalSince1970: 1_800_000_000),
+            id: "0123456789abcdef0123456789abcdef", ownerId: "u", profile: BusinessProfile(), today: Self.today,
+            now: Date(timeIntervalSince1970: 1_800_000_000),
             source: .transcript, transcript: text, usualRates: ["design": Money(minorUnits: Int64.max, currency: .usd)]
         )
         if let invoice = try? DraftBuilder().draft(from: extracted, context: context) {
@@ -93,7 +94,8 @@ enum FuzzTarget: String, CaseIterable {
         _ = try? decoder.decode(BusinessProfile.self, from: data)
         if let extracted = try? decoder.decode(ExtractedInvoice.self, from: data) {
             let context = DraftContext(
-                id: "0123456789abcdef0123456789abcdef", ownerId: "u", profile: BusinessProfile(), today: Self.today, now: Date(), source: .voice, transcript: nil
+                id: "0123456789abcdef0123456789abcdef", ownerId: "u", profile: BusinessProfile(), today: Self.today, now: Date(), source: .voice,
+                transcript: nil
             )
             _ = try? DraftBuilder().draft(from: extracted, context: context)
         }
@@ -130,7 +132,8 @@ enum FuzzTarget: String, CaseIterable {
     static func multipart(_ bytes: [UInt8]) {
         guard let first = bytes.first else { return }
         let size = Int(first) + 1
-        var form = MultipartFormReader(boundary: "fuzzb", keep: "audio", limits: .init(parts: 8, headersPerPart: 8, headerBytes: 1024, otherPartBytes: 16 * 1024))
+        var form = MultipartFormReader(
+            boundary: "fuzzb", keep: "audio", limits: .init(parts: 8, headersPerPart: 8, headerBytes: 1024, otherPartBytes: 16 * 1024))
         var offset = 1
         while offset < bytes.count {
             let end = min(bytes.count, offset + size)
@@ -150,7 +153,8 @@ enum FuzzTarget: String, CaseIterable {
     /// a JWKS endpoint answers.
     static func jwt(_ bytes: [UInt8]) {
         let text = String(decoding: bytes, as: UTF8.self)
-        let rules = VerificationRules(type: "at+jwt", issuer: "voice-invoice", audience: "voice-invoice-api", now: { Date(timeIntervalSince1970: 1_800_000_000) })
+        let rules = VerificationRules(
+            type: "at+jwt", issuer: "voice-invoice", audience: "voice-invoice-api", now: { Date(timeIntervalSince1970: 1_800_000_000) })
         _ = try? Self.keys.verify(text, as: AccessTokenClaims.self, rules: rules)
         _ = try? Self.keys.verify(text, as: GoogleIDTokenClaims.self, rules: .googleIDToken(clientIDs: ["c"]))
         if let set = try? JSONDecoder().decode(JWKSet.self, from: Data(bytes)) {
@@ -162,50 +166,50 @@ enum FuzzTarget: String, CaseIterable {
     /// BSON documents as MongoDB returns them: read into the tree, then decoded as stored types.
     static func bson(_ bytes: [UInt8]) {
         #if DEBUG
-        guard bytes.count >= 5 else { return }
-        guard let document = bytes.withUnsafeBufferPointer({ bson_new_from_data($0.baseAddress, $0.count) }) else { return }
-        defer { bson_destroy(document) }
-        let value = BSONDocument.readValue(document)
-        _ = try? BSONDecoder().decode(Invoice.self, from: value)
-        _ = try? BSONDecoder().decode(BusinessProfile.self, from: value)
-        _ = try? BSONDecoder().decode([String: Int64].self, from: value)
+            guard bytes.count >= 5 else { return }
+            guard let document = bytes.withUnsafeBufferPointer({ bson_new_from_data($0.baseAddress, $0.count) }) else { return }
+            defer { bson_destroy(document) }
+            let value = BSONDocument.readValue(document)
+            _ = try? BSONDecoder().decode(Invoice.self, from: value)
+            _ = try? BSONDecoder().decode(BusinessProfile.self, from: value)
+            _ = try? BSONDecoder().decode([String: Int64].self, from: value)
         #endif
     }
 }
 
 #if FUZZING
-@_cdecl("LLVMFuzzerTestOneInput")
-public func fuzzOneInput(_ start: UnsafeRawPointer?, _ count: Int) -> CInt {
-    let bytes = start.map { Array(UnsafeRawBufferPointer(start: $0, count: count)) } ?? []
-    FuzzTarget.current.run(bytes)
-    return 0
-}
+    @_cdecl("LLVMFuzzerTestOneInput")
+    public func fuzzOneInput(_ start: UnsafeRawPointer?, _ count: Int) -> CInt {
+        let bytes = start.map { Array(UnsafeRawBufferPointer(start: $0, count: count)) } ?? []
+        FuzzTarget.current.run(bytes)
+        return 0
+    }
 
-/// libFuzzer's driver, called explicitly: SwiftPM links a debug executable with `main` defined as the module's
-/// `<module>_main` (so that tests can link it), which keeps libFuzzer's own `main` out; this is that entry point.
-@_silgen_name("LLVMFuzzerRunDriver")
-func LLVMFuzzerRunDriver(
-    _ argc: UnsafeMutablePointer<CInt>, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
-    _ callback: @convention(c) (UnsafeRawPointer?, Int) -> CInt
-) -> CInt
+    /// libFuzzer's driver, called explicitly: SwiftPM links a debug executable with `main` defined as the module's
+    /// `<module>_main` (so that tests can link it), which keeps libFuzzer's own `main` out; this is that entry point.
+    @_silgen_name("LLVMFuzzerRunDriver")
+    func LLVMFuzzerRunDriver(
+        _ argc: UnsafeMutablePointer<CInt>, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
+        _ callback: @convention(c) (UnsafeRawPointer?, Int) -> CInt
+    ) -> CInt
 
-@_cdecl("VoiceInvoiceFuzz_main")
-public func fuzzMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
-    var count = argc
-    var arguments = argv
-    return LLVMFuzzerRunDriver(&count, &arguments) { start, size in fuzzOneInput(start, size) }
-}
+    @_cdecl("VoiceInvoiceFuzz_main")
+    public func fuzzMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
+        var count = argc
+        var arguments = argv
+        return LLVMFuzzerRunDriver(&count, &arguments) { start, size in fuzzOneInput(start, size) }
+    }
 #else
-@main
-struct FuzzUsage {
-    static func main() {
-        print("Fuzz targets (\(FuzzTarget.allCases.map(\.rawValue).joined(separator: ", "))): run scripts/fuzz.sh, which builds this with libFuzzer.")
-        // One pass over the committed seeds, so an ordinary build still exercises the targets' code.
-        if let name = CommandLine.arguments.dropFirst().first, let target = FuzzTarget(rawValue: name) {
-            for path in CommandLine.arguments.dropFirst(2) {
-                if let data = FileManager.default.contents(atPath: path) { target.run(Array(data)) }
+    @main
+    struct FuzzUsage {
+        static func main() {
+            print("Fuzz targets (\(FuzzTarget.allCases.map(\.rawValue).joined(separator: ", "))): run scripts/fuzz.sh, which builds this with libFuzzer.")
+            // One pass over the committed seeds, so an ordinary build still exercises the targets' code.
+            if let name = CommandLine.arguments.dropFirst().first, let target = FuzzTarget(rawValue: name) {
+                for path in CommandLine.arguments.dropFirst(2) {
+                    if let data = FileManager.default.contents(atPath: path) { target.run(Array(data)) }
+                }
             }
         }
     }
-}
 #endif

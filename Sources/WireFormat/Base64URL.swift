@@ -79,7 +79,10 @@ public enum Base64URL {
             var index = 0
             var written = 0
             while index + 4 <= input.count {
-                let a = table[Int(input[index])], b = table[Int(input[index + 1])], c = table[Int(input[index + 2])], d = table[Int(input[index + 3])]
+                let a = table[Int(input[index])]
+                let b = table[Int(input[index + 1])]
+                let c = table[Int(input[index + 2])]
+                let d = table[Int(input[index + 3])]
                 if (a | b | c | d) & 0xC0 != 0 { return nil }
                 out[written] = a << 2 | b >> 4
                 out[written + 1] = (b & 0x0F) << 4 | c >> 2
@@ -88,12 +91,15 @@ public enum Base64URL {
                 index += 4
             }
             if remainder == 2 {
-                let a = table[Int(input[index])], b = table[Int(input[index + 1])]
+                let a = table[Int(input[index])]
+                let b = table[Int(input[index + 1])]
                 if (a | b) & 0xC0 != 0 || b & 0x0F != 0 { return nil }
                 out[written] = a << 2 | b >> 4
                 written += 1
             } else if remainder == 3 {
-                let a = table[Int(input[index])], b = table[Int(input[index + 1])], c = table[Int(input[index + 2])]
+                let a = table[Int(input[index])]
+                let b = table[Int(input[index + 1])]
+                let c = table[Int(input[index + 2])]
                 if (a | b | c) & 0xC0 != 0 || c & 0x03 != 0 { return nil }
                 out[written] = a << 2 | b >> 4
                 out[written + 1] = (b & 0x0F) << 4 | c >> 2

@@ -160,7 +160,9 @@ public struct MultipartFormReader {
     mutating func append(_ slice: ByteBuffer) {
         if self.keepingCurrent {
             // The first chunk is kept as the view it is; only a part arriving in several chunks is gathered.
-            if self.current.body.readableBytes == 0 { self.current.body = slice } else {
+            if self.current.body.readableBytes == 0 {
+                self.current.body = slice
+            } else {
                 var slice = slice
                 self.current.body.writeBuffer(&slice)
             }

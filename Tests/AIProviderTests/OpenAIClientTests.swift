@@ -28,7 +28,9 @@ struct OpenAIClientTests {
 
     func script(_ peer: PeerProcess, _ http: CurlHTTPClient, _ body: [String: Any]) async throws {
         let response = try await http.execute(
-            CurlRequest(method: "POST", url: peer.baseURL + "/test/script", headers: [("Content-Type", "application/json")], body: Array(try JSONSerialization.data(withJSONObject: body)))
+            CurlRequest(
+                method: "POST", url: peer.baseURL + "/test/script", headers: [("Content-Type", "application/json")],
+                body: Array(try JSONSerialization.data(withJSONObject: body)))
         )
         #expect(response.status == 200)
     }
@@ -42,13 +44,16 @@ struct OpenAIClientTests {
             let text = try await client(peer, http).transcribe(audio: audio, fileName: "note.webm", contentType: "audio/webm", prompt: "Acme, Globex")
             #expect(text == "Invoice Globex for three logos at 200 euros")
 
-            try await script(peer, http, [
-                "extraction": [
-                    "clientName": "Globex", "items": [["description": "Logos", "quantity": "3", "unit": NSNull(), "unitPrice": "200", "currency": "EUR"]],
-                    "currency": "EUR", "dueInDays": NSNull(), "taxRate": "19", "notes": NSNull(), "warnings": [["field": "taxRate", "message": "check the rate"]],
-                    "confidence": ["clientName": 0.9, "items": 0.8, "dates": NSNull(), "taxRate": 0.4, "currency": 1],
-                ]
-            ])
+            try await script(
+                peer, http,
+                [
+                    "extraction": [
+                        "clientName": "Globex", "items": [["description": "Logos", "quantity": "3", "unit": NSNull(), "unitPrice": "200", "currency": "EUR"]],
+                        "currency": "EUR", "dueInDays": NSNull(), "taxRate": "19", "notes": NSNull(),
+                        "warnings": [["field": "taxRate", "message": "check the rate"]],
+                        "confidence": ["clientName": 0.9, "items": 0.8, "dates": NSNull(), "taxRate": 0.4, "currency": 1],
+                    ]
+                ])
             let extracted = try await client(peer, http).extract(transcript: text, context: Self.context)
             #expect(extracted.clientName == "Globex")
             #expect(extracted.items == [.init(description: "Logos", quantity: "3", unit: nil, unitPrice: "200", currency: "EUR")])
@@ -57,7 +62,8 @@ struct OpenAIClientTests {
             #expect(extracted.confidence.taxRate == 0.4)
             #expect(extracted.confidence.dates == nil)
 
-            let seen = try JSONSerialization.jsonObject(with: Data(try await http.execute(CurlRequest(url: peer.baseURL + "/test/requests")).body)) as? [[String: Any]]
+            let seen =
+                try JSONSerialization.jsonObject(with: Data(try await http.execute(CurlRequest(url: peer.baseURL + "/test/requests")).body)) as? [[String: Any]]
             #expect(seen?.first?["path"] as? String == "transcriptions")
             #expect(seen?.first?["has_prompt"] as? Bool == true)
             #expect(seen?.first?["bytes"] as? Int == 4096)

@@ -55,7 +55,8 @@ struct CrashTests {
                     for index in 0..<perClient {
                         let key = "crash-\(client)-\(index)"
                         let body = try JSONSerialization.data(withJSONObject: [
-                            "client": ["name": "Client \(client)"], "notes": key, "items": [["description": "Work \(index)", "quantity": 1, "unitPrice": 1000 + index]],
+                            "client": ["name": "Client \(client)"], "notes": key,
+                            "items": [["description": "Work \(index)", "quantity": 1, "unitPrice": 1000 + index]],
                         ])
                         var attempts = 0
                         while true {
@@ -65,7 +66,8 @@ struct CrashTests {
                             let response = try? await http.execute(
                                 CurlRequest(
                                     method: "POST", url: base + "/api/invoices",
-                                    headers: [("Authorization", "Bearer \(token)"), ("Content-Type", "application/json"), ("Idempotency-Key", key)], body: Array(body),
+                                    headers: [("Authorization", "Bearer \(token)"), ("Content-Type", "application/json"), ("Idempotency-Key", key)],
+                                    body: Array(body),
                                     timeout: .seconds(5), connectTimeout: .seconds(1)
                                 )
                             )
@@ -77,7 +79,11 @@ struct CrashTests {
                                 break
                             }
                             // Refused connection (killed), 409 (still leased), 5xx: the client retries the same key.
-                            if let response { #expect(response.status == 409 || response.status >= 500, "\(key): \(response.status) \(String(decoding: response.body, as: UTF8.self))") }
+                            if let response {
+                                #expect(
+                                    response.status == 409 || response.status >= 500,
+                                    "\(key): \(response.status) \(String(decoding: response.body, as: UTF8.self))")
+                            }
                             try await Task.sleep(for: .milliseconds(100))
                         }
                     }
@@ -107,7 +113,12 @@ struct CrashTests {
                 group.addTask {
                     for answer in paying[slice..<min(slice + 10, paying.count)] {
                         for _ in 0..<400 {
-                            if let reply = await call.send("POST", "/api/invoices/\(answer.id)/payments", key: "pay-\(answer.id)", json: ["amount": 100, "method": "card"]), reply.status == 200 { break }
+                            if let reply = await call.send(
+                                "POST", "/api/invoices/\(answer.id)/payments", key: "pay-\(answer.id)", json: ["amount": 100, "method": "card"]),
+                                reply.status == 200
+                            {
+                                break
+                            }
                             try await Task.sleep(for: .milliseconds(100))
                         }
                     }

@@ -133,7 +133,8 @@ struct DeployFileTests {
         try FileManager.default.createDirectory(at: copy.appendingPathComponent("fly"), withIntermediateDirectories: true)
         try FileManager.default.copyItem(at: Self.root.appendingPathComponent("Dockerfile"), to: copy.appendingPathComponent("Dockerfile"))
         let render = try String(contentsOf: Self.root.appendingPathComponent("render.yaml"), encoding: .utf8)
-        try render.replacingOccurrences(of: "      - key: MONGODB_URI\n        sync: false\n", with: "").write(to: copy.appendingPathComponent("render.yaml"), atomically: true, encoding: .utf8)
+        try render.replacingOccurrences(of: "      - key: MONGODB_URI\n        sync: false\n", with: "").write(
+            to: copy.appendingPathComponent("render.yaml"), atomically: true, encoding: .utf8)
         for role in Role.allCases {
             var toml = try String(contentsOf: Self.root.appendingPathComponent("fly/\(role.rawValue).toml"), encoding: .utf8)
             if role == .user { toml = toml.replacingOccurrences(of: "PORT = \"8080\"", with: "PORT = \"3000\"") }
@@ -141,14 +142,18 @@ struct DeployFileTests {
         }
         let schema: [String: Any] = [
             "variables": ConfigSchema.variables.map {
-                ["name": $0.name, "roles": $0.roles.map(\.rawValue), "requirement": $0.requirement == .requiredWithHS256 ? "requiredWithHS256" : ($0.requirement == .required ? "required" : "optional"),
-                 "requiredWhenDeployed": $0.requiredWhenDeployed, "secret": $0.secret] as [String: Any]
+                [
+                    "name": $0.name, "roles": $0.roles.map(\.rawValue),
+                    "requirement": $0.requirement == .requiredWithHS256 ? "requiredWithHS256" : ($0.requirement == .required ? "required" : "optional"),
+                    "requiredWhenDeployed": $0.requiredWhenDeployed, "secret": $0.secret,
+                ] as [String: Any]
             },
             "healthPaths": Dictionary(uniqueKeysWithValues: Role.allCases.map { ($0.rawValue, ["/healthz"]) }),
         ]
         let schemaFile = FileManager.default.temporaryDirectory.appendingPathComponent("schema-\(UUID().uuidString).json")
         try JSONSerialization.data(withJSONObject: schema).write(to: schemaFile)
-        let problems = try JSONSerialization.jsonObject(with: Data(try Self.python(["Tests/Peers/deploy_check.py", copy.path, schemaFile.path]).utf8)) as? [String] ?? []
+        let problems =
+            try JSONSerialization.jsonObject(with: Data(try Self.python(["Tests/Peers/deploy_check.py", copy.path, schemaFile.path]).utf8)) as? [String] ?? []
         #expect(problems.contains { $0.contains("voice-invoice-auth (auth): MONGODB_URI is required") })
         #expect(problems.contains { $0.contains("fly/user.toml: [env] PORT 3000 differs from internal_port 8080") })
     }
@@ -200,7 +205,8 @@ struct DeployFileTests {
             guard let arrow = parts.firstIndex(of: "=>"), arrow + 1 < parts.count, parts[arrow + 1].hasPrefix("/") else { continue }
             let path = String(parts[arrow + 1])
             if path.hasPrefix(toolchain) || path.contains("/swift/linux/") { continue }
-            let owner = (try? Self.shell(["dpkg", "-S", URL(fileURLWithPath: path).resolvingSymlinksInPath().path])) ?? (try? Self.shell(["dpkg", "-S", path])) ?? ""
+            let owner =
+                (try? Self.shell(["dpkg", "-S", URL(fileURLWithPath: path).resolvingSymlinksInPath().path])) ?? (try? Self.shell(["dpkg", "-S", path])) ?? ""
             let package = owner.split(separator: ":").first.map(String.init) ?? "?"
             #expect(closure.contains(package), "\(path) belongs to \(package), which the runtime stage does not install")
             checked += 1

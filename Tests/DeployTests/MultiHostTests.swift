@@ -24,13 +24,17 @@ struct MultiHostTests {
         defer { http.shutdown() }
         let keys = try RoleProcess.run(["token", "keygen", "--alg", "RS256"], environment: ["PATH": "/usr/bin:/bin"]).stdout
         let privateKey = try #require(keys.components(separatedBy: "-----BEGIN PUBLIC KEY-----").first)
-        let ports = ["gateway": try freeLoopbackPort(), "auth": try freeLoopbackPort(), "user": try freeLoopbackPort(), "invoice1": try freeLoopbackPort(), "invoice2": try freeLoopbackPort()]
+        let ports = [
+            "gateway": try freeLoopbackPort(), "auth": try freeLoopbackPort(), "user": try freeLoopbackPort(), "invoice1": try freeLoopbackPort(),
+            "invoice2": try freeLoopbackPort(),
+        ]
         let mongo = try MongoPeer.uri()
         let gatewayURL = "http://127.0.0.1:\(ports["gateway"]!)"
         // Nothing on disk is shared: each process gets its own DATA_DIR, and only MongoDB holds state.
         func environment(_ name: String) -> [String: String] {
             var environment = [
-                "JWT_ALG": "RS256", "MONGODB_URI": mongo, "DATA_DIR": FileManager.default.temporaryDirectory.appendingPathComponent("mh-\(name)-\(UUID().uuidString)").path,
+                "JWT_ALG": "RS256", "MONGODB_URI": mongo,
+                "DATA_DIR": FileManager.default.temporaryDirectory.appendingPathComponent("mh-\(name)-\(UUID().uuidString)").path,
             ]
             if name == "gateway" || name == "auth" { environment["AUTH_SERVICE_KEY"] = "multi-host-service-key-0123456789abcdef" }
             if name == "gateway" {
@@ -71,27 +75,36 @@ struct MultiHostTests {
         }
 
         // Sign in through the gateway (auth stores the account and the refresh family in MongoDB).
-        let registered = try await call("POST", gatewayURL + "/api/auth/register", json: ["email": "multi@example.com", "password": "correct horse battery", "name": "M"])
+        let registered = try await call(
+            "POST", gatewayURL + "/api/auth/register", json: ["email": "multi@example.com", "password": "correct horse battery", "name": "M"])
         #expect(registered.status == 201)
         let access = try #require(Self.json(registered)["accessToken"] as? String)
         let refresh = try #require(Self.json(registered)["refreshToken"] as? String)
-        #expect(try await call("POST", gatewayURL + "/api/invoices/transcript", token: access, json: ["transcript": "Bill Acme for 2 hours of design at 50 dollars"]).status == 201)
+        #expect(
+            try await call(
+                "POST", gatewayURL + "/api/invoices/transcript", token: access, json: ["transcript": "Bill Acme for 2 hours of design at 50 dollars"]
+            ).status == 201)
 
         // The auth process dies: the access token still works at user and invoice, which verify it themselves.
         auth.kill()
         #expect(try await call("GET", "http://127.0.0.1:\(ports["user"]!)/api/users/me", token: access).status == 200)
         #expect(try await call("GET", "http://127.0.0.1:\(ports["invoice1"]!)/api/invoices", token: access).status == 200)
         #expect(try await call("GET", gatewayURL + "/api/users/me", token: access).status == 200)
-        #expect(try await call("POST", gatewayURL + "/api/auth/login", json: ["email": "multi@example.com", "password": "correct horse battery"]).status == 502)
+        #expect(
+            try await call("POST", gatewayURL + "/api/auth/login", json: ["email": "multi@example.com", "password": "correct horse battery"]).status == 502)
         auth = try await start("auth")
-        #expect(try await call("POST", gatewayURL + "/api/auth/login", json: ["email": "multi@example.com", "password": "correct horse battery"]).status == 200)
+        #expect(
+            try await call("POST", gatewayURL + "/api/auth/login", json: ["email": "multi@example.com", "password": "correct horse battery"]).status == 200)
 
         // One invoice replica dies: every request still succeeds on the other, reads and writes alike.
         invoice1.kill()
         for n in 0..<6 {
             #expect(try await call("GET", gatewayURL + "/api/invoices", token: access).status == 200, "read \(n)")
         }
-        #expect(try await call("POST", gatewayURL + "/api/invoices/transcript", token: access, json: ["transcript": "Bill Globex for 1 hour of review at 80 dollars"]).status == 201)
+        #expect(
+            try await call(
+                "POST", gatewayURL + "/api/invoices/transcript", token: access, json: ["transcript": "Bill Globex for 1 hour of review at 80 dollars"]
+            ).status == 201)
         let listed = Self.json(try await call("GET", gatewayURL + "/api/invoices", token: access))
         #expect((listed["items"] as? [Any])?.count == 2)  // both invoices, whichever replica wrote them: the state is in MongoDB
 
@@ -129,7 +142,9 @@ struct MultiHostTests {
         let token = try TokenService(secret: Array(secret.utf8), issuer: "voice-invoice", audience: "voice-invoice-api", accessTokenLifetime: 900)
             .issueAccessToken(userID: "0123456789abcdef0123456789abcdef", email: nil, name: nil)
         // The provider takes 1.5 s to answer; SIGTERM arrives while the request waits for it.
-        _ = try await http.execute(CurlRequest(method: "POST", url: peer.baseURL + "/test/script", headers: [("Content-Type", "application/json")], body: Array(#"{"delay": 1.5}"#.utf8)))
+        _ = try await http.execute(
+            CurlRequest(
+                method: "POST", url: peer.baseURL + "/test/script", headers: [("Content-Type", "application/json")], body: Array(#"{"delay": 1.5}"#.utf8)))
         let request = Task {
             try await http.execute(
                 CurlRequest(
@@ -155,7 +170,11 @@ struct MultiHostTests {
         defer { http.shutdown() }
         let port = try freeLoopbackPort()
         let user = try await RoleProcess(
-            role: "user", port: port, environment: ["HOST": "::", "JWT_SECRET": String(repeating: "v", count: 40), "DATA_DIR": FileManager.default.temporaryDirectory.appendingPathComponent("v6-\(UUID().uuidString)").path]
+            role: "user", port: port,
+            environment: [
+                "HOST": "::", "JWT_SECRET": String(repeating: "v", count: 40),
+                "DATA_DIR": FileManager.default.temporaryDirectory.appendingPathComponent("v6-\(UUID().uuidString)").path,
+            ]
         )
         #expect(try await http.execute(CurlRequest(url: "http://127.0.0.1:\(port)/healthz")).status == 200)
         #expect(try await http.execute(CurlRequest(url: "http://[::1]:\(port)/healthz")).status == 200)
@@ -173,12 +192,16 @@ struct MultiHostTests {
         let data = FileManager.default.temporaryDirectory.appendingPathComponent("stream-\(UUID().uuidString)").path
         let invoice = try await RoleProcess(
             role: "invoice", port: try freeLoopbackPort(),
-            environment: ["JWT_SECRET": secret, "DATA_DIR": data, "USER_SERVICE_URL": "127.0.0.1:1", "OPENAI_API_KEY": "sk-stream", "OPENAI_BASE_URL": peer.baseURL + "/v1"]
+            environment: [
+                "JWT_SECRET": secret, "DATA_DIR": data, "USER_SERVICE_URL": "127.0.0.1:1", "OPENAI_API_KEY": "sk-stream",
+                "OPENAI_BASE_URL": peer.baseURL + "/v1",
+            ]
         )
         let gateway = try await RoleProcess(
             role: "gateway", port: try freeLoopbackPort(),
             environment: [
-                "JWT_SECRET": secret, "AUTH_SERVICE_KEY": String(repeating: "a", count: 40), "DATA_DIR": data, "AUTH_SERVICE_URL": "127.0.0.1:1", "USER_SERVICE_URL": "127.0.0.1:1",
+                "JWT_SECRET": secret, "AUTH_SERVICE_KEY": String(repeating: "a", count: 40), "DATA_DIR": data, "AUTH_SERVICE_URL": "127.0.0.1:1",
+                "USER_SERVICE_URL": "127.0.0.1:1",
                 "INVOICE_SERVICE_URL": "127.0.0.1:\(invoice.port)",
             ]
         )
@@ -187,7 +210,8 @@ struct MultiHostTests {
         // A WAV header, then 4 MiB of silence.
         let wav = TestAudio.silentWAV(bytes: 4 * 1024 * 1024)
         let boundary = "stream-boundary"
-        let body = Array("--\(boundary)\r\nContent-Disposition: form-data; name=\"audio\"; filename=\"big.wav\"\r\nContent-Type: audio/wav\r\n\r\n".utf8) + wav
+        let body =
+            Array("--\(boundary)\r\nContent-Disposition: form-data; name=\"audio\"; filename=\"big.wav\"\r\nContent-Type: audio/wav\r\n\r\n".utf8) + wav
             + Array("\r\n--\(boundary)--\r\n".utf8)
         func rss(_ pid: Int32) throws -> Int {
             let status = try String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)
@@ -224,7 +248,8 @@ struct MultiHostTests {
     @Test func oversizedBodiesOnSmallRoutesCostNothing() async throws {
         let secret = String(repeating: "m", count: 40)
         let data = FileManager.default.temporaryDirectory.appendingPathComponent("oversize-\(UUID().uuidString)").path
-        let invoice = try await RoleProcess(role: "invoice", port: try freeLoopbackPort(), environment: ["JWT_SECRET": secret, "DATA_DIR": data, "USER_SERVICE_URL": "127.0.0.1:1"])
+        let invoice = try await RoleProcess(
+            role: "invoice", port: try freeLoopbackPort(), environment: ["JWT_SECRET": secret, "DATA_DIR": data, "USER_SERVICE_URL": "127.0.0.1:1"])
         defer { invoice.kill() }
         let token = try TokenService(secret: Array(secret.utf8), issuer: "voice-invoice", audience: "voice-invoice-api", accessTokenLifetime: 900)
             .issueAccessToken(userID: "0123456789abcdef0123456789abcdef", email: nil, name: nil)

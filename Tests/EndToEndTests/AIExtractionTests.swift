@@ -23,7 +23,8 @@ struct AIExtractionTests {
                 ]
             ])
             // A sentence the rule-based extractor could not read: only the provider can have produced this invoice.
-            let created = try await c.call("POST", c.gateway + "/api/invoices/transcript", token: token, json: ["transcript": "uh so the thing for acme, you know"])
+            let created = try await c.call(
+                "POST", c.gateway + "/api/invoices/transcript", token: token, json: ["transcript": "uh so the thing for acme, you know"])
             #expect(created.status == 201, "\(created.text)")
             #expect((created.json["to"] as? [String: Any])?["name"] as? String == "Acme Corp")
             #expect(created.json["subtotal"] as? Int == 102_000)

@@ -7,8 +7,8 @@ import JWT
 import OpenSSLSupport
 import ServiceKit
 import ServiceLifecycle
-import Testing
 import TestSupport
+import Testing
 import Users
 import WireFormat
 
@@ -29,7 +29,8 @@ struct AsymmetricKeyTests {
             #expect(token.hasPrefix(Base64URL.encode(Array(#"{"alg":"\#(alg)""#.utf8)).dropLast(2)))
             #expect(try await c.call("PATCH", c.gateway + "/api/users/me", token: token, json: ["companyName": "Asym Ltd"]).status == 200)
             // The invoice role verifies, then calls the user role with the same token, which verifies too.
-            let invoice = try await c.call("POST", c.gateway + "/api/invoices/transcript", token: token, json: ["transcript": "Bill Acme for 2 hours of work at 50 dollars"])
+            let invoice = try await c.call(
+                "POST", c.gateway + "/api/invoices/transcript", token: token, json: ["transcript": "Bill Acme for 2 hours of work at 50 dollars"])
             #expect(invoice.status == 201)
             #expect((invoice.json["from"] as? [String: Any])?["name"] as? String == "Asym Ltd")
         }
@@ -82,7 +83,10 @@ struct AsymmetricKeyTests {
                 ("truncated to two segments", goodParts[0] + "." + goodParts[1]),
                 ("over-long", good + String(repeating: "A", count: 9000)),
                 ("non-canonical base64url (padding)", goodParts[0] + "=." + goodParts[1] + "." + goodParts[2]),
-                ("non-canonical base64url (standard alphabet)", goodParts[0] + "." + goodParts[1] + "." + goodParts[2].replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")),
+                (
+                    "non-canonical base64url (standard alphabet)",
+                    goodParts[0] + "." + goodParts[1] + "." + goodParts[2].replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+                ),
             ]
             for (name, token) in attacks {
                 guard token != good else { continue }
@@ -117,9 +121,15 @@ struct AsymmetricKeyTests {
             var failure: (any Error)?
             do {
                 let common = ["JWT_ALG": "RS256"]
-                let services = try Settings(environment: Cluster.environment(dataDirectory: directory, extra: common.merging(["JWKS_URL": gatewayURL + "/.well-known/jwks.json"]) { $1 }))
-                let auth = try await Cluster.start({ try await AuthRole.buildApplication(settings: services, logger: Cluster.quietLogger("auth"), onServerRunning: $0) }, tasks: &tasks, groups: &groups)
-                let user = try await Cluster.start({ try await UserRole.buildApplication(settings: services, logger: Cluster.quietLogger("user"), onServerRunning: $0) }, tasks: &tasks, groups: &groups)
+                let services = try Settings(
+                    environment: Cluster.environment(
+                        dataDirectory: directory, extra: common.merging(["JWKS_URL": gatewayURL + "/.well-known/jwks.json"]) { $1 }))
+                let auth = try await Cluster.start(
+                    { try await AuthRole.buildApplication(settings: services, logger: Cluster.quietLogger("auth"), onServerRunning: $0) }, tasks: &tasks,
+                    groups: &groups)
+                let user = try await Cluster.start(
+                    { try await UserRole.buildApplication(settings: services, logger: Cluster.quietLogger("user"), onServerRunning: $0) }, tasks: &tasks,
+                    groups: &groups)
                 func gatewaySettings(_ current: PKey, previous: [PKey]) throws -> Settings {
                     var extra = common.merging([
                         "PORT": String(gatewayPort), "AUTH_SERVICE_URL": "127.0.0.1:\(auth)", "USER_SERVICE_URL": "127.0.0.1:\(user)",
@@ -132,7 +142,9 @@ struct AsymmetricKeyTests {
 
                 // Before: signed with the old key.
                 let before = try gatewaySettings(oldKey, previous: [])
-                _ = try await Cluster.start({ try await GatewayRole.buildApplication(settings: before, logger: Cluster.quietLogger("gw1"), onServerRunning: $0) }, tasks: &tasks, groups: &groups)
+                _ = try await Cluster.start(
+                    { try await GatewayRole.buildApplication(settings: before, logger: Cluster.quietLogger("gw1"), onServerRunning: $0) }, tasks: &tasks,
+                    groups: &groups)
                 let (oldToken, _) = try await c.register("rotation@example.com")
                 #expect(try await c.call("GET", c.user + "/api/users/me", token: oldToken).status == 200)
                 await groups.removeLast().triggerGracefulShutdown()
@@ -140,14 +152,17 @@ struct AsymmetricKeyTests {
 
                 // After: signing with the new key, the old one still published.
                 let after = try gatewaySettings(newKey, previous: [oldKey])
-                _ = try await Cluster.start({ try await GatewayRole.buildApplication(settings: after, logger: Cluster.quietLogger("gw2"), onServerRunning: $0) }, tasks: &tasks, groups: &groups)
+                _ = try await Cluster.start(
+                    { try await GatewayRole.buildApplication(settings: after, logger: Cluster.quietLogger("gw2"), onServerRunning: $0) }, tasks: &tasks,
+                    groups: &groups)
                 let jwks = try await c.call("GET", c.gateway + "/.well-known/jwks.json")
                 #expect((jwks.json["keys"] as? [Any])?.count == 2)
                 #expect(try await c.call("GET", c.user + "/api/users/me", token: oldToken).status == 200)
                 // The services refetch the key set when they first see the new kid, at most once per 5 s; a real
                 // redeploy takes longer than that, here it is milliseconds, so wait it out once.
                 try await Task.sleep(for: .milliseconds(5200))
-                let login = try await c.call("POST", c.gateway + "/api/auth/login", json: ["email": "rotation@example.com", "password": "correct horse battery"])
+                let login = try await c.call(
+                    "POST", c.gateway + "/api/auth/login", json: ["email": "rotation@example.com", "password": "correct horse battery"])
                 #expect(login.status == 200, "login after rotation: \(login.text)")
                 let newToken = try #require(login.json["accessToken"] as? String)
                 #expect(JWTKeyCollection.unverifiedKid(newToken) != JWTKeyCollection.unverifiedKid(oldToken))
@@ -184,7 +199,9 @@ struct AsymmetricKeyTests {
         #expect(problems(["JWT_ALG": "RS256"], role: .invoice).contains("JWT_PUBLIC_KEY or JWKS_URL"))
         #expect(problems(["JWT_ALG": "RS256", "JWT_PRIVATE_KEY": "/nonexistent/key.pem"], role: .gateway).contains("neither PEM text nor a readable file"))
         #expect(problems(["JWT_ALG": "PS256"], role: .auth).contains("JWT_ALG must be"))
-        #expect(problems(["JWT_SECRET": "0123456789abcdef0123456789abcdef", "JWT_ALG": "HS256", "JWKS_URL": "http://127.0.0.1:1/jwks"], role: .user).contains("must not be set"))
+        #expect(
+            problems(["JWT_SECRET": "0123456789abcdef0123456789abcdef", "JWT_ALG": "HS256", "JWKS_URL": "http://127.0.0.1:1/jwks"], role: .user).contains(
+                "must not be set"))
         #expect(problems(["JWT_ALG": "ES256", "JWT_PUBLIC_KEY": ec.publicPEM()], role: .user) == "")
     }
 }

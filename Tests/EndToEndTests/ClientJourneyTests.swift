@@ -31,7 +31,8 @@ struct ClientJourneyTests {
             let anonymous = Client(serverURL: server, transport: CurlClientTransport(http: http))
 
             // Sign up: tokens for the new account.
-            let tokens = try await anonymous.register(body: .json(.init(email: "client@example.com", password: "correct horse battery", name: "Cleo"))).created.body.json
+            let tokens = try await anonymous.register(body: .json(.init(email: "client@example.com", password: "correct horse battery", name: "Cleo"))).created
+                .body.json
             #expect(tokens.tokenType == .bearer && tokens.user.email == "client@example.com")
             let api = Client(serverURL: server, transport: CurlClientTransport(http: http), middlewares: [BearerMiddleware(token: tokens.accessToken)])
             #expect(try await api.me().ok.body.json.name == "Cleo")
@@ -51,7 +52,9 @@ struct ClientJourneyTests {
             // GET → PATCH with what was read changes nothing: same revision, same amounts.
             let read = try await api.getInvoice(path: .init(id: draft.id)).ok
             let items = try read.body.json.items.map {
-                Components.Schemas.LineItemInput(description: $0.description, quantity: $0.quantity, unit: $0.unit, unitPrice: $0.unitPrice, discountRate: $0.discountRate, taxRate: $0.taxRate)
+                Components.Schemas.LineItemInput(
+                    description: $0.description, quantity: $0.quantity, unit: $0.unit, unitPrice: $0.unitPrice, discountRate: $0.discountRate,
+                    taxRate: $0.taxRate)
             }
             let same = try await api.updateInvoice(path: .init(id: draft.id), headers: .init(ifMatch: read.headers.eTag), body: .json(.init(items: items))).ok
             let unchanged = try same.body.json
@@ -62,7 +65,10 @@ struct ClientJourneyTests {
             let edited = try await api.updateInvoice(path: .init(id: draft.id), headers: .init(ifMatch: etag), body: .json(.init(items: twelve))).ok.body.json
             #expect(edited.total == 172_800 && edited.revision == draft.revision + 1)
             let stale = try await api.updateInvoice(path: .init(id: draft.id), headers: .init(ifMatch: etag), body: .json(.init(notes: "late")))
-            guard case .preconditionFailed(let refused) = stale else { Issue.record("a stale If-Match was accepted: \(stale)"); return }
+            guard case .preconditionFailed(let refused) = stale else {
+                Issue.record("a stale If-Match was accepted: \(stale)")
+                return
+            }
             #expect(try refused.body.applicationProblemJson.status == 412)
 
             // Finalize: the first number of the year; then a partial and a final payment.
@@ -80,7 +86,10 @@ struct ClientJourneyTests {
             #expect(bytes.starts(with: Array("%PDF-".utf8)))
             #expect(pdf.headers.contentDisposition == "attachment; filename=\"invoice-INV-\(year)-0001.pdf\"")
             let again = try await api.invoicePDF(path: .init(id: draft.id), headers: .init(ifNoneMatch: pdf.headers.eTag))
-            guard case .notModified = again else { Issue.record("If-None-Match did not revalidate: \(again)"); return }
+            guard case .notModified = again else {
+                Issue.record("If-None-Match did not revalidate: \(again)")
+                return
+            }
 
             // The list and the address book know it.
             let page = try await api.listInvoices(query: .init(status: .paid)).ok.body.json
@@ -88,9 +97,15 @@ struct ClientJourneyTests {
             #expect(try await api.listClients().ok.body.json.items.map(\.name) == ["Globex"])
 
             // Sign out everywhere: the refresh token is dead.
-            guard case .noContent = try await api.logoutAll() else { Issue.record("logout-all failed"); return }
+            guard case .noContent = try await api.logoutAll() else {
+                Issue.record("logout-all failed")
+                return
+            }
             let refreshed = try await anonymous.refresh(body: .json(.init(refreshToken: tokens.refreshToken)))
-            guard case .unauthorized = refreshed else { Issue.record("a revoked refresh token still works: \(refreshed)"); return }
+            guard case .unauthorized = refreshed else {
+                Issue.record("a revoked refresh token still works: \(refreshed)")
+                return
+            }
         }
     }
 }

@@ -31,7 +31,8 @@ struct Cluster {
     static func environment(dataDirectory: String, extra: [String: String] = [:]) -> [String: String] {
         // Rate limits far above what a test sends, unless a test sets its own.
         var environment = [
-            "JWT_SECRET": secret, "AUTH_SERVICE_KEY": serviceKey, "HOST": "127.0.0.1", "PORT": "0", "DATA_DIR": dataDirectory, "RATE_LIMIT_ADDRESS": "100000/60",
+            "JWT_SECRET": secret, "AUTH_SERVICE_KEY": serviceKey, "HOST": "127.0.0.1", "PORT": "0", "DATA_DIR": dataDirectory,
+            "RATE_LIMIT_ADDRESS": "100000/60",
             "RATE_LIMIT_SIGN_IN": "100000/60", "RATE_LIMIT_USER": "100000/60",
         ].merging(extra) { $1 }
         if let algorithm = environment["JWT_ALG"], algorithm != "HS256" { environment["JWT_SECRET"] = nil }
@@ -79,8 +80,10 @@ struct Cluster {
             do {
                 func env(_ extra: [String: String]) -> [String: String] { environment(dataDirectory: directory, extra: common.merging(extra) { $1 }) }
                 let base = try Settings(environment: env(services))
-                let auth = try await start({ try await AuthRole.buildApplication(settings: base, logger: quietLogger("auth"), onServerRunning: $0) }, tasks: &tasks, groups: &groups)
-                let user = try await start({ try await UserRole.buildApplication(settings: base, logger: quietLogger("user"), onServerRunning: $0) }, tasks: &tasks, groups: &groups)
+                let auth = try await start(
+                    { try await AuthRole.buildApplication(settings: base, logger: quietLogger("auth"), onServerRunning: $0) }, tasks: &tasks, groups: &groups)
+                let user = try await start(
+                    { try await UserRole.buildApplication(settings: base, logger: quietLogger("user"), onServerRunning: $0) }, tasks: &tasks, groups: &groups)
                 let invoiceSettings = try Settings(environment: env(services.merging(["USER_SERVICE_URL": "127.0.0.1:\(user)"]) { $1 }))
                 let invoice = try await start(
                     { try await InvoiceRole.buildApplication(settings: invoiceSettings, logger: quietLogger("invoice"), onServerRunning: $0) }, tasks: &tasks,

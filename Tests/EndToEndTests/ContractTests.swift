@@ -12,7 +12,8 @@ struct ContractTests {
     @Test func theRunningGatewayConformsToItsDocument() async throws {
         let openAI = try PeerProcess(script: "openai_peer.py", arguments: ["--api-key", "sk-contract"])
         defer { openAI.stop() }
-        let google = try PeerProcess(script: "google_peer.py", arguments: ["--client-id", "contract-web.apps.googleusercontent.com", "--client-secret", "peer-secret"])
+        let google = try PeerProcess(
+            script: "google_peer.py", arguments: ["--client-id", "contract-web.apps.googleusercontent.com", "--client-secret", "peer-secret"])
         defer { google.stop() }
         try await Cluster.run(
             gateway: [

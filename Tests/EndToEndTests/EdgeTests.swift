@@ -3,8 +3,8 @@ import HTTPTypes
 import Hummingbird
 import ServiceKit
 import Synchronization
-import Testing
 import TestSupport
+import Testing
 
 /// The gateway at the edge: CORS, rate limits, proxies, metrics, trace context, slow clients.
 @Suite("The gateway at the edge", .serialized)
@@ -16,7 +16,10 @@ struct EdgeTests {
         try await Cluster.run(gateway: ["CLIENT_URL": "https://app.example.com, http://localhost:5173"]) { c in
             let preflight = try await c.call(
                 "OPTIONS", c.gateway + "/api/invoices",
-                headers: [("Origin", "https://app.example.com"), ("Access-Control-Request-Method", "POST"), ("Access-Control-Request-Headers", "authorization, idempotency-key")]
+                headers: [
+                    ("Origin", "https://app.example.com"), ("Access-Control-Request-Method", "POST"),
+                    ("Access-Control-Request-Headers", "authorization, idempotency-key"),
+                ]
             )
             #expect(preflight.status == 204)
             #expect(preflight.header("access-control-allow-origin") == "https://app.example.com")
@@ -39,7 +42,8 @@ struct EdgeTests {
             #expect(refused.status == 401 && refused.header("access-control-allow-origin") == "http://localhost:5173")
 
             // Another origin gets no CORS headers at all.
-            let evilPreflight = try await c.call("OPTIONS", c.gateway + "/api/invoices", headers: [("Origin", "https://evil.example"), ("Access-Control-Request-Method", "POST")])
+            let evilPreflight = try await c.call(
+                "OPTIONS", c.gateway + "/api/invoices", headers: [("Origin", "https://evil.example"), ("Access-Control-Request-Method", "POST")])
             #expect(evilPreflight.header("access-control-allow-origin") == nil && evilPreflight.header("access-control-allow-methods") == nil)
             let evil = try await c.call("GET", c.gateway + "/api/invoices", token: token, headers: [("Origin", "https://evil.example")])
             #expect(evil.header("access-control-allow-origin") == nil)
@@ -58,7 +62,9 @@ struct EdgeTests {
             let (token, first) = try await c.register("limits@example.com")
             #expect(first.status == 201)
             #expect(first.header("ratelimit-policy")?.contains("\"sign-in\";q=3;w=60") == true)
-            for _ in 0..<2 { _ = try await c.call("POST", c.gateway + "/api/auth/login", json: ["email": "limits@example.com", "password": "wrong password!"]) }
+            for _ in 0..<2 {
+                _ = try await c.call("POST", c.gateway + "/api/auth/login", json: ["email": "limits@example.com", "password": "wrong password!"])
+            }
             let stuffed = try await c.call("POST", c.gateway + "/api/auth/login", json: ["email": "limits@example.com", "password": "correct horse battery"])
             #expect(stuffed.status == 429)
             #expect(stuffed.header("content-type") == "application/problem+json")
@@ -88,7 +94,8 @@ struct EdgeTests {
         try await Cluster.run(gateway: ["RATE_LIMIT_ADDRESS": "2/60", "TRUST_PROXY": "1"]) { c in
             // Behind one trusted proxy, each forwarded client has its own bucket.
             for n in 0..<3 {
-                let reply = try await c.call("GET", c.gateway + "/.well-known/jwks.json", headers: [("X-Forwarded-For", "203.0.113.\(n)"), ("X-Forwarded-Proto", "https")])
+                let reply = try await c.call(
+                    "GET", c.gateway + "/.well-known/jwks.json", headers: [("X-Forwarded-For", "203.0.113.\(n)"), ("X-Forwarded-Proto", "https")])
                 #expect(reply.status == 200)
                 #expect(reply.header("strict-transport-security")?.hasPrefix("max-age=") == true)
             }
@@ -100,10 +107,13 @@ struct EdgeTests {
 
     @Test func metricsArePresentAndCounting() async throws {
         _ = Self.metrics
-        try await Cluster.run(gateway: ["RATE_LIMIT_ADDRESS": "1000/60", "RATE_LIMIT_SIGN_IN": "1/60"], services: ["METRICS_TOKEN": "metrics-token-0123456789"]) { c in
+        try await Cluster.run(
+            gateway: ["RATE_LIMIT_ADDRESS": "1000/60", "RATE_LIMIT_SIGN_IN": "1/60"], services: ["METRICS_TOKEN": "metrics-token-0123456789"]
+        ) { c in
             let (token, _) = try await c.register("metrics@example.com")
             for _ in 0..<3 { _ = try await c.call("GET", c.gateway + "/api/invoices", token: token) }
-            _ = try await c.call("POST", c.gateway + "/api/invoices/transcript", token: token, json: ["transcript": "Bill Acme for 2 hours of design at 50 dollars"])
+            _ = try await c.call(
+                "POST", c.gateway + "/api/invoices/transcript", token: token, json: ["transcript": "Bill Acme for 2 hours of design at 50 dollars"])
             _ = try await c.call("POST", c.gateway + "/api/auth/login", json: ["email": "x@example.com", "password": "whatever it is"])  // 429
             // The gateway's /metrics answers on loopback without a token; the services' need theirs.
             let gateway = try await c.call("GET", c.gateway + "/metrics")
@@ -124,9 +134,10 @@ struct EdgeTests {
             // Counting: three more list requests move the counter by three.
             func listCount(_ text: String) -> Int {
                 text.split(separator: "\n").filter {
-                    $0.hasPrefix("http_server_request_duration_count") && $0.contains("http_route=\"/api/invoices\"") && $0.contains("\"GET\"") && $0.contains("\"200\"")
+                    $0.hasPrefix("http_server_request_duration_count") && $0.contains("http_route=\"/api/invoices\"") && $0.contains("\"GET\"")
+                        && $0.contains("\"200\"")
                 }
-                    .compactMap { $0.split(separator: " ").last.flatMap { Int($0) } }.reduce(0, +)
+                .compactMap { $0.split(separator: " ").last.flatMap { Int($0) } }.reduce(0, +)
             }
             let before = listCount(try await c.call("GET", c.gateway + "/metrics").text)
             for _ in 0..<3 { _ = try await c.call("GET", c.gateway + "/api/invoices", token: token) }
@@ -146,7 +157,8 @@ struct EdgeTests {
             return "{}"
         }
         let (stream, continuation) = AsyncStream.makeStream(of: Int.self)
-        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)), onServerRunning: { continuation.yield($0.localAddress?.port ?? 0) })
+        let app = Application(
+            router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)), onServerRunning: { continuation.yield($0.localAddress?.port ?? 0) })
         let server = Task { try await app.runService() }
         defer { server.cancel() }
         var ports = stream.makeAsyncIterator()
@@ -178,10 +190,13 @@ struct EdgeTests {
             address.sin_family = sa_family_t(AF_INET)
             address.sin_addr.s_addr = inet_addr("127.0.0.1")
             address.sin_port = UInt16(port).bigEndian
-            let connected = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 } }
+            let connected = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+            }
             #expect(connected)
             // Headers promise 1000 bytes; 10 arrive, then nothing.
-            let head = "POST /api/invoices/transcript HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(token)\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{\"transcri"
+            let head =
+                "POST /api/invoices/transcript HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(token)\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{\"transcri"
             _ = head.withCString { send(fd, $0, strlen($0), 0) }
             var timeout = timeval(tv_sec: 5, tv_usec: 0)
             setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))

@@ -1,8 +1,8 @@
 import Foundation
 import Hummingbird
 import ServiceKit
-import Testing
 import TestSupport
+import Testing
 
 /// Google sign-in, web and mobile, against the Google test peer (Tests/Peers/google_peer.py), which issues real
 /// RS256 ID tokens signed by PyJWT.
@@ -39,7 +39,9 @@ struct GoogleSignInTests {
     }
 
     /// The same, with the code's binding cookie the callback set (what the browser sends to /api/auth/exchange).
-    func browserFlowKeepingCookies(_ c: Cluster, tamperState: Bool = false, cookie override: String? = nil) async throws -> (landing: URLComponents, binding: String?) {
+    func browserFlowKeepingCookies(_ c: Cluster, tamperState: Bool = false, cookie override: String? = nil) async throws -> (
+        landing: URLComponents, binding: String?
+    ) {
         let start = try await c.call("GET", c.gateway + "/api/auth/google/start")
         #expect(start.status == 302)
         let setCookie = try #require(start.header("set-cookie"))
@@ -82,7 +84,9 @@ struct GoogleSignInTests {
             let (otherLanding, otherBinding) = try await browserFlowKeepingCookies(c)
             let otherCode = try #require(value(otherLanding, "code"))
             #expect(try await c.call("POST", c.gateway + "/api/auth/exchange", json: ["code": otherCode], headers: [("Cookie", binding)]).status == 401)
-            #expect(try await c.call("POST", c.gateway + "/api/auth/exchange", json: ["code": otherCode], headers: [("Cookie", try #require(otherBinding))]).status == 401)
+            #expect(
+                try await c.call("POST", c.gateway + "/api/auth/exchange", json: ["code": otherCode], headers: [("Cookie", try #require(otherBinding))]).status
+                    == 401)
 
             let exchanged = try await c.call("POST", c.gateway + "/api/auth/exchange", json: ["code": code], headers: [("Cookie", binding)])
             #expect(exchanged.status == 200)
@@ -168,7 +172,8 @@ struct GoogleSignInTests {
             let now = Int(Date().timeIntervalSince1970)
             func idToken(_ sub: String, _ email: String, hd: String? = nil) async throws -> String {
                 var claims: [String: Any] = [
-                    "iss": "https://accounts.google.com", "aud": Self.androidClient, "sub": sub, "email": email, "email_verified": true, "iat": now, "exp": now + 3600,
+                    "iss": "https://accounts.google.com", "aud": Self.androidClient, "sub": sub, "email": email, "email_verified": true, "iat": now,
+                    "exp": now + 3600,
                 ]
                 if let hd { claims["hd"] = hd }
                 return try await mint(c, peer, claims)
@@ -187,7 +192,8 @@ struct GoogleSignInTests {
 
             // A Workspace address whose hd is its domain: Google is authoritative too.
             let (_, workspace) = try await c.register("dan@acme.example", name: "Dan")
-            let linkedWorkspace = try await c.call("POST", c.gateway + "/api/auth/google/token", json: ["idToken": try await idToken("g-dan", "dan@acme.example", hd: "acme.example")])
+            let linkedWorkspace = try await c.call(
+                "POST", c.gateway + "/api/auth/google/token", json: ["idToken": try await idToken("g-dan", "dan@acme.example", hd: "acme.example")])
             #expect(linkedWorkspace.status == 200)
             #expect((linkedWorkspace.json["user"] as? [String: Any])?["id"] as? String == (workspace.json["user"] as? [String: Any])?["id"] as? String)
 
@@ -198,12 +204,18 @@ struct GoogleSignInTests {
             let refused = try await c.call("POST", c.gateway + "/api/auth/google/token", json: ["idToken": try await idToken("g-bob", "Bob@Example.com")])
             #expect(refused.status == 409)
             #expect(refused.json["title"] as? String == "Link required")
-            #expect(try await c.call("POST", c.gateway + "/api/auth/google/token", json: ["idToken": try await idToken("g-bob", "bob@example.com", hd: "other.example")]).status == 409)
+            #expect(
+                try await c.call(
+                    "POST", c.gateway + "/api/auth/google/token", json: ["idToken": try await idToken("g-bob", "bob@example.com", hd: "other.example")]
+                ).status == 409)
             #expect(try await c.call("POST", c.gateway + "/api/auth/login", json: ["email": "bob@example.com", "password": password]).status == 200)
             // With the wrong password, no link; with the right one, linked, and the password stays.
-            let wrong = try await c.call("POST", c.gateway + "/api/auth/google/link", json: ["idToken": try await idToken("g-bob", "bob@example.com"), "password": "not the password at all"])
+            let wrong = try await c.call(
+                "POST", c.gateway + "/api/auth/google/link",
+                json: ["idToken": try await idToken("g-bob", "bob@example.com"), "password": "not the password at all"])
             #expect(wrong.status == 401)
-            let linked = try await c.call("POST", c.gateway + "/api/auth/google/link", json: ["idToken": try await idToken("g-bob", "bob@example.com"), "password": password])
+            let linked = try await c.call(
+                "POST", c.gateway + "/api/auth/google/link", json: ["idToken": try await idToken("g-bob", "bob@example.com"), "password": password])
             #expect(linked.status == 200)
             #expect((linked.json["user"] as? [String: Any])?["id"] as? String == bobID)
             #expect((linked.json["user"] as? [String: Any])?["hasPassword"] as? Bool == true)

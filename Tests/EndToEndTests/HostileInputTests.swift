@@ -37,7 +37,8 @@ struct HostileInputTests {
             "{\"refreshToken\":\"\(String(repeating: "A", count: 3000))\"}", "{\"code\":null}", "{\"idToken\":\"a.b.c\",\"password\":\"x\"}",
             "{\"name\":\"\",\"aliases\":[\"\(String(repeating: "x", count: 300))\"],\"taxRate\":\"8.25\",\"paymentTermsDays\":99999999999999999999}",
             "{\"companyName\":\"\u{7F}\",\"defaultCurrency\":\"XXX\",\"timeZone\":\"../../etc/passwd\",\"taxRate\":-1,\"defaultPaymentTermsDays\":-5,\"invoicePrefix\":\"\u{202E}\"}",
-            "{\"notes\":\(String(repeating: "[", count: 50))}", "{\"currency\":\"JPY\",\"items\":[{\"description\":\"x\",\"quantity\":0.0001,\"unitPrice\":1}]}",
+            "{\"notes\":\(String(repeating: "[", count: 50))}",
+            "{\"currency\":\"JPY\",\"items\":[{\"description\":\"x\",\"quantity\":0.0001,\"unitPrice\":1}]}",
         ]
         bodies.append("{\"transcript\":\"" + String(repeating: "\\u0000", count: 2000) + "\"}")
         var raw = bodies.map { Array($0.utf8) }
@@ -46,11 +47,15 @@ struct HostileInputTests {
         return raw
     }()
 
-    static let contentTypes = ["application/json", ";", "", "application/json;", "text/plain", "application/x-www-form-urlencoded", "multipart/form-data", "application/json; charset=utf-16"]
+    static let contentTypes = [
+        "application/json", ";", "", "application/json;", "text/plain", "application/x-www-form-urlencoded", "multipart/form-data",
+        "application/json; charset=utf-16",
+    ]
     static let queries = [
         "limit=-1", "limit=0", "limit=1e9", "limit=99999999999999999999999", "cursor=%25%25%25", "cursor=AAAA", "cursor=" + String(repeating: "A", count: 6000),
         "status=x", "status=overdue", "from=2026-13-45", "to=9999-99-99&from=0000-00-00", "q=" + String(repeating: "%C3%A9", count: 400), "q=%00%01",
-        "sort=recent&limit=100", "format=xml", "format=json&status=draft", "clientId=..%2F..", "limit=50&limit=-3", "%ZZ=%ZZ", "a=" + String(repeating: "b", count: 8000),
+        "sort=recent&limit=100", "format=xml", "format=json&status=draft", "clientId=..%2F..", "limit=50&limit=-3", "%ZZ=%ZZ",
+        "a=" + String(repeating: "b", count: 8000),
     ]
 
     func expectSane(_ reply: Reply, _ what: String) {
@@ -59,7 +64,9 @@ struct HostileInputTests {
         // 400 and a closed connection before any middleware runs: a client error, without a problem body.
         let parserRefusal = reply.status == 400 && reply.body.isEmpty && reply.header("connection") == "close"
         if reply.status >= 400, !parserRefusal {
-            #expect(reply.header("content-type") == "application/problem+json", "\(what): \(reply.status) has content type \(reply.header("content-type") ?? "none")")
+            #expect(
+                reply.header("content-type") == "application/problem+json",
+                "\(what): \(reply.status) has content type \(reply.header("content-type") ?? "none")")
         }
     }
 
@@ -80,24 +87,33 @@ struct HostileInputTests {
             ]
         ) { c in
             let (token, _) = try await c.register("hostile@example.com")
-            let draft = try await c.call("POST", c.gateway + "/api/invoices/transcript", token: token, json: ["transcript": "Bill Acme for 2 hours of design at 85 dollars"])
+            let draft = try await c.call(
+                "POST", c.gateway + "/api/invoices/transcript", token: token, json: ["transcript": "Bill Acme for 2 hours of design at 85 dollars"])
             let draftID = try #require(draft.json["id"] as? String)
-            let final = try await c.call("POST", c.gateway + "/api/invoices/transcript", token: token, json: ["transcript": "Bill Globex for 1 logo at 50 dollars"])
+            let final = try await c.call(
+                "POST", c.gateway + "/api/invoices/transcript", token: token, json: ["transcript": "Bill Globex for 1 logo at 50 dollars"])
             let finalID = try #require(final.json["id"] as? String)
             #expect(try await c.call("POST", c.gateway + "/api/invoices/\(finalID)/finalize", token: token).status == 200)
-            let clientID = try #require((try await c.call("GET", c.gateway + "/api/clients", token: token).json["items"] as? [[String: Any]])?.first?["id"] as? String)
-            let entryID = try #require((try await c.call("GET", c.gateway + "/api/catalog", token: token).json["items"] as? [[String: Any]])?.first?["id"] as? String)
+            let clientID = try #require(
+                (try await c.call("GET", c.gateway + "/api/clients", token: token).json["items"] as? [[String: Any]])?.first?["id"] as? String)
+            let entryID = try #require(
+                (try await c.call("GET", c.gateway + "/api/catalog", token: token).json["items"] as? [[String: Any]])?.first?["id"] as? String)
 
             let ids = [draftID, finalID, "x", "%2e%2e", String(repeating: "a", count: 4000), "%C3%A9", "0123456789abcdef0123456789abcdef", "\(draftID)%00"]
             var routes: [Route] = [
-                .init(method: "POST", path: "/api/auth/register"), .init(method: "POST", path: "/api/auth/login"), .init(method: "POST", path: "/api/auth/refresh"),
-                .init(method: "POST", path: "/api/auth/logout"), .init(method: "POST", path: "/api/auth/logout-all"), .init(method: "POST", path: "/api/auth/exchange"),
+                .init(method: "POST", path: "/api/auth/register"), .init(method: "POST", path: "/api/auth/login"),
+                .init(method: "POST", path: "/api/auth/refresh"),
+                .init(method: "POST", path: "/api/auth/logout"), .init(method: "POST", path: "/api/auth/logout-all"),
+                .init(method: "POST", path: "/api/auth/exchange"),
                 .init(method: "POST", path: "/api/auth/google/token"), .init(method: "POST", path: "/api/auth/google/link"),
                 .init(method: "GET", path: "/api/auth/google/start", json: false), .init(method: "GET", path: "/api/auth/google/callback", json: false),
                 .init(method: "GET", path: "/api/auth/me", json: false), .init(method: "GET", path: "/.well-known/jwks.json", json: false),
-                .init(method: "GET", path: "/api/health", json: false), .init(method: "GET", path: "/api/users/me", json: false), .init(method: "PATCH", path: "/api/users/me"),
-                .init(method: "POST", path: "/api/invoices"), .init(method: "POST", path: "/api/invoices/transcript"), .init(method: "GET", path: "/api/invoices", json: false),
-                .init(method: "GET", path: "/api/invoices/export", json: false), .init(method: "GET", path: "/api/clients", json: false), .init(method: "POST", path: "/api/clients"),
+                .init(method: "GET", path: "/api/health", json: false), .init(method: "GET", path: "/api/users/me", json: false),
+                .init(method: "PATCH", path: "/api/users/me"),
+                .init(method: "POST", path: "/api/invoices"), .init(method: "POST", path: "/api/invoices/transcript"),
+                .init(method: "GET", path: "/api/invoices", json: false),
+                .init(method: "GET", path: "/api/invoices/export", json: false), .init(method: "GET", path: "/api/clients", json: false),
+                .init(method: "POST", path: "/api/clients"),
                 .init(method: "GET", path: "/api/catalog", json: false), .init(method: "DELETE", path: "/api/catalog/\(entryID)", json: false),
             ]
             for id in ids {
@@ -109,14 +125,17 @@ struct HostileInputTests {
                     .init(method: "GET", path: "/api/clients/\(id)", json: false), .init(method: "PATCH", path: "/api/clients/\(id)"),
                 ]
             }
-            routes += [.init(method: "DELETE", path: "/api/invoices/\(draftID)", json: false), .init(method: "DELETE", path: "/api/clients/\(clientID)", json: false)]
+            routes += [
+                .init(method: "DELETE", path: "/api/invoices/\(draftID)", json: false), .init(method: "DELETE", path: "/api/clients/\(clientID)", json: false),
+            ]
 
             var probes = 0
             for route in routes {
                 let url = c.gateway + route.path
                 if route.json {
                     for body in Self.bodies {
-                        let reply = try await c.call(route.method, url, token: token, raw: body, contentType: "application/json", headers: [("Idempotency-Key", "hostile-\(probes)")])
+                        let reply = try await c.call(
+                            route.method, url, token: token, raw: body, contentType: "application/json", headers: [("Idempotency-Key", "hostile-\(probes)")])
                         self.expectSane(reply, "\(route.method) \(route.path) body \(String(decoding: body.prefix(60), as: UTF8.self))")
                         probes += 1
                     }
@@ -134,11 +153,15 @@ struct HostileInputTests {
                 }
                 for (name, value) in [
                     ("If-Match", "garbage"), ("If-Match", String(repeating: "\"a\", ", count: 300)), ("If-None-Match", "W/\"\""), ("If-None-Match", "*, *"),
-                    ("Idempotency-Key", String(repeating: "k", count: 300)), ("Idempotency-Key", "a b"), ("Authorization", "Bearer"), ("Authorization", "Bearer a.b.c"),
-                    ("Authorization", "Basic eDp5"), ("Authorization", "Bearer " + String(repeating: "A", count: 15_000)), ("Accept", "\u{7F}"), ("traceparent", "00-zz-zz-zz"),
+                    ("Idempotency-Key", String(repeating: "k", count: 300)), ("Idempotency-Key", "a b"), ("Authorization", "Bearer"),
+                    ("Authorization", "Bearer a.b.c"),
+                    ("Authorization", "Basic eDp5"), ("Authorization", "Bearer " + String(repeating: "A", count: 15_000)), ("Accept", "\u{7F}"),
+                    ("traceparent", "00-zz-zz-zz"),
                     ("X-Forwarded-For", "::ffff:999.1.1.1, [::1]"), ("Content-Length", "5, 6"),
                 ] {
-                    let reply = try await c.call(route.method, url, raw: route.json ? Array("{}".utf8) : nil, contentType: route.json ? "application/json" : nil, headers: [(name, value)])
+                    let reply = try await c.call(
+                        route.method, url, raw: route.json ? Array("{}".utf8) : nil, contentType: route.json ? "application/json" : nil,
+                        headers: [(name, value)])
                     self.expectSane(reply, "\(route.method) \(route.path) header \(name): \(value.prefix(40))")
                     probes += 1
                 }
@@ -147,19 +170,50 @@ struct HostileInputTests {
             // HTTP framing, byte for byte, at the gateway and at each service.
             let authorization = ("Authorization", "Bearer \(token)")
             let framing: [(String, [UInt8])] = [
-                ("Content-Type: ;", RawHTTP.request("POST", "/api/auth/logout", headers: [("Content-Type", ";"), ("Content-Length", "2")], body: Array("{}".utf8))),
-                ("bad chunk size", RawHTTP.request("POST", "/api/invoices/transcript", headers: [authorization, ("Content-Type", "application/json"), ("Transfer-Encoding", "chunked")], body: Array("zz\r\n{}\r\n0\r\n\r\n".utf8))),
-                ("huge chunk size", RawHTTP.request("POST", "/api/invoices", headers: [authorization, ("Content-Type", "application/json"), ("Transfer-Encoding", "chunked")], body: Array("ffffffffffffffffffffffff\r\n{}\r\n0\r\n\r\n".utf8))),
-                ("chunk without CRLF", RawHTTP.request("PATCH", "/api/users/me", headers: [authorization, ("Content-Type", "application/json"), ("Transfer-Encoding", "chunked")], body: Array("2\r\n{}XX0\r\n\r\n".utf8))),
-                ("short body", RawHTTP.request("POST", "/api/auth/login", headers: [("Content-Type", "application/json"), ("Content-Length", "100")], body: Array("{}".utf8))),
-                ("both lengths", RawHTTP.request("POST", "/api/auth/login", headers: [("Content-Type", "application/json"), ("Content-Length", "2"), ("Transfer-Encoding", "chunked")], body: Array("2\r\n{}\r\n0\r\n\r\n".utf8))),
+                (
+                    "Content-Type: ;",
+                    RawHTTP.request("POST", "/api/auth/logout", headers: [("Content-Type", ";"), ("Content-Length", "2")], body: Array("{}".utf8))
+                ),
+                (
+                    "bad chunk size",
+                    RawHTTP.request(
+                        "POST", "/api/invoices/transcript", headers: [authorization, ("Content-Type", "application/json"), ("Transfer-Encoding", "chunked")],
+                        body: Array("zz\r\n{}\r\n0\r\n\r\n".utf8))
+                ),
+                (
+                    "huge chunk size",
+                    RawHTTP.request(
+                        "POST", "/api/invoices", headers: [authorization, ("Content-Type", "application/json"), ("Transfer-Encoding", "chunked")],
+                        body: Array("ffffffffffffffffffffffff\r\n{}\r\n0\r\n\r\n".utf8))
+                ),
+                (
+                    "chunk without CRLF",
+                    RawHTTP.request(
+                        "PATCH", "/api/users/me", headers: [authorization, ("Content-Type", "application/json"), ("Transfer-Encoding", "chunked")],
+                        body: Array("2\r\n{}XX0\r\n\r\n".utf8))
+                ),
+                (
+                    "short body",
+                    RawHTTP.request(
+                        "POST", "/api/auth/login", headers: [("Content-Type", "application/json"), ("Content-Length", "100")], body: Array("{}".utf8))
+                ),
+                (
+                    "both lengths",
+                    RawHTTP.request(
+                        "POST", "/api/auth/login", headers: [("Content-Type", "application/json"), ("Content-Length", "2"), ("Transfer-Encoding", "chunked")],
+                        body: Array("2\r\n{}\r\n0\r\n\r\n".utf8))
+                ),
                 ("garbage request line", Array("GARBAGE\r\n\r\n".utf8)), ("unknown method", RawHTTP.request("FOO", "/api/invoices", headers: [authorization])),
                 ("absolute form", RawHTTP.request("GET", "http://evil.example/api/invoices", headers: [authorization])),
                 ("header without colon", Array("GET /api/invoices HTTP/1.1\r\nHost: x\r\nBroken header\r\n\r\n".utf8)),
                 ("header too long", RawHTTP.request("GET", "/api/invoices", headers: [("X-Long", String(repeating: "a", count: 40_000))])),
                 ("NUL in header", RawHTTP.request("GET", "/api/invoices", headers: [("Authorization", "Bearer \u{0}x")])),
                 ("HTTP/1.0", Array("GET /api/health HTTP/1.0\r\n\r\n".utf8)),
-                ("non-canonical", RawHTTP.request("POST", "//api/auth/login", headers: [("Content-Type", "application/json"), ("Content-Length", "2")], body: Array("{}".utf8))),
+                (
+                    "non-canonical",
+                    RawHTTP.request(
+                        "POST", "//api/auth/login", headers: [("Content-Type", "application/json"), ("Content-Length", "2")], body: Array("{}".utf8))
+                ),
                 ("GET with body", RawHTTP.request("GET", "/api/invoices", headers: [authorization, ("Content-Length", "2")], body: Array("{}".utf8))),
             ]
             for base in [c.gateway, c.auth, c.user, c.invoice] {
@@ -196,11 +250,20 @@ struct HostileInputTests {
             let audioPart = "Content-Disposition: form-data; name=\"audio\"; filename=\"a.wav\"\r\nContent-Type: audio/wav\r\n\r\n"
             let cases: [(String, String, [UInt8])] = [
                 ("no part", "multipart/form-data; boundary=\(b)", form(b, [])),
-                ("too many parts", "multipart/form-data; boundary=\(b)", form(b, Array(repeating: "Content-Disposition: form-data; name=\"x\"\r\n\r\nv\r\n", count: 50))),
+                (
+                    "too many parts", "multipart/form-data; boundary=\(b)",
+                    form(b, Array(repeating: "Content-Disposition: form-data; name=\"x\"\r\n\r\nv\r\n", count: 50))
+                ),
                 ("too many headers", "multipart/form-data; boundary=\(b)", form(b, [String(repeating: "X-A: b\r\n", count: 50) + audioPart + "RIFF\r\n"])),
                 ("long header", "multipart/form-data; boundary=\(b)", form(b, ["X-A: \(String(repeating: "b", count: 5000))\r\n" + audioPart + "RIFF\r\n"])),
-                ("part without content type", "multipart/form-data; boundary=\(b)", form(b, ["Content-Disposition: form-data; name=\"audio\"; filename=\"a.wav\"\r\n\r\nRIFF\r\n"])),
-                ("content type ;", "multipart/form-data; boundary=\(b)", form(b, ["Content-Disposition: form-data; name=\"audio\"\r\nContent-Type: ;\r\n\r\nRIFF\r\n"])),
+                (
+                    "part without content type", "multipart/form-data; boundary=\(b)",
+                    form(b, ["Content-Disposition: form-data; name=\"audio\"; filename=\"a.wav\"\r\n\r\nRIFF\r\n"])
+                ),
+                (
+                    "content type ;", "multipart/form-data; boundary=\(b)",
+                    form(b, ["Content-Disposition: form-data; name=\"audio\"\r\nContent-Type: ;\r\n\r\nRIFF\r\n"])
+                ),
                 ("not audio", "multipart/form-data; boundary=\(b)", form(b, [audioPart + "<html>\r\n"])),
                 ("unterminated", "multipart/form-data; boundary=\(b)", Array("--\(b)\r\n\(audioPart)".utf8) + wav),
                 ("empty boundary", "multipart/form-data; boundary=", form("", [audioPart + "x\r\n"])),

@@ -26,7 +26,8 @@ struct InvoiceFeatureTests {
         defer { peer.stop() }
         try await Cluster.run(services: ["OPENAI_API_KEY": "sk-journey", "OPENAI_BASE_URL": peer.baseURL + "/v1"]) { c in
             let (token, _) = try await c.register("journey@example.com")
-            _ = try await c.call("PATCH", c.gateway + "/api/users/me", token: token, json: ["companyName": "Ann Studio", "invoicePrefix": "ANN", "paperSize": "Letter"])
+            _ = try await c.call(
+                "PATCH", c.gateway + "/api/users/me", token: token, json: ["companyName": "Ann Studio", "invoicePrefix": "ANN", "paperSize": "Letter"])
             let sentence = "Bill Acme for twelve hours of design at 85 dollars, due in two weeks"
             _ = try await c.call("POST", peer.baseURL + "/test/script", json: ["transcript": sentence])
 
@@ -44,21 +45,27 @@ struct InvoiceFeatureTests {
             let etag = try #require(created.header("etag"))
             let edited = try await c.call(
                 "PATCH", c.gateway + "/api/invoices/\(id)", token: token,
-                json: ["discountRate": 10, "poNumber": "PO-1", "items": [["description": "Design", "quantity": 12, "unit": "hour", "unitPrice": 8500, "taxRate": 5]]],
+                json: [
+                    "discountRate": 10, "poNumber": "PO-1",
+                    "items": [["description": "Design", "quantity": 12, "unit": "hour", "unitPrice": 8500, "taxRate": 5]],
+                ],
                 headers: [("If-Match", etag)]
             )
             #expect(edited.status == 200, "\(edited.text)")
             #expect(edited.json["discount"] as? Int == 10_200)
             #expect(edited.json["tax"] as? Int == 4590)  // 5 % of 918.00
             #expect(edited.json["total"] as? Int == 96_390)
-            #expect(try await c.call("PATCH", c.gateway + "/api/invoices/\(id)", token: token, json: ["poNumber": "x"], headers: [("If-Match", etag)]).status == 412)
+            #expect(
+                try await c.call("PATCH", c.gateway + "/api/invoices/\(id)", token: token, json: ["poNumber": "x"], headers: [("If-Match", etag)]).status == 412
+            )
 
             // Finalize with the profile's prefix, pay part, pay the rest.
             let finalized = try await c.call("POST", c.gateway + "/api/invoices/\(id)/finalize", token: token)
             let year = Calendar(identifier: .gregorian).component(.year, from: Date())
             #expect(finalized.json["number"] as? String == "ANN-\(year)-0001")
             #expect((finalized.json["from"] as? [String: Any])?["name"] as? String == "Ann Studio")
-            let part = try await c.call("POST", c.gateway + "/api/invoices/\(id)/payments", token: token, json: ["amount": 40_000, "date": "2026-11-30", "method": "card"])
+            let part = try await c.call(
+                "POST", c.gateway + "/api/invoices/\(id)/payments", token: token, json: ["amount": 40_000, "date": "2026-11-30", "method": "card"])
             #expect(part.json["balance"] as? Int == 56_390)
             #expect(part.json["status"] as? String == "finalized")
             let rest = try await c.call("POST", c.gateway + "/api/invoices/\(id)/payments", token: token, json: ["amount": 56_390, "method": "bank transfer"])
@@ -108,7 +115,8 @@ struct InvoiceFeatureTests {
             #expect(try await c.call("POST", c.gateway + "/api/clients", token: token, json: ["name": "X", "email": "nope"]).status == 422)
 
             // Spoken without accents, in lower case: matched, and the client's defaults apply.
-            let draft = try await c.call("POST", c.gateway + "/api/invoices/transcript", token: token, json: ["transcript": "bill societe generale cafe for 2 hours of design at 50"])
+            let draft = try await c.call(
+                "POST", c.gateway + "/api/invoices/transcript", token: token, json: ["transcript": "bill societe generale cafe for 2 hours of design at 50"])
             #expect(draft.status == 201, "\(draft.text)")
             #expect(draft.json["clientId"] as? String == clientID)
             #expect((draft.json["to"] as? [String: Any])?["name"] as? String == "Société Générale Café")
@@ -116,16 +124,21 @@ struct InvoiceFeatureTests {
             #expect(draft.json["currency"] as? String == "EUR")
             #expect(draft.json["tax"] as? Int == 2000)
             // By alias.
-            let byAlias = try await c.call("POST", c.gateway + "/api/invoices/transcript", token: token, json: ["transcript": "Invoice the cafe for 1 hour of design at 50"])
+            let byAlias = try await c.call(
+                "POST", c.gateway + "/api/invoices/transcript", token: token, json: ["transcript": "Invoice the cafe for 1 hour of design at 50"])
             #expect(byAlias.json["clientId"] as? String == clientID)
             // A sound-alike of the usual rate is flagged, not changed.
-            let misheard = try await c.call("POST", c.gateway + "/api/invoices/transcript", token: token, json: ["transcript": "Bill SGC for 3 hours of design at fifteen"])
+            let misheard = try await c.call(
+                "POST", c.gateway + "/api/invoices/transcript", token: token, json: ["transcript": "Bill SGC for 3 hours of design at fifteen"])
             let warnings = misheard.json["warnings"] as? [[String: Any]] ?? []
-            #expect(warnings.contains { ($0["field"] as? String) == "items[0].unitPrice" && ($0["message"] as? String)?.contains("sound alike") == true }, "\(warnings)")
+            #expect(
+                warnings.contains { ($0["field"] as? String) == "items[0].unitPrice" && ($0["message"] as? String)?.contains("sound alike") == true },
+                "\(warnings)")
             #expect((Self.items(misheard).first)?["unitPrice"] as? Int == 1500)
 
             // A new name joins the book; the book and the catalog remember.
-            _ = try await c.call("POST", c.gateway + "/api/invoices/transcript", token: token, json: ["transcript": "Bill Initech for 4 hours of copywriting at 70 dollars"])
+            _ = try await c.call(
+                "POST", c.gateway + "/api/invoices/transcript", token: token, json: ["transcript": "Bill Initech for 4 hours of copywriting at 70 dollars"])
             let recent = Self.items(try await c.call("GET", c.gateway + "/api/clients?sort=recent", token: token))
             #expect(recent.compactMap { $0["name"] as? String } == ["Initech", "Société Générale Café"])
             #expect(recent.last?["invoiceCount"] as? Int == 3)
@@ -138,7 +151,8 @@ struct InvoiceFeatureTests {
             // Forget: a catalog entry and a client, one by one; invoices keep their copy.
             #expect(try await c.call("DELETE", c.gateway + "/api/catalog/\(design["id"] as? String ?? "")", token: token).status == 204)
             #expect(Self.items(try await c.call("GET", c.gateway + "/api/catalog", token: token)).count == 1)
-            let patched = try await c.call("PATCH", c.gateway + "/api/clients/\(clientID)", token: token, json: ["paymentTermsDays": NSNull(), "aliases": ["SG"]])
+            let patched = try await c.call(
+                "PATCH", c.gateway + "/api/clients/\(clientID)", token: token, json: ["paymentTermsDays": NSNull(), "aliases": ["SG"]])
             #expect(patched.status == 200)
             #expect(patched.json["paymentTermsDays"] == nil || patched.json["paymentTermsDays"] is NSNull, "\(patched.text)")
             #expect(try await c.call("DELETE", c.gateway + "/api/clients/\(clientID)", token: token).status == 204)
@@ -167,16 +181,37 @@ struct InvoiceFeatureTests {
             #expect(manual.json["dueDate"] as? String == "2026-03-31")
             let manualID = try #require(manual.json["id"] as? String)
             // JPY has no minor unit: cents are refused, as are impossible dates and a due date before the issue date.
-            #expect(try await c.call("POST", c.gateway + "/api/invoices", token: token, json: ["client": ["name": "A"], "currency": "JPY", "items": [["description": "x", "quantity": 1, "unitPrice": 1.5]]]).status == 422)
-            #expect(try await c.call("POST", c.gateway + "/api/invoices", token: token, json: ["client": ["name": "A"], "issueDate": "2026-02-30", "items": [["description": "x", "quantity": 1, "unitPrice": 1]]]).status == 422)
-            #expect(try await c.call("POST", c.gateway + "/api/invoices", token: token, json: ["client": ["name": "A"], "issueDate": "2026-03-02", "dueDate": "2026-03-01", "items": [["description": "x", "quantity": 1, "unitPrice": 1]]]).status == 422)
-            #expect(try await c.call("POST", c.gateway + "/api/invoices", token: token, json: ["clientId": "0123456789abcdef0123456789abcdef", "items": [["description": "x", "quantity": 1, "unitPrice": 1]]]).status == 422)
+            #expect(
+                try await c.call(
+                    "POST", c.gateway + "/api/invoices", token: token,
+                    json: ["client": ["name": "A"], "currency": "JPY", "items": [["description": "x", "quantity": 1, "unitPrice": 1.5]]]
+                ).status == 422)
+            #expect(
+                try await c.call(
+                    "POST", c.gateway + "/api/invoices", token: token,
+                    json: ["client": ["name": "A"], "issueDate": "2026-02-30", "items": [["description": "x", "quantity": 1, "unitPrice": 1]]]
+                ).status == 422)
+            #expect(
+                try await c.call(
+                    "POST", c.gateway + "/api/invoices", token: token,
+                    json: [
+                        "client": ["name": "A"], "issueDate": "2026-03-02", "dueDate": "2026-03-01",
+                        "items": [["description": "x", "quantity": 1, "unitPrice": 1]],
+                    ]
+                ).status == 422)
+            #expect(
+                try await c.call(
+                    "POST", c.gateway + "/api/invoices", token: token,
+                    json: ["clientId": "0123456789abcdef0123456789abcdef", "items": [["description": "x", "quantity": 1, "unitPrice": 1]]]
+                ).status == 422)
 
             // Regenerate a draft from new words: same id, new content, next revision.
-            let spoken = try await c.call("POST", c.gateway + "/api/invoices/transcript", token: token, json: ["transcript": "Bill Umbrella for 3 hours of research at 90 dollars"])
+            let spoken = try await c.call(
+                "POST", c.gateway + "/api/invoices/transcript", token: token, json: ["transcript": "Bill Umbrella for 3 hours of research at 90 dollars"])
             let spokenID = try #require(spoken.json["id"] as? String)
             let regenerated = try await c.call(
-                "POST", c.gateway + "/api/invoices/\(spokenID)/regenerate", token: token, json: ["transcript": "Bill Umbrella for 5 hours of research at 95 dollars"],
+                "POST", c.gateway + "/api/invoices/\(spokenID)/regenerate", token: token,
+                json: ["transcript": "Bill Umbrella for 5 hours of research at 95 dollars"],
                 headers: [("If-Match", spoken.header("etag") ?? "")]
             )
             #expect(regenerated.status == 200, "\(regenerated.text)")
@@ -185,7 +220,9 @@ struct InvoiceFeatureTests {
             #expect(regenerated.json["revision"] as? Int == 2)
             #expect(regenerated.json["originalTranscript"] as? String == "Bill Umbrella for 5 hours of research at 95 dollars")
             _ = try await c.call("POST", c.gateway + "/api/invoices/\(manualID)/finalize", token: token)
-            #expect(try await c.call("POST", c.gateway + "/api/invoices/\(manualID)/regenerate", token: token, json: ["transcript": "Bill X for 1 hour of y at 1"]).status == 409)
+            #expect(
+                try await c.call("POST", c.gateway + "/api/invoices/\(manualID)/regenerate", token: token, json: ["transcript": "Bill X for 1 hour of y at 1"])
+                    .status == 409)
 
             // Filters: status, text (accent- and case-insensitive), issue dates, client.
             func ids(_ query: String) async throws -> [String] {
@@ -225,8 +262,14 @@ struct InvoiceFeatureTests {
         try await Cluster.run { c in
             let (owner, _) = try await c.register("owner@example.com")
             let (other, _) = try await c.register("other@example.com")
-            let draft = try #require(try await c.call("POST", c.gateway + "/api/invoices/transcript", token: owner, json: ["transcript": "Bill Acme for 2 hours of design at 50 dollars"]).json["id"] as? String)
-            let final = try #require(try await c.call("POST", c.gateway + "/api/invoices/transcript", token: owner, json: ["transcript": "Bill Acme for 3 hours of design at 50 dollars"]).json["id"] as? String)
+            let draft = try #require(
+                try await c.call(
+                    "POST", c.gateway + "/api/invoices/transcript", token: owner, json: ["transcript": "Bill Acme for 2 hours of design at 50 dollars"]
+                ).json["id"] as? String)
+            let final = try #require(
+                try await c.call(
+                    "POST", c.gateway + "/api/invoices/transcript", token: owner, json: ["transcript": "Bill Acme for 3 hours of design at 50 dollars"]
+                ).json["id"] as? String)
             _ = try await c.call("POST", c.gateway + "/api/invoices/\(final)/finalize", token: owner)
             let client = try #require(Self.items(try await c.call("GET", c.gateway + "/api/clients", token: owner)).first?["id"] as? String)
             let entry = try #require(Self.items(try await c.call("GET", c.gateway + "/api/catalog", token: owner)).first?["id"] as? String)

@@ -2,8 +2,8 @@ import Foundation
 import Hummingbird
 import JWT
 import ServiceKit
-import Testing
 import TestSupport
+import Testing
 
 /// The journey through the gateway, with the four roles as separate servers.
 @Suite("End to end through the gateway", .serialized)
@@ -48,14 +48,16 @@ struct JourneyTests {
             )
             #expect(patched.status == 200)
             #expect(patched.json["defaultCurrency"] as? String == "USD")
-            let badCurrency = try await c.call("PATCH", c.gateway + "/api/users/me", token: token, json: ["defaultCurrency": "ABC", "defaultPaymentTermsDays": -1])
+            let badCurrency = try await c.call(
+                "PATCH", c.gateway + "/api/users/me", token: token, json: ["defaultCurrency": "ABC", "defaultPaymentTermsDays": -1])
             #expect(badCurrency.status == 422)
             let profile = try await c.call("GET", c.gateway + "/api/users/me", token: token)
             #expect(profile.json["companyName"] as? String == "Ann Design Studio")
             #expect(profile.json["defaultPaymentTermsDays"] as? Int == 30)
             // Absent leaves a field, null clears it.
             #expect(try await c.call("PATCH", c.gateway + "/api/users/me", token: token, json: ["phone": "555-0100"]).json["phone"] as? String == "555-0100")
-            let cleared = try await c.call("PATCH", c.gateway + "/api/users/me", token: token, json: ["phone": NSNull(), "invoicePrefix": "bad prefix!", "timeZone": "Mars/Olympus"])
+            let cleared = try await c.call(
+                "PATCH", c.gateway + "/api/users/me", token: token, json: ["phone": NSNull(), "invoicePrefix": "bad prefix!", "timeZone": "Mars/Olympus"])
             #expect(cleared.status == 422)
             #expect((cleared.json["errors"] as? [[String: Any]])?.compactMap { $0["field"] as? String }.sorted() == ["invoicePrefix", "timeZone"])
             let clearedPhone = try await c.call("PATCH", c.gateway + "/api/users/me", token: token, json: ["phone": NSNull()])
@@ -80,7 +82,8 @@ struct JourneyTests {
             #expect(invoice["currency"] as? String == "USD")
             #expect((invoice["items"] as? [[String: Any]])?.map { $0["amount"] as? Int } == [102_000, 60_000])
 
-            let second = try await c.call("POST", c.gateway + "/api/invoices/transcript", token: token, json: ["transcript": "Invoice Globex for a website for 2000 dollars"])
+            let second = try await c.call(
+                "POST", c.gateway + "/api/invoices/transcript", token: token, json: ["transcript": "Invoice Globex for a website for 2000 dollars"])
             #expect(second.json["number"] == nil)
             let secondID = try #require(second.json["id"] as? String)
 
@@ -101,8 +104,11 @@ struct JourneyTests {
             let etag = try #require(fetched.header("etag"))
 
             // Edit the draft: a stale If-Match is refused, the current one works, the server recomputes.
-            let edit: [String: Any] = ["items": [["description": "Design", "quantity": 10, "unitPrice": 8500], ["description": "Logos", "quantity": 3, "unitPrice": 20_000]]]
-            #expect(try await c.call("PATCH", c.gateway + "/api/invoices/\(id)", token: token, json: edit, headers: [("If-Match", "\"\(id)-0\"")]).status == 412)
+            let edit: [String: Any] = [
+                "items": [["description": "Design", "quantity": 10, "unitPrice": 8500], ["description": "Logos", "quantity": 3, "unitPrice": 20_000]]
+            ]
+            #expect(
+                try await c.call("PATCH", c.gateway + "/api/invoices/\(id)", token: token, json: edit, headers: [("If-Match", "\"\(id)-0\"")]).status == 412)
             let edited = try await c.call("PATCH", c.gateway + "/api/invoices/\(id)", token: token, json: edit, headers: [("If-Match", etag)])
             #expect(edited.status == 200, "\(edited.text)")
             #expect(edited.json["subtotal"] as? Int == 145_000)
@@ -123,7 +129,8 @@ struct JourneyTests {
 
             // Send, pay part, pay the rest.
             #expect(try await c.call("POST", c.gateway + "/api/invoices/\(id)/send", token: token).json["status"] as? String == "sent")
-            let partly = try await c.call("POST", c.gateway + "/api/invoices/\(id)/payments", token: token, json: ["amount": 50_000, "date": "2026-11-27", "method": "bank transfer"])
+            let partly = try await c.call(
+                "POST", c.gateway + "/api/invoices/\(id)/payments", token: token, json: ["amount": 50_000, "date": "2026-11-27", "method": "bank transfer"])
             #expect(partly.status == 200)
             #expect(partly.json["balance"] as? Int == 109_500)
             #expect(partly.json["status"] as? String == "sent")
@@ -166,7 +173,8 @@ struct JourneyTests {
         try await Cluster.run { c in
             let (token, _) = try await c.register("errors@example.com")
             // The request id is kept end to end: the invoice role's problem carries the id the client sent.
-            let notFound = try await c.call("GET", c.gateway + "/api/invoices/0123456789abcdef0123456789abcdef", token: token, headers: [("X-Request-Id", "e2e-trace-1")])
+            let notFound = try await c.call(
+                "GET", c.gateway + "/api/invoices/0123456789abcdef0123456789abcdef", token: token, headers: [("X-Request-Id", "e2e-trace-1")])
             #expect(notFound.status == 404)
             #expect(notFound.json["requestId"] as? String == "e2e-trace-1")
             #expect(notFound.header("x-request-id") == "e2e-trace-1")
@@ -176,15 +184,20 @@ struct JourneyTests {
             #expect(unknownRoute.header("content-type") == "application/problem+json")
             #expect(unknownRoute.json["status"] as? Int == 404)
 
-            let malformed = try await c.call("POST", c.gateway + "/api/invoices/transcript", token: token, raw: Array("{\"transcript\":".utf8), contentType: "application/json")
+            let malformed = try await c.call(
+                "POST", c.gateway + "/api/invoices/transcript", token: token, raw: Array("{\"transcript\":".utf8), contentType: "application/json")
             #expect(malformed.status == 400)
-            let wrongType = try await c.call("POST", c.gateway + "/api/invoices/transcript", token: token, raw: Array("transcript=x".utf8), contentType: "text/plain")
+            let wrongType = try await c.call(
+                "POST", c.gateway + "/api/invoices/transcript", token: token, raw: Array("transcript=x".utf8), contentType: "text/plain")
             #expect(wrongType.status == 415)
-            let tooLong = try await c.call("POST", c.gateway + "/api/invoices/transcript", token: token, json: ["transcript": String(repeating: "a", count: 10_001)])
+            let tooLong = try await c.call(
+                "POST", c.gateway + "/api/invoices/transcript", token: token, json: ["transcript": String(repeating: "a", count: 10_001)])
             #expect(tooLong.status == 413)
-            let huge = try await c.call("POST", c.gateway + "/api/invoices/transcript", token: token, json: ["transcript": String(repeating: "a", count: 200_000)])
+            let huge = try await c.call(
+                "POST", c.gateway + "/api/invoices/transcript", token: token, json: ["transcript": String(repeating: "a", count: 200_000)])
             #expect(huge.status == 413)
-            let bigRegistration = try await c.call("POST", c.gateway + "/api/auth/register", json: ["email": "x@y.z", "password": String(repeating: "p", count: 40_000), "name": "n"])
+            let bigRegistration = try await c.call(
+                "POST", c.gateway + "/api/auth/register", json: ["email": "x@y.z", "password": String(repeating: "p", count: 40_000), "name": "n"])
             #expect(bigRegistration.status == 413)
             let nonsense = try await c.call("POST", c.gateway + "/api/invoices/transcript", token: token, json: ["transcript": "hello, how are you"])
             #expect(nonsense.status == 422)
@@ -208,18 +221,23 @@ struct JourneyTests {
         try await Cluster.run { c in
             let (good, _) = try await c.register("direct@example.com")
             let secret = Array(Cluster.secret.utf8)
-            let sub = try await TokenService(secret: secret, issuer: "voice-invoice", audience: "voice-invoice-api", accessTokenLifetime: 900).verifyAccessToken(good).sub ?? ""
+            let sub =
+                try await TokenService(secret: secret, issuer: "voice-invoice", audience: "voice-invoice-api", accessTokenLifetime: 900).verifyAccessToken(good)
+                .sub ?? ""
             let expired = try TokenService(
                 secret: secret, issuer: "voice-invoice", audience: "voice-invoice-api", accessTokenLifetime: 900, now: { Date().addingTimeInterval(-3600) }
             ).issueAccessToken(userID: sub, email: nil, name: nil)
             let wrongKey = try TokenService(
-                secret: Array("another-secret-0123456789abcdef0123456789".utf8), issuer: "voice-invoice", audience: "voice-invoice-api", accessTokenLifetime: 900
+                secret: Array("another-secret-0123456789abcdef0123456789".utf8), issuer: "voice-invoice", audience: "voice-invoice-api",
+                accessTokenLifetime: 900
             ).issueAccessToken(userID: sub, email: nil, name: nil)
             let wrongAudience = try TokenService(secret: secret, issuer: "voice-invoice", audience: "someone-else", accessTokenLifetime: 900)
                 .issueAccessToken(userID: sub, email: nil, name: nil)
             // What a compromised user or invoice role could mint: a service token signed with JWT_SECRET, which it holds.
-            let serviceToken = try TokenService(secret: secret, issuer: "voice-invoice", audience: "voice-invoice-api", accessTokenLifetime: 900, serviceKey: secret)
-                .issueServiceToken(caller: "gateway")
+            let serviceToken = try TokenService(
+                secret: secret, issuer: "voice-invoice", audience: "voice-invoice-api", accessTokenLifetime: 900, serviceKey: secret
+            )
+            .issueServiceToken(caller: "gateway")
             // The same good token with its signature's last characters changed.
             let forged = String(good.dropLast(4)) + (good.hasSuffix("AAAA") ? "BBBB" : "AAAA")
 
@@ -228,22 +246,33 @@ struct JourneyTests {
                 let missing = try await c.call("GET", url)
                 #expect(missing.status == 401)
                 #expect(missing.header("www-authenticate")?.hasPrefix("Bearer") == true)
-                for (name, token) in [("expired", expired), ("wrong key", wrongKey), ("wrong audience", wrongAudience), ("service token", serviceToken), ("forged", forged), ("garbage", "abc")] {
+                for (name, token) in [
+                    ("expired", expired), ("wrong key", wrongKey), ("wrong audience", wrongAudience), ("service token", serviceToken), ("forged", forged),
+                    ("garbage", "abc"),
+                ] {
                     let reply = try await c.call("GET", url, token: token)
                     #expect(reply.status == 401, "\(name) at \(url)")
                     #expect(reply.header("content-type") == "application/problem+json")
                 }
             }
             // The auth role's internal endpoints open only to a service token, never to a user's.
-            let internalCall = try await c.call("POST", c.auth + "/internal/credentials/verify", token: good, json: ["email": "direct@example.com", "password": "correct horse battery"])
+            let internalCall = try await c.call(
+                "POST", c.auth + "/internal/credentials/verify", token: good, json: ["email": "direct@example.com", "password": "correct horse battery"])
             #expect(internalCall.status == 401)
             // Nor to a service token made with the access-token secret (all a compromised invoice role has).
-            let minted = try await c.call("POST", c.auth + "/internal/credentials/verify", token: serviceToken, json: ["email": "direct@example.com", "password": "correct horse battery"])
+            let minted = try await c.call(
+                "POST", c.auth + "/internal/credentials/verify", token: serviceToken,
+                json: ["email": "direct@example.com", "password": "correct horse battery"])
             #expect(minted.status == 401)
             // The gateway's own service token (signed with AUTH_SERVICE_KEY) does open it: the test above is not vacuous.
-            let genuine = try TokenService(secret: secret, issuer: "voice-invoice", audience: "voice-invoice-api", accessTokenLifetime: 900, serviceKey: Array(Cluster.serviceKey.utf8))
-                .issueServiceToken(caller: "gateway")
-            #expect(try await c.call("POST", c.auth + "/internal/credentials/verify", token: genuine, json: ["email": "direct@example.com", "password": "correct horse battery"]).status == 200)
+            let genuine = try TokenService(
+                secret: secret, issuer: "voice-invoice", audience: "voice-invoice-api", accessTokenLifetime: 900, serviceKey: Array(Cluster.serviceKey.utf8)
+            )
+            .issueServiceToken(caller: "gateway")
+            #expect(
+                try await c.call(
+                    "POST", c.auth + "/internal/credentials/verify", token: genuine, json: ["email": "direct@example.com", "password": "correct horse battery"]
+                ).status == 200)
         }
     }
 }

@@ -1,10 +1,10 @@
 import Foundation
+import Storage
 import TestSupport
 import Testing
 
 @testable import Auth
 @testable import Gateway
-import Storage
 
 /// Limits that cannot be walked around: one spelling of every path, every spelling of the bearer scheme, a throttle
 /// per account, route body limits applied before a byte is read, no body on a GET.
@@ -116,14 +116,20 @@ struct LimitsTests {
     @Test func bodiesAreRefusedBeforeTheyAreRead() async throws {
         try await Cluster.run { c in
             let (token, _) = try await c.register("bodies@example.com")
-            for (base, target) in [(c.gateway, "/api/auth/login"), (c.gateway, "/api/invoices/0123456789abcdef0123456789abcdef/payments"), (c.invoice, "/api/invoices/0123456789abcdef0123456789abcdef/payments")] {
+            for (base, target) in [
+                (c.gateway, "/api/auth/login"), (c.gateway, "/api/invoices/0123456789abcdef0123456789abcdef/payments"),
+                (c.invoice, "/api/invoices/0123456789abcdef0123456789abcdef/payments"),
+            ] {
                 // 20 MiB declared on a small route, with an Idempotency-Key, and no body sent: a 413 at once, and the
                 // connection closed (the server does not wait for, or drain, a body it refused).
                 let reply = try await RawHTTP.send(
                     port: Self.port(base),
                     RawHTTP.request(
                         "POST", target,
-                        headers: [("Authorization", "Bearer \(token)"), ("Content-Type", "application/json"), ("Content-Length", String(20 * 1024 * 1024)), ("Idempotency-Key", "big-1")]
+                        headers: [
+                            ("Authorization", "Bearer \(token)"), ("Content-Type", "application/json"), ("Content-Length", String(20 * 1024 * 1024)),
+                            ("Idempotency-Key", "big-1"),
+                        ]
                     ),
                     checkClose: true
                 )
@@ -132,19 +138,25 @@ struct LimitsTests {
             }
             // Malformed and contradictory lengths are a 400.
             for length in ["-1", "abc", "1, 2", "99999999999999999999999"] {
-                let reply = try await RawHTTP.send(port: Self.port(c.gateway), RawHTTP.request("POST", "/api/auth/login", headers: [("Content-Type", "application/json"), ("Content-Length", length)]))
+                let reply = try await RawHTTP.send(
+                    port: Self.port(c.gateway),
+                    RawHTTP.request("POST", "/api/auth/login", headers: [("Content-Type", "application/json"), ("Content-Length", length)]))
                 #expect(reply.status == 400, "Content-Length \(length): \(reply.status)")
             }
             // A GET (or HEAD, DELETE) with a body is refused, never forwarded as something else: nothing is created.
             let body = Array(#"{"transcript":"Bill Acme for 2 hours at 85 dollars"}"#.utf8)
             let get = try await RawHTTP.send(
                 port: Self.port(c.gateway),
-                RawHTTP.request("GET", "/api/invoices/transcript", headers: [("Authorization", "Bearer \(token)"), ("Content-Type", "application/json"), ("Content-Length", String(body.count))], body: body)
+                RawHTTP.request(
+                    "GET", "/api/invoices/transcript",
+                    headers: [("Authorization", "Bearer \(token)"), ("Content-Type", "application/json"), ("Content-Length", String(body.count))], body: body)
             )
             #expect(get.status == 400)
             let chunked = try await RawHTTP.send(
                 port: Self.port(c.gateway),
-                RawHTTP.request("GET", "/api/invoices", headers: [("Authorization", "Bearer \(token)"), ("Transfer-Encoding", "chunked")], body: Array("5\r\nhello\r\n0\r\n\r\n".utf8))
+                RawHTTP.request(
+                    "GET", "/api/invoices", headers: [("Authorization", "Bearer \(token)"), ("Transfer-Encoding", "chunked")],
+                    body: Array("5\r\nhello\r\n0\r\n\r\n".utf8))
             )
             #expect(chunked.status == 400)
             #expect((try await c.call("GET", c.gateway + "/api/invoices", token: token).json["items"] as? [Any])?.count == 0)

@@ -13,7 +13,9 @@ struct NumberingTests {
             let (token, _) = try await c.register("numbers-\(engine)@example.com")
             var ids: [String] = []
             for n in 0..<12 {
-                let draft = try await c.call("POST", c.gateway + "/api/invoices/transcript", token: token, json: ["transcript": "Bill Client\(n) for \(n + 1) hours of work at 10 dollars"])
+                let draft = try await c.call(
+                    "POST", c.gateway + "/api/invoices/transcript", token: token,
+                    json: ["transcript": "Bill Client\(n) for \(n + 1) hours of work at 10 dollars"])
                 ids.append(try #require(draft.json["id"] as? String))
             }
             // Two drafts disappear before anything is finalized: they must not leave holes.

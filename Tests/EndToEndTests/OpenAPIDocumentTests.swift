@@ -25,7 +25,9 @@ struct OpenAPIDocumentTests {
                 for method in methods.keys where ["get", "post", "patch", "delete", "put"].contains(method) {
                     operations += 1
                     let hasBody = method == "post" || method == "patch"
-                    let reply = try await c.call(method.uppercased(), c.gateway + concrete, token: token, raw: hasBody ? Array("{}".utf8) : nil, contentType: hasBody ? "application/json" : nil)
+                    let reply = try await c.call(
+                        method.uppercased(), c.gateway + concrete, token: token, raw: hasBody ? Array("{}".utf8) : nil,
+                        contentType: hasBody ? "application/json" : nil)
                     // The router's own answers for a route it does not have: 404 "No route matches…" or 405.
                     let unrouted = reply.status == 405 || (reply.status == 404 && (reply.json["detail"] as? String)?.hasPrefix("No route matches") == true)
                     #expect(!unrouted, "\(method.uppercased()) \(path) is documented but not routed: \(reply.status) \(reply.text.prefix(200))")

@@ -44,7 +44,9 @@ struct RouteCoverageTests {
     static func routes(_ router: Router<AppRequestContext>) -> Set<Operation> {
         Set(
             router.routes.map { route in
-                let path = "\(route.path)".split(separator: "/", omittingEmptySubsequences: false).map { $0.hasPrefix(":") ? "{\($0.dropFirst())}" : String($0) }
+                let path = "\(route.path)".split(separator: "/", omittingEmptySubsequences: false).map {
+                    $0.hasPrefix(":") ? "{\($0.dropFirst())}" : String($0)
+                }
                 return Operation(method: route.method.rawValue, path: path.joined(separator: "/"))
             }
         )
@@ -68,7 +70,8 @@ struct RouteCoverageTests {
             "auth": try AuthRole.buildRouter(store: store, hasher: hasher, tokens: try settings.tokenService(for: .auth, http: http)),
             "user": try UserRole.buildRouter(store: store, tokens: try settings.tokenService(for: .user, http: http)),
             "invoice": try InvoiceRole.buildRouter(
-                store: store, tokens: try settings.tokenService(for: .invoice, http: http), userService: ServiceClient(baseURL: "http://127.0.0.1:1", http: http, timeout: .seconds(1)),
+                store: store, tokens: try settings.tokenService(for: .invoice, http: http),
+                userService: ServiceClient(baseURL: "http://127.0.0.1:1", http: http, timeout: .seconds(1)),
                 renderer: renderer
             ),
         ]

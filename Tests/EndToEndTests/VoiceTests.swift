@@ -11,7 +11,8 @@ struct VoiceTests {
 
     static func multipart(field: String = "audio", fileName: String = "note.wav", contentType: String = "audio/wav", bytes: [UInt8]) -> (String, [UInt8]) {
         let boundary = "test-\(UUID().uuidString)"
-        var body = Array("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(field)\"; filename=\"\(fileName)\"\r\nContent-Type: \(contentType)\r\n\r\n".utf8)
+        var body = Array(
+            "--\(boundary)\r\nContent-Disposition: form-data; name=\"\(field)\"; filename=\"\(fileName)\"\r\nContent-Type: \(contentType)\r\n\r\n".utf8)
         body += bytes
         body += Array("\r\n--\(boundary)--\r\n".utf8)
         return ("multipart/form-data; boundary=\(boundary)", body)
@@ -20,7 +21,9 @@ struct VoiceTests {
     @Test func voiceToDraftAndLimits() async throws {
         let peer = try PeerProcess(script: "openai_peer.py", arguments: ["--api-key", "sk-voice"])
         defer { peer.stop() }
-        try await Cluster.run(services: ["OPENAI_API_KEY": "sk-voice", "OPENAI_BASE_URL": peer.baseURL + "/v1", "MAX_AUDIO_BYTES": "200000", "MAX_TRANSCRIPT_CHARS": "200"]) { c in
+        try await Cluster.run(services: [
+            "OPENAI_API_KEY": "sk-voice", "OPENAI_BASE_URL": peer.baseURL + "/v1", "MAX_AUDIO_BYTES": "200000", "MAX_TRANSCRIPT_CHARS": "200",
+        ]) { c in
             let (token, _) = try await c.register("voice@example.com")
             // The peer transcribes to "Bill Acme for twelve hours of design at 85 dollars" and extracts 12 × 85 USD.
             let (type, body) = Self.multipart(bytes: Self.wav())
@@ -46,11 +49,14 @@ struct VoiceTests {
             #expect(try await c.call("POST", c.gateway + "/api/invoices/voice", token: token, raw: other, contentType: otherType).status == 400)
 
             // MAX_TRANSCRIPT_CHARS is the transcript limit.
-            let long = try await c.call("POST", c.gateway + "/api/invoices/transcript", token: token, json: ["transcript": "Bill Acme for 2 hours of design at 50 dollars " + String(repeating: "x", count: 200)])
+            let long = try await c.call(
+                "POST", c.gateway + "/api/invoices/transcript", token: token,
+                json: ["transcript": "Bill Acme for 2 hours of design at 50 dollars " + String(repeating: "x", count: 200)])
             #expect(long.status == 413)
 
             // The provider failing: a 503 problem with Retry-After.
-            #expect(try await c.call("POST", peer.baseURL + "/test/script", json: ["failures": [["status": 503], ["status": 503], ["status": 503]]]).status == 200)
+            #expect(
+                try await c.call("POST", peer.baseURL + "/test/script", json: ["failures": [["status": 503], ["status": 503], ["status": 503]]]).status == 200)
             let down = try await c.call("POST", c.gateway + "/api/invoices/voice", token: token, raw: body, contentType: type)
             #expect(down.status == 503 && down.header("retry-after") != nil)
         }

@@ -63,7 +63,9 @@ struct DraftingTests {
 
     @Test func aPriceFarFromTheUsualRateIsFlagged() throws {
         var acme = Self.client("Acme")
-        let earlier = try Drafting().draft(Self.said("Acme", price: "85"), request: Self.request(BusinessProfile()), memory: BusinessMemory(clients: [acme], catalog: []), now: Self.newYearsEve)
+        let earlier = try Drafting().draft(
+            Self.said("Acme", price: "85"), request: Self.request(BusinessProfile()), memory: BusinessMemory(clients: [acme], catalog: []),
+            now: Self.newYearsEve)
         acme.remember(earlier.invoice, at: Self.newYearsEve)
         #expect(acme.rates.map(\.unitPrice) == [8500] && acme.invoiceCount == 1 && acme.lastInvoicedAt == earlier.invoice.createdAt)
         let memory = BusinessMemory(clients: [acme], catalog: [])
@@ -78,13 +80,18 @@ struct DraftingTests {
         var client = Self.client("Acme")
         for index in 0..<(Client.maximumRates + 10) {
             let said = Self.said("Acme", price: "\(index + 1)", description: "service \(index)")
-            let invoice = try Drafting().draft(said, request: Self.request(BusinessProfile()), memory: BusinessMemory(clients: [client], catalog: []), now: Self.newYearsEve).invoice
+            let invoice = try Drafting().draft(
+                said, request: Self.request(BusinessProfile()), memory: BusinessMemory(clients: [client], catalog: []), now: Self.newYearsEve
+            ).invoice
             client.remember(invoice, at: Self.newYearsEve)
         }
         #expect(client.rates.count == Client.maximumRates && client.invoiceCount == Client.maximumRates + 10)
         #expect(client.rates.first?.description == "service \(Client.maximumRates + 9)")
         // The same service again replaces its rate rather than adding one.
-        let again = try Drafting().draft(Self.said("Acme", price: "7", description: "Service 59"), request: Self.request(BusinessProfile()), memory: BusinessMemory(clients: [client], catalog: []), now: Self.newYearsEve).invoice
+        let again = try Drafting().draft(
+            Self.said("Acme", price: "7", description: "Service 59"), request: Self.request(BusinessProfile()),
+            memory: BusinessMemory(clients: [client], catalog: []), now: Self.newYearsEve
+        ).invoice
         client.remember(again, at: Self.newYearsEve)
         #expect(client.rates.count == Client.maximumRates && client.rates.filter { $0.service == "service 59" }.map(\.unitPrice) == [700])
         // The catalog entry of a line remembers its latest wording and rate, and counts its uses.
@@ -99,7 +106,8 @@ struct DraftingTests {
         recent.lastInvoicedAt = Self.newYearsEve
         let never = Self.client("Never Billed")
         let entry = CatalogEntry(
-            id: "e", ownerId: "owner", key: CatalogEntry.key("Design", .usd), description: "Design", unit: "hours", unitPrice: 9000, currency: .usd, useCount: 4,
+            id: "e", ownerId: "owner", key: CatalogEntry.key("Design", .usd), description: "Design", unit: "hours", unitPrice: 9000, currency: .usd,
+            useCount: 4,
             lastUsedAt: Self.newYearsEve, createdAt: Self.newYearsEve
         )
         let memory = BusinessMemory(clients: [never, recent], catalog: [entry])
@@ -110,7 +118,9 @@ struct DraftingTests {
 
     @Test func overdueIsJudgedInTheInvoicesOwnZone() throws {
         let profile = BusinessProfile(defaultPaymentTermsDays: 0, timeZone: "Pacific/Auckland")
-        let draft = try Drafting().draft(Self.said("Acme"), request: Self.request(profile), memory: BusinessMemory(clients: [], catalog: []), now: Self.newYearsEve).invoice
+        let draft = try Drafting().draft(
+            Self.said("Acme"), request: Self.request(profile), memory: BusinessMemory(clients: [], catalog: []), now: Self.newYearsEve
+        ).invoice
         let invoice = try draft.finalized(sequence: 1, year: 2027, profile: profile, at: Self.newYearsEve)
         // Due 1 January 2027 (Auckland). On 2 January Auckland time it is overdue, though UTC is still on the 1st.
         let aucklandSecond = Self.newYearsEve.addingTimeInterval(24 * 3600 + 1800)

@@ -65,7 +65,8 @@ struct ExtractorTests {
     }
 
     @Test func draftComputesEveryAmount() throws {
-        let extracted = self.extractor.extractSync("Bill Acme for twelve hours of design at 85 dollars and 3 logos at $200 each, plus 10% tax, due in two weeks")
+        let extracted = self.extractor.extractSync(
+            "Bill Acme for twelve hours of design at 85 dollars and 3 logos at $200 each, plus 10% tax, due in two weeks")
         let profile = BusinessProfile(companyName: "Studio", defaultCurrency: Currency(code: "EUR")!, defaultPaymentTermsDays: 30)
         let invoice = try DraftBuilder().draft(from: extracted, context: Self.context(profile, today: "2026-11-27"))
         #expect(invoice.currency.code == "USD")  // said beats the profile default
@@ -103,7 +104,8 @@ struct ExtractorTests {
             id: "c1", party: Party(name: "Acme Corporation", address: "1 Road Runner Way"), currency: Currency(code: "EUR"), paymentTermsDays: 7,
             taxRate: try TaxRate(percent: "20")
         )
-        let invoice = try DraftBuilder().draft(from: self.extractor.extractSync("Bill acme for 2 hours of design at 100"), context: Self.context(profile, today: "2026-03-01", client: client))
+        let invoice = try DraftBuilder().draft(
+            from: self.extractor.extractSync("Bill acme for 2 hours of design at 100"), context: Self.context(profile, today: "2026-03-01", client: client))
         #expect(invoice.currency.code == "EUR")
         #expect(invoice.dueDate.description == "2026-03-08")
         #expect(invoice.taxRate.basisPoints == 2000)
@@ -111,7 +113,8 @@ struct ExtractorTests {
         #expect(invoice.clientId == "c1")
         // What was said still wins over the client's defaults.
         let said = try DraftBuilder().draft(
-            from: self.extractor.extractSync("Bill acme for 2 hours of design at 100 dollars, no tax, net 15"), context: Self.context(profile, today: "2026-03-01", client: client)
+            from: self.extractor.extractSync("Bill acme for 2 hours of design at 100 dollars, no tax, net 15"),
+            context: Self.context(profile, today: "2026-03-01", client: client)
         )
         #expect(said.currency.code == "USD")
         #expect(said.tax == 0)
@@ -128,9 +131,10 @@ struct ExtractorTests {
         #expect(items.map(\.amount) == [8999, 1502])  // 1.5 × 10.01 = 15.015 → 15.02
         #expect(totals.subtotal == 10_501)
         #expect(totals.discount == 450 + 75)  // 449.95 → 450, 75.1 → 75
-        #expect(totals.taxBreakdown == [
-            TaxLine(rate: TaxRate(basisPoints: 0), taxable: 1427, tax: 0), TaxLine(rate: TaxRate(basisPoints: 2000), taxable: 8549, tax: 1710),
-        ])
+        #expect(
+            totals.taxBreakdown == [
+                TaxLine(rate: TaxRate(basisPoints: 0), taxable: 1427, tax: 0), TaxLine(rate: TaxRate(basisPoints: 2000), taxable: 8549, tax: 1710),
+            ])
         #expect(totals.total == 10_501 - 525 + 1710)
     }
 
@@ -160,7 +164,8 @@ struct ExtractorTests {
 
     @Test func misheardRatesAreFlaggedNotChanged() throws {
         let usual = ["design": Money(minorUnits: 5000, currency: .usd), "copywriting": Money(minorUnits: 8500, currency: .usd)]
-        let extracted = self.extractor.extractSync("Bill Acme for 3 hours of design at fifteen dollars and 2 hours of copywriting at 900 dollars and 1 hour of review at 40 dollars")
+        let extracted = self.extractor.extractSync(
+            "Bill Acme for 3 hours of design at fifteen dollars and 2 hours of copywriting at 900 dollars and 1 hour of review at 40 dollars")
         let invoice = try DraftBuilder().draft(from: extracted, context: Self.context(BusinessProfile(), today: "2026-11-27", rates: usual))
         #expect(invoice.items[0].unitPrice == 1500)  // kept as said
         let fields = invoice.warnings.map { $0.field ?? "" }

@@ -11,7 +11,8 @@ struct HostileTranscriptTests {
     let profile = BusinessProfile()
 
     func draft(_ transcript: String) -> Result<Invoice, DraftError> {
-        let extracted = self.extractor.extractSync(transcript, context: ExtractionContext(today: CalendarDate(year: 2026, month: 12, day: 1), defaultCurrency: .usd))
+        let extracted = self.extractor.extractSync(
+            transcript, context: ExtractionContext(today: CalendarDate(year: 2026, month: 12, day: 1), defaultCurrency: .usd))
         let context = DraftContext(
             id: "0123456789abcdef0123456789abcdef", ownerId: "u", profile: self.profile, today: CalendarDate(year: 2026, month: 12, day: 1), now: Date(),
             source: .transcript, transcript: transcript
@@ -43,8 +44,10 @@ struct HostileTranscriptTests {
 
     @Test func marksAndInvisibleCharactersNextToPunctuation() {
         for transcript in [
-            "Bill Acme,\u{301} for 2 hours at 85 dollars", "Bill Acme\u{200B}: 2 hours\u{200D} at 85 dollars\u{301}.", "\u{FEFF}Bill Acme for 2 hours at $\u{301}85",
-            "Bill\u{202E} Acme for 2 hours at 85\u{2066} dollars", ",\u{301},\u{301},\u{301}", "Bill Acmé\u{0308} for 1 logo at 5 euros", "\u{1F600}\u{301}\u{200D}\u{1F600}",
+            "Bill Acme,\u{301} for 2 hours at 85 dollars", "Bill Acme\u{200B}: 2 hours\u{200D} at 85 dollars\u{301}.",
+            "\u{FEFF}Bill Acme for 2 hours at $\u{301}85",
+            "Bill\u{202E} Acme for 2 hours at 85\u{2066} dollars", ",\u{301},\u{301},\u{301}", "Bill Acmé\u{0308} for 1 logo at 5 euros",
+            "\u{1F600}\u{301}\u{200D}\u{1F600}",
             "Bill Acme for 2 hours at 85 dollars\u{0}\u{1}\u{7F}", String(repeating: "\u{301}", count: 5000),
         ] {
             _ = self.draft(transcript)
@@ -55,7 +58,8 @@ struct HostileTranscriptTests {
     @Test func hugeSpokenAndWrittenNumbersNeverOverflow() {
         let words = String(repeating: "million ", count: 50)
         for transcript in [
-            "Bill Acme for \(words)hours at 85 dollars", "Bill Acme for 2 hours at \(words)dollars", "Bill Acme for 2 hours at 9999999999999999999999999 dollars",
+            "Bill Acme for \(words)hours at 85 dollars", "Bill Acme for 2 hours at \(words)dollars",
+            "Bill Acme for 2 hours at 9999999999999999999999999 dollars",
             "Bill Acme for 99999999999999999 hours at 99999999999999 dollars", "Bill Acme for 2 hours at 9223372036854775807k dollars",
             "Bill Acme for 2 hours at 922337203685477k dollars", "Bill Acme for 2 hours at 85 dollars with 99999999999999999999% discount",
             "Bill Acme for 2 hours at 85 dollars plus 1e308% tax", "Bill Acme for 2 hours at 0." + String(repeating: "0", count: 9000) + "1 dollars",

@@ -45,21 +45,30 @@ struct LifecycleTests {
 
     @Test func paymentsKeepABalanceAndTheLastOnePays() throws {
         var invoice = try Self.draft().finalized(sequence: 1, year: 2026, profile: self.profile, at: Self.later)
-        #expect(throws: LifecycleError.self) { try invoice.recordPayment(amount: 0, date: CalendarDate(Self.later), method: "card", id: "p0", idempotencyKey: nil, at: Self.later) }
-        #expect(throws: LifecycleError.self) { try invoice.recordPayment(amount: 10_001, date: CalendarDate(Self.later), method: "card", id: "p0", idempotencyKey: nil, at: Self.later) }
-        #expect(throws: LifecycleError.self) { try invoice.recordPayment(amount: Int64.min, date: CalendarDate(Self.later), method: "card", id: "p0", idempotencyKey: nil, at: Self.later) }
+        #expect(throws: LifecycleError.self) {
+            try invoice.recordPayment(amount: 0, date: CalendarDate(Self.later), method: "card", id: "p0", idempotencyKey: nil, at: Self.later)
+        }
+        #expect(throws: LifecycleError.self) {
+            try invoice.recordPayment(amount: 10_001, date: CalendarDate(Self.later), method: "card", id: "p0", idempotencyKey: nil, at: Self.later)
+        }
+        #expect(throws: LifecycleError.self) {
+            try invoice.recordPayment(amount: Int64.min, date: CalendarDate(Self.later), method: "card", id: "p0", idempotencyKey: nil, at: Self.later)
+        }
         try invoice.recordPayment(amount: 4000, date: CalendarDate(Self.later), method: "card", id: "p1", idempotencyKey: "k1", at: Self.later)
         #expect(invoice.balance == 6000 && invoice.status == .finalized)
         // The same key again records nothing and changes nothing.
         let before = invoice
-        #expect(try invoice.recordPayment(amount: 4000, date: CalendarDate(Self.later), method: "card", id: "p2", idempotencyKey: "k1", at: Self.later) == false)
+        #expect(
+            try invoice.recordPayment(amount: 4000, date: CalendarDate(Self.later), method: "card", id: "p2", idempotencyKey: "k1", at: Self.later) == false)
         #expect(invoice == before)
         try invoice.markSent(at: Self.later)
         #expect(invoice.status == .sent)
         #expect(throws: LifecycleError.self) { try invoice.markVoid(at: Self.later) }  // it has a payment
         try invoice.recordPayment(amount: 6000, date: CalendarDate(Self.later), method: "bank transfer", id: "p3", idempotencyKey: nil, at: Self.later)
         #expect(invoice.balance == 0 && invoice.status == .paid && invoice.amountPaid == 10_000)
-        #expect(throws: LifecycleError.self) { try invoice.recordPayment(amount: 1, date: CalendarDate(Self.later), method: "card", id: "p4", idempotencyKey: nil, at: Self.later) }
+        #expect(throws: LifecycleError.self) {
+            try invoice.recordPayment(amount: 1, date: CalendarDate(Self.later), method: "card", id: "p4", idempotencyKey: nil, at: Self.later)
+        }
         #expect(throws: LifecycleError.self) { try invoice.markSent(at: Self.later) }
     }
 
@@ -67,7 +76,9 @@ struct LifecycleTests {
         var draft = try Self.draft()
         #expect(throws: LifecycleError.self) { try draft.markSent(at: Self.later) }
         #expect(throws: LifecycleError.self) { try draft.markVoid(at: Self.later) }
-        #expect(throws: LifecycleError.self) { try draft.recordPayment(amount: 1, date: CalendarDate(Self.later), method: "x", id: "p", idempotencyKey: nil, at: Self.later) }
+        #expect(throws: LifecycleError.self) {
+            try draft.recordPayment(amount: 1, date: CalendarDate(Self.later), method: "x", id: "p", idempotencyKey: nil, at: Self.later)
+        }
         var finalized = try Self.draft().finalized(sequence: 7, year: 2026, profile: self.profile, at: Self.later)
         try finalized.markVoid(at: Self.later)
         #expect(finalized.status == .void && finalized.number == "ANN-2026-0007")

@@ -14,7 +14,8 @@ struct FlatJSONTests {
     }
 
     @Test func readsClaimsLikeJSONDecoder() throws {
-        let json = #"{"iss":"vi","sub":"caf\u00e9 \ud83d\ude00","aud":["a","b"],"exp":1800000000,"nbf":1.7e9,"iat":1700000000,"name":"Ann \"A\"","extra":{"x":[1,{"y":null}]},"e":-0.5}"#
+        let json =
+            #"{"iss":"vi","sub":"caf\u00e9 \ud83d\ude00","aud":["a","b"],"exp":1800000000,"nbf":1.7e9,"iat":1700000000,"name":"Ann \"A\"","extra":{"x":[1,{"y":null}]},"e":-0.5}"#
         let fast = try #require(self.claims(json))
         let reference = try JSONDecoder().decode(AccessTokenClaims.self, from: Data(json.utf8))
         #expect(fast == reference)
@@ -63,7 +64,10 @@ struct FlatJSONTests {
             let bytes = OpenSSL.randomBytes(count)
             let text = Base64URL.encode(bytes)
             #expect(Base64URL.decode(text) == bytes)
-            #expect(Data(base64Encoded: text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/") + String(repeating: "=", count: (4 - text.count % 4) % 4)) == Data(bytes))
+            #expect(
+                Data(
+                    base64Encoded: text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+                        + String(repeating: "=", count: (4 - text.count % 4) % 4)) == Data(bytes))
         }
         #expect(Base64URL.decode("AB") == nil)  // unused bits set
         #expect(Base64URL.decode("AQ") == [1])

@@ -106,7 +106,10 @@ struct JWTTests {
         let other = try Self.keys(kid: "k2").sign(Self.claims(), type: "at+jwt")
         #expect { try keys.verify(other, as: AccessTokenClaims.self, rules: Self.rules()) } throws: { ($0 as? JWTError)?.code == .unknownKey }
         let good = try keys.sign(Self.claims(), type: "at+jwt")
-        for bad in ["", "a.b", "a.b.c.d", good + "=", good.replacingOccurrences(of: ".", with: ".+", options: [], range: good.range(of: ".")), String(repeating: "a", count: 9000)] {
+        for bad in [
+            "", "a.b", "a.b.c.d", good + "=", good.replacingOccurrences(of: ".", with: ".+", options: [], range: good.range(of: ".")),
+            String(repeating: "a", count: 9000),
+        ] {
             #expect(throws: JWTError.self) { try keys.verify(bad, as: AccessTokenClaims.self, rules: Self.rules()) }
         }
     }

@@ -37,7 +37,8 @@ struct PyJWTInteropTests {
             "tokens": tokens,
         ]
         let output = try Peers.run("pyjwt_interop.py", input: try JSONSerialization.data(withJSONObject: request))
-        let reply = try #require(try JSONSerialization.jsonObject(with: output) as? [String: Any], "pyjwt_interop.py printed \(String(decoding: output, as: UTF8.self))")
+        let reply = try #require(
+            try JSONSerialization.jsonObject(with: output) as? [String: Any], "pyjwt_interop.py printed \(String(decoding: output, as: UTF8.self))")
         let verified = try #require(reply["verified"] as? [String: Any])
         let theirs = try #require(reply["tokens"] as? [String: String])
         let rules = VerificationRules(type: "at+jwt", issuer: "voice-invoice", audience: "voice-invoice-api")

@@ -64,7 +64,9 @@ struct RFC7515Tests {
         for position in [3, dots[0] + 5, dots[1] + 10, bytes.count / 2] where bytes[position] != 0x2E {
             let original = bytes[position]
             bytes[position] = original == UInt8(ascii: "A") ? UInt8(ascii: "B") : UInt8(ascii: "A")
-            #expect(throws: JWTError.self, "changed byte \(position)") { try keys.verify(String(decoding: bytes, as: UTF8.self), as: BasicClaims.self, rules: Self.rules) }
+            #expect(throws: JWTError.self, "changed byte \(position)") {
+                try keys.verify(String(decoding: bytes, as: UTF8.self), as: BasicClaims.self, rules: Self.rules)
+            }
             bytes[position] = original
         }
     }
@@ -80,7 +82,8 @@ struct RFC7515Tests {
     @Test func jwkThumbprint() {
         let jwk = JWK(
             kty: "RSA", alg: nil,
-            n: "0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM78LhWx4cbbfAAtVT86zwu1RK7aPFFxuhDR1L6tSoc_BJECPebWKRXjBZCiFV4n3oknjhMstn64tZ_2W-5JsGY4Hc5n9yBXArwl93lqt7_RN5w6Cf0h4QyQ5v-65YGjQR0_FDW2QvzqY368QQMicAtaSqzs8KJZgnYb9c7d0zgdAZHzu6qMQvRL5hajrn1n91CbOpbISD08qNLyrdkt-bFTWhAI4vMQFh6WeZu0fM4lFd2NcRwr3XPksINHaQ-G_xBniIqbw0Ls1jF44-csFCur-kEgU8awapJzKnqDKgw",
+            n:
+                "0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM78LhWx4cbbfAAtVT86zwu1RK7aPFFxuhDR1L6tSoc_BJECPebWKRXjBZCiFV4n3oknjhMstn64tZ_2W-5JsGY4Hc5n9yBXArwl93lqt7_RN5w6Cf0h4QyQ5v-65YGjQR0_FDW2QvzqY368QQMicAtaSqzs8KJZgnYb9c7d0zgdAZHzu6qMQvRL5hajrn1n91CbOpbISD08qNLyrdkt-bFTWhAI4vMQFh6WeZu0fM4lFd2NcRwr3XPksINHaQ-G_xBniIqbw0Ls1jF44-csFCur-kEgU8awapJzKnqDKgw",
             e: "AQAB"
         )
         #expect(jwk.thumbprint == "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs")
@@ -159,7 +162,12 @@ struct AsymmetricTests {
         // Within the interval: the first use fetches, known kids never refetch, and a flood of unknown kids cannot
         // make it fetch again.
         let fetches = FetchCounter()
-        let verifier = JWTVerifier(keys: JWTKeyCollection(), remote: { await fetches.increment(); return set }, minimumRefetchInterval: .seconds(60))
+        let verifier = JWTVerifier(
+            keys: JWTKeyCollection(),
+            remote: {
+                await fetches.increment()
+                return set
+            }, minimumRefetchInterval: .seconds(60))
         for _ in 0..<5 { _ = try await verifier.verify(token, as: AccessTokenClaims.self, rules: Self.rules) }
         for _ in 0..<5 {
             await #expect(throws: JWTError.self) { try await verifier.verify(stranger, as: AccessTokenClaims.self, rules: Self.rules) }
@@ -168,7 +176,12 @@ struct AsymmetricTests {
 
         // Past the interval (here: none), an unknown kid triggers a refetch, which is how a rotated key is picked up.
         let eager = FetchCounter()
-        let eagerVerifier = JWTVerifier(keys: JWTKeyCollection(), remote: { await eager.increment(); return set }, minimumRefetchInterval: .zero)
+        let eagerVerifier = JWTVerifier(
+            keys: JWTKeyCollection(),
+            remote: {
+                await eager.increment()
+                return set
+            }, minimumRefetchInterval: .zero)
         _ = try await eagerVerifier.verify(token, as: AccessTokenClaims.self, rules: Self.rules)
         await #expect(throws: JWTError.self) { try await eagerVerifier.verify(stranger, as: AccessTokenClaims.self, rules: Self.rules) }
         #expect(await eager.value == 2)

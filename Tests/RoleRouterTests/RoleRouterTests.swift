@@ -61,7 +61,8 @@ struct RoleRouterTests {
             #expect(try fresh.status == .ok && (Self.object(fresh))["defaultCurrency"] as? String == "USD")
             var json = try roles.bearer("u1")
             json[.contentType] = "application/json"
-            let patched = try await client.execute(uri: "/api/users/me", method: .patch, headers: json, body: try Roles.json(["companyName": "Studio", "taxRate": 7.5]))
+            let patched = try await client.execute(
+                uri: "/api/users/me", method: .patch, headers: json, body: try Roles.json(["companyName": "Studio", "taxRate": 7.5]))
             #expect(try patched.status == .ok && (Self.object(patched))["taxRate"] as? Double == 7.5)
             let invalid = try await client.execute(uri: "/api/users/me", method: .patch, headers: json, body: try Roles.json(["timeZone": "Mars/Olympus"]))
             #expect(invalid.status == .unprocessableContent)
@@ -78,13 +79,16 @@ struct RoleRouterTests {
         let store = try await Self.store()
         try await store.prepare(AuthRole.collections)
         let hasher = PasswordHasher()
-        let app = Application(router: try AuthRole.buildRouter(store: store, hasher: hasher, tokens: try roles.settings.tokenService(for: .auth, http: roles.http)))
+        let app = Application(
+            router: try AuthRole.buildRouter(store: store, hasher: hasher, tokens: try roles.settings.tokenService(for: .auth, http: roles.http)))
         try await app.test(.router) { client in
             let registration = try Roles.json(["email": "Ann@Example.com", "password": "correct horse battery", "name": "Ann"])
             // The internal hop needs the gateway's service token; an access token is not one.
             let refused = try await client.execute(uri: "/internal/accounts", method: .post, headers: [.contentType: "application/json"], body: registration)
             #expect(refused.status == .unauthorized)
-            var service: HTTPFields = [.authorization: "Bearer \(try roles.gatewayTokens.issueServiceToken(caller: "gateway"))", .contentType: "application/json"]
+            var service: HTTPFields = [
+                .authorization: "Bearer \(try roles.gatewayTokens.issueServiceToken(caller: "gateway"))", .contentType: "application/json",
+            ]
             let created = try await client.execute(uri: "/internal/accounts", method: .post, headers: service, body: registration)
             #expect(created.status == .created)
             let grant = try Self.object(created)
@@ -92,7 +96,8 @@ struct RoleRouterTests {
             #expect(user["email"] as? String == "ann@example.com" && grant["refreshToken"] is String)
             #expect(try await client.execute(uri: "/internal/accounts", method: .post, headers: service, body: registration).status == .conflict)
             let wrong = try await client.execute(
-                uri: "/internal/credentials/verify", method: .post, headers: service, body: try Roles.json(["email": "ann@example.com", "password": "not the password"])
+                uri: "/internal/credentials/verify", method: .post, headers: service,
+                body: try Roles.json(["email": "ann@example.com", "password": "not the password"])
             )
             #expect(wrong.status == .unauthorized)
             // The public account operations: the account by access token, and logout by refresh token.
@@ -100,7 +105,8 @@ struct RoleRouterTests {
             let me = try await client.execute(uri: "/api/auth/me", method: .get, headers: try roles.bearer(id))
             #expect(try me.status == .ok && (Self.object(me))["name"] as? String == "Ann")
             let logout = try await client.execute(
-                uri: "/api/auth/logout", method: .post, headers: [.contentType: "application/json"], body: try Roles.json(["refreshToken": grant["refreshToken"] as? String ?? ""])
+                uri: "/api/auth/logout", method: .post, headers: [.contentType: "application/json"],
+                body: try Roles.json(["refreshToken": grant["refreshToken"] as? String ?? ""])
             )
             #expect(logout.status == .noContent)
             service[.contentType] = "application/json"
@@ -135,7 +141,8 @@ struct RoleRouterTests {
                 var json = try roles.bearer("owner")
                 json[.contentType] = "application/json"
                 let created = try await client.execute(
-                    uri: "/api/invoices/transcript", method: .post, headers: json, body: try Roles.json(["transcript": "Bill Acme for 3 hours of design at 100 dollars"])
+                    uri: "/api/invoices/transcript", method: .post, headers: json,
+                    body: try Roles.json(["transcript": "Bill Acme for 3 hours of design at 100 dollars"])
                 )
                 #expect(created.status == .created)
                 let invoice = try Self.object(created)
@@ -175,7 +182,8 @@ struct RoleRouterTests {
             #expect(proxied.status == .badGateway && proxied.headers[.contentType] == "application/problem+json")
             #expect(try await client.execute(uri: "/api/invoices/x/bogus", method: .get, headers: try roles.bearer("u")).status == .notFound)
             // Sign-in validates the body at the gateway before any upstream call.
-            let malformed = try await client.execute(uri: "/api/auth/login", method: .post, headers: [.contentType: "application/json"], body: ByteBuffer(string: "{\"email\": 1}"))
+            let malformed = try await client.execute(
+                uri: "/api/auth/login", method: .post, headers: [.contentType: "application/json"], body: ByteBuffer(string: "{\"email\": 1}"))
             #expect(malformed.status == .unprocessableContent)
         }
     }

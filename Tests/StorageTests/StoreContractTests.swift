@@ -25,7 +25,9 @@ struct StoreContractTests {
     }
 
     static let collections = [
-        CollectionSpec(name: "items", indexes: [IndexSpec(name: "email", fields: ["email"], unique: true), IndexSpec(name: "owner_created", fields: ["owner", "createdAt"])]),
+        CollectionSpec(
+            name: "items",
+            indexes: [IndexSpec(name: "email", fields: ["email"], unique: true), IndexSpec(name: "owner_created", fields: ["owner", "createdAt"])]),
         CollectionSpec(name: "counters", kind: .counters),
     ]
 
@@ -43,7 +45,9 @@ struct StoreContractTests {
     }
 
     func item(_ n: Int, owner: String = "alice", at date: Date = .storeNow) -> Item {
-        Item(id: DocumentID.make(), owner: owner, email: "user\(n)@example.com", rank: Int64(n), createdAt: date, tags: ["t\(n)"], nested: Nested(big: Int64.max - Int64(n), note: nil))
+        Item(
+            id: DocumentID.make(), owner: owner, email: "user\(n)@example.com", rank: Int64(n), createdAt: date, tags: ["t\(n)"],
+            nested: Nested(big: Int64.max - Int64(n), note: nil))
     }
 
     @Test(arguments: engines) func insertAndFindRoundTripsTypes(engine: String) async throws {
@@ -102,7 +106,10 @@ struct StoreContractTests {
         let last = try #require(first.last)
         let next = try await store.find(
             Item.self, in: "items",
-            where: .and([.equal("owner", .string("alice")), .or([.less("createdAt", .date(last.createdAt)), .and([.equal("createdAt", .date(last.createdAt)), .less("id", .string(last.id))])])]),
+            where: .and([
+                .equal("owner", .string("alice")),
+                .or([.less("createdAt", .date(last.createdAt)), .and([.equal("createdAt", .date(last.createdAt)), .less("id", .string(last.id))])]),
+            ]),
             sort: sort, limit: 10
         )
         #expect(next.map(\.rank) == [3, 2, 1, 0])

@@ -59,7 +59,9 @@ public enum RawHTTP {
                 break
             }
             received += buffer[0..<n]
-            if let reply = Self.parse(received), reply.complete { return Reply(status: reply.status, head: reply.head, body: reply.body, closed: checkClose && Self.peerClosed(fd)) }
+            if let reply = Self.parse(received), reply.complete {
+                return Reply(status: reply.status, head: reply.head, body: reply.body, closed: checkClose && Self.peerClosed(fd))
+            }
         }
         guard let reply = Self.parse(received) else { throw NoReply(description: "no HTTP response (\(received.count) bytes, closed: \(closed))") }
         return Reply(status: reply.status, head: reply.head, body: reply.body, closed: true)

@@ -1,3 +1,4 @@
+import NIOCore
 import Testing
 
 @testable import WireFormat
@@ -70,14 +71,13 @@ struct WireFormatTests {
     }
 }
 
-import NIOCore
-
 @Suite("Multipart form reader")
 struct MultipartFormReaderTests {
     static let limits = MultipartFormReader.Limits(parts: 8, headersPerPart: 8, headerBytes: 1024, otherPartBytes: 64)
     static let form = Array(
         ("preamble\r\n--b\r\nContent-Disposition: form-data; name=\"model\"\r\n\r\nwhisper\r\n--b\r\n"
-            + "Content-Disposition: form-data; name=\"audio\"; filename=\"a.wav\"\r\nContent-Type: audio/wav\r\n\r\nRIFF\r\n-- not a delimiter --b-x\r\n--b--\r\nepilogue").utf8
+            + "Content-Disposition: form-data; name=\"audio\"; filename=\"a.wav\"\r\nContent-Type: audio/wav\r\n\r\nRIFF\r\n-- not a delimiter --b-x\r\n--b--\r\nepilogue")
+            .utf8
     )
 
     func read(_ bytes: [UInt8], chunk: Int) throws -> MultipartFormReader.Part? {
@@ -106,7 +106,9 @@ struct MultipartFormReaderTests {
         try reader.feed(whole)
         let part = try #require(reader.kept)
         // Same storage: the part's bytes were not copied out of the body.
-        let same = part.body.withUnsafeReadableBytes { kept in whole.withUnsafeReadableBytes { all in kept.baseAddress! >= all.baseAddress! && kept.baseAddress! < all.baseAddress! + all.count } }
+        let same = part.body.withUnsafeReadableBytes { kept in
+            whole.withUnsafeReadableBytes { all in kept.baseAddress! >= all.baseAddress! && kept.baseAddress! < all.baseAddress! + all.count }
+        }
         #expect(same)
         whole.clear()
     }

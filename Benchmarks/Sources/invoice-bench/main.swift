@@ -13,14 +13,16 @@ let seconds = Double(CommandLine.arguments.dropFirst().first ?? "2") ?? 2
 /// adds a glyph outside it, which makes cairo embed a second (CID) subset of each font.
 func invoice(items: Int, sender: String = "Studio Omega") throws -> Invoice {
     let lines = (0..<items).map { n in
-        LineItem(description: "Design work, phase \(n + 1): wireframes, review and revisions", quantity: Quantity(Int64(n % 7 + 1)), unit: "hour", unitPrice: 8500)
+        LineItem(
+            description: "Design work, phase \(n + 1): wireframes, review and revisions", quantity: Quantity(Int64(n % 7 + 1)), unit: "hour", unitPrice: 8500)
     }
     var invoice = try Invoice(
         id: "0123456789abcdef0123456789abcdef", ownerId: "bench", status: .finalized, source: .manual, issueDate: CalendarDate("2026-11-27")!,
         dueDate: CalendarDate("2026-12-27")!, currency: Currency(code: "EUR")!,
         from: Party(name: sender, address: "1 Rue de la Paix, 75002 Paris", phone: "+33 1 23 45 67 89", email: "billing@omega.example"),
         to: Party(name: "Müller & Söhne GmbH", address: "Hauptstraße 5, 10115 Berlin"), items: lines, taxRate: try TaxRate(percent: "20"),
-        notes: "Merci pour votre confiance !", terms: "Payable within 30 days by bank transfer.", poNumber: "PO-7781", createdAt: Date(timeIntervalSince1970: 1_795_000_000)
+        notes: "Merci pour votre confiance !", terms: "Payable within 30 days by bank transfer.", poNumber: "PO-7781",
+        createdAt: Date(timeIntervalSince1970: 1_795_000_000)
     )
     invoice.number = "INV-2026-0042"
     return invoice
@@ -46,7 +48,9 @@ let one = try invoice(items: 3)
 if CommandLine.arguments.count > 2, CommandLine.arguments[2] == "profile-one-page" {
     // For `perf record`: nothing but one-page renders.
     print(try measure { _ = try InvoicePDFRenderer.renderBlocking(one) })
-    if let path = ProcessInfo.processInfo.environment["BENCH_PDF_OUT"] { try Data(try InvoicePDFRenderer.renderBlocking(one)).write(to: URL(fileURLWithPath: path)) }
+    if let path = ProcessInfo.processInfo.environment["BENCH_PDF_OUT"] {
+        try Data(try InvoicePDFRenderer.renderBlocking(one)).write(to: URL(fileURLWithPath: path))
+    }
     exit(0)
 }
 let onePages = pages(try InvoicePDFRenderer.renderBlocking(one))
@@ -79,7 +83,8 @@ let extractionsPerSecond = try measure {
 }
 
 let result: [String: Any] = [
-    "onePagePerSecond": onePerSecond, "onePages": onePages, "greekPerSecond": greekPerSecond, "twentyPagePerSecond": twentyPerSecond, "twentyPages": twentyPages, "twentyItems": many,
+    "onePagePerSecond": onePerSecond, "onePages": onePages, "greekPerSecond": greekPerSecond, "twentyPagePerSecond": twentyPerSecond,
+    "twentyPages": twentyPages, "twentyItems": many,
     "extractionsPerSecond": extractionsPerSecond,
 ]
 print(String(decoding: try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys]), as: UTF8.self))

@@ -14,7 +14,10 @@ let count = arguments.count > 2 ? Int(arguments[2]) ?? 10_000 : 10_000
 let collections = [
     CollectionSpec(
         name: "invoices",
-        indexes: [IndexSpec(name: "owner_created", fields: ["ownerId", "createdAt", "id"]), IndexSpec(name: "owner_number", fields: ["ownerId", "number"], unique: true)]
+        indexes: [
+            IndexSpec(name: "owner_created", fields: ["ownerId", "createdAt", "id"]),
+            IndexSpec(name: "owner_number", fields: ["ownerId", "number"], unique: true),
+        ]
     ),
     CollectionSpec(name: "invoice_counters", kind: .counters),
 ]
@@ -36,9 +39,11 @@ let taxRate = try TaxRate(percent: "8.25")
 func invoice(_ n: Int, at date: Date) throws -> Invoice {
     let items = [LineItem(description: "Design work \(n)", quantity: Quantity(12), unit: "hour", unitPrice: 8500, amount: 102_000)]
     return Invoice(
-        id: DocumentID.make(), ownerId: owner, number: String(format: "INV-%06d", n), status: .draft, issueDate: CalendarDate(date), dueDate: CalendarDate(date).adding(days: 30),
+        id: DocumentID.make(), ownerId: owner, number: String(format: "INV-%06d", n), status: .draft, issueDate: CalendarDate(date),
+        dueDate: CalendarDate(date).adding(days: 30),
         currency: .usd, from: Party(name: "Studio"), to: Party(name: "Client \(n % 50)"), items: items, taxRate: taxRate,
-        totals: try InvoiceMath.totals(amounts: items.map(\.amount), taxRate: taxRate), notes: nil, originalTranscript: "Bill Client for 12 hours of design at 85 dollars",
+        totals: try InvoiceMath.totals(amounts: items.map(\.amount), taxRate: taxRate), notes: nil,
+        originalTranscript: "Bill Client for 12 hours of design at 85 dollars",
         warnings: [], createdAt: date
     )
 }
@@ -63,7 +68,9 @@ let gets = min(count, engine == "mongodb" ? 500 : 5_000)
 let getStart = clock.now
 for _ in 0..<gets {
     let id = ids.randomElement()!
-    guard try await store.findOne(Invoice.self, in: "invoices", where: .and([.equal("id", .string(id)), .equal("ownerId", .string(owner))])) != nil else { fatalError("missing") }
+    guard try await store.findOne(Invoice.self, in: "invoices", where: .and([.equal("id", .string(id)), .equal("ownerId", .string(owner))])) != nil else {
+        fatalError("missing")
+    }
 }
 let getRate = Double(gets) / seconds(clock.now - getStart)
 

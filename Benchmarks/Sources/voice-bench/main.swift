@@ -13,7 +13,8 @@ import Hummingbird
 let arguments = Array(CommandLine.arguments.dropFirst())
 
 func peer() async throws {
-    let extraction = #"{"clientName":"Acme","items":[{"description":"Design","quantity":"12","unit":"hour","unitPrice":"85","currency":"USD","discountPercent":null,"taxRate":null}],"currency":"USD","issueDate":null,"dueDate":null,"dueInDays":14,"taxRate":null,"discountPercent":null,"poNumber":null,"notes":null,"warnings":[],"confidence":{"clientName":0.9,"items":0.9,"dates":0.9,"taxRate":null,"currency":0.9}}"#
+    let extraction =
+        #"{"clientName":"Acme","items":[{"description":"Design","quantity":"12","unit":"hour","unitPrice":"85","currency":"USD","discountPercent":null,"taxRate":null}],"currency":"USD","issueDate":null,"dueDate":null,"dueInDays":14,"taxRate":null,"discountPercent":null,"poNumber":null,"notes":null,"warnings":[],"confidence":{"clientName":0.9,"items":0.9,"dates":0.9,"taxRate":null,"currency":0.9}}"#
     let completion = try JSONSerialization.data(withJSONObject: [
         "id": "chatcmpl-bench", "object": "chat.completion", "model": "bench",
         "choices": [["index": 0, "finish_reason": "stop", "message": ["role": "assistant", "content": extraction, "refusal": NSNull()]]],
@@ -58,7 +59,8 @@ func load(gateway: String, count: Int) async throws {
         fatalError("registration failed: \(registration.status)")
     }
     let boundary = "bench-boundary"
-    let multipart = Array("--\(boundary)\r\nContent-Disposition: form-data; name=\"audio\"; filename=\"note.wav\"\r\nContent-Type: audio/wav\r\n\r\n".utf8)
+    let multipart =
+        Array("--\(boundary)\r\nContent-Disposition: form-data; name=\"audio\"; filename=\"note.wav\"\r\nContent-Type: audio/wav\r\n\r\n".utf8)
         + wav() + Array("\r\n--\(boundary)--\r\n".utf8)
     let auth = ("Authorization", "Bearer \(token)")
     let cases: [(String, CurlRequest, Int)] = [
@@ -72,11 +74,15 @@ func load(gateway: String, count: Int) async throws {
         ),
         (
             "POST /api/transcriptions (audio → text)",
-            CurlRequest(method: "POST", url: gateway + "/api/transcriptions", headers: [auth, ("Content-Type", "multipart/form-data; boundary=\(boundary)")], body: multipart), 200
+            CurlRequest(
+                method: "POST", url: gateway + "/api/transcriptions", headers: [auth, ("Content-Type", "multipart/form-data; boundary=\(boundary)")],
+                body: multipart), 200
         ),
         (
             "POST /api/invoices/voice (audio → draft)",
-            CurlRequest(method: "POST", url: gateway + "/api/invoices/voice", headers: [auth, ("Content-Type", "multipart/form-data; boundary=\(boundary)")], body: multipart), 201
+            CurlRequest(
+                method: "POST", url: gateway + "/api/invoices/voice", headers: [auth, ("Content-Type", "multipart/form-data; boundary=\(boundary)")],
+                body: multipart), 201
         ),
     ]
     print(String(repeating: " ", count: 52) + "   p50 ms   p90 ms   p99 ms   seq req/s   8-conc req/s")
@@ -101,7 +107,9 @@ func load(gateway: String, count: Int) async throws {
         let concurrent = Double(count / 8 * 8) / ((ContinuousClock.now - concurrentStart) / .seconds(1))
         latencies.sort()
         func p(_ q: Double) -> Double { latencies[min(latencies.count - 1, Int(Double(latencies.count) * q))] }
-        print(name.padding(toLength: 52, withPad: " ", startingAt: 0) + String(format: " %8.2f %8.2f %8.2f %11.0f %14.0f", p(0.5), p(0.9), p(0.99), sequential, concurrent))
+        print(
+            name.padding(toLength: 52, withPad: " ", startingAt: 0)
+                + String(format: " %8.2f %8.2f %8.2f %11.0f %14.0f", p(0.5), p(0.9), p(0.99), sequential, concurrent))
     }
 }
 
