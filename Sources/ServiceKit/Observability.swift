@@ -98,7 +98,7 @@ public struct MeteredStore: DocumentStore {
     let errors: [String: Metrics.Counter]
     public var engine: String { self.base.engine }
 
-    static let operations = ["prepare", "insert", "findOne", "find", "replaceOne", "delete", "increment", "ping"]
+    static let operations = ["prepare", "insert", "findOne", "find", "replaceOne", "delete", "ping"]
 
     public init(_ base: any DocumentStore) {
         self.base = base
@@ -139,9 +139,6 @@ public struct MeteredStore: DocumentStore {
     }
     public func delete(in collection: String, where filter: Filter) async throws -> Int {
         try await self.measure("delete") { try await self.base.delete(in: collection, where: filter) }
-    }
-    public func increment(counter: String, in collection: String) async throws -> Int64 {
-        try await self.measure("increment") { try await self.base.increment(counter: counter, in: collection) }
     }
     public func ping() async throws { try await self.measure("ping") { try await self.base.ping() } }
 }

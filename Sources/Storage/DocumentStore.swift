@@ -49,13 +49,10 @@ public struct IndexSpec: Sendable {
 
 /// A collection a role owns, with the indexes it relies on (created at start-up).
 public struct CollectionSpec: Sendable {
-    public enum Kind: Sendable { case documents, counters }
     public var name: String
-    public var kind: Kind
     public var indexes: [IndexSpec]
-    public init(name: String, kind: Kind = .documents, indexes: [IndexSpec] = []) {
+    public init(name: String, indexes: [IndexSpec] = []) {
         self.name = name
-        self.kind = kind
         self.indexes = indexes
     }
 }
@@ -79,7 +76,7 @@ public protocol StoredDocument: Codable, Sendable {
 }
 
 /// The store interface every repository is written against. It is shaped after what MongoDB offers (documents,
-/// unique indexes, atomic counters, sorted and filtered queries with a limit), so the SQLite engine and the MongoDB
+/// unique indexes, conditional replaces, sorted and filtered queries with a limit), so the SQLite engine and the MongoDB
 /// engine implement the same semantics and a repository never knows which one it has.
 public protocol DocumentStore: Sendable {
     /// "sqlite" or "mongodb", for logs and readiness.
@@ -94,8 +91,6 @@ public protocol DocumentStore: Sendable {
     func replaceOne<D: StoredDocument>(_ document: D, in collection: String, where filter: Filter) async throws -> Bool
     /// Deletes matching documents and returns how many.
     func delete(in collection: String, where filter: Filter) async throws -> Int
-    /// Atomically adds one to the named counter (creating it at 1) and returns the new value.
-    func increment(counter: String, in collection: String) async throws -> Int64
     /// Cheap round trip for readiness checks.
     func ping() async throws
 }

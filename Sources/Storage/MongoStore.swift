@@ -148,7 +148,7 @@ public final class MongoStore: DocumentStore, @unchecked Sendable {
         guard let specs else { return }
         let database = self.databaseName
         try await self.withClient { client in
-            for spec in specs where spec.kind == .documents && !spec.indexes.isEmpty {
+            for spec in specs where !spec.indexes.isEmpty {
                 let indexes: [BSONValue] = spec.indexes.map { index in
                     var fields: [(String, BSONValue)] = [
                         ("key", .document(index.fields.map { (Self.field($0), .int32(1)) })), ("name", .string(index.name)),
@@ -224,27 +224,6 @@ public final class MongoStore: DocumentStore, @unchecked Sendable {
             return try Self.withReply { reply in
                 guard mongoc_collection_delete_many(handle, query.pointer, nil, reply, &error) else { throw Self.storeError(error) }
                 return Int(BSONDocument.readValue(reply)["deletedCount"]?.int64Value ?? 0)
-            }
-        }
-    }
-
-    /// findAndModify with `$inc` (an int64 1) and upsert, returning the new document: atomic on the server.
-    public func increment(counter: String, in collection: String) async throws -> Int64 {
-        let query = BSONDocument([("_id", .string(counter))])
-        let update = BSONDocument([("$inc", .document([("value", .int64(1))]))])
-        return try await self.withCollection(collection) { handle in
-            let options = mongoc_find_and_modify_opts_new()!
-            defer { mongoc_find_and_modify_opts_destroy(options) }
-            mongoc_find_and_modify_opts_set_update(options, update.pointer)
-            mongoc_find_and_modify_opts_set_flags(
-                options, mongoc_find_and_modify_flags_t(rawValue: MONGOC_FIND_AND_MODIFY_UPSERT.rawValue | MONGOC_FIND_AND_MODIFY_RETURN_NEW.rawValue))
-            var error = bson_error_t()
-            return try Self.withReply { reply in
-                guard mongoc_collection_find_and_modify_with_opts(handle, query.pointer, options, reply, &error) else { throw Self.storeError(error) }
-                guard let value = BSONDocument.readValue(reply)["value"]?["value"]?.int64Value else {
-                    throw StoreError.corrupt("counter \(counter) returned no value")
-                }
-                return value
             }
         }
     }

@@ -44,12 +44,7 @@ public final class SQLiteStore: DocumentStore, @unchecked Sendable {
         try await self.run { db in
             for collection in collections {
                 let table = try Self.identifier(collection.name)
-                switch collection.kind {
-                case .counters:
-                    try db.execute("CREATE TABLE IF NOT EXISTS \(table) (id TEXT PRIMARY KEY, value INTEGER NOT NULL) STRICT")
-                case .documents:
-                    try db.execute("CREATE TABLE IF NOT EXISTS \(table) (id TEXT PRIMARY KEY, body TEXT NOT NULL) STRICT")
-                }
+                try db.execute("CREATE TABLE IF NOT EXISTS \(table) (id TEXT PRIMARY KEY, body TEXT NOT NULL) STRICT")
                 for index in collection.indexes {
                     let columns = try index.fields.map { try Self.column($0) }.joined(separator: ", ")
                     let name = try Self.identifier(collection.name + "_" + index.name)
@@ -117,18 +112,6 @@ public final class SQLiteStore: DocumentStore, @unchecked Sendable {
             try statement.bind(values)
             _ = try statement.step()
             return db.changes
-        }
-    }
-
-    public func increment(counter: String, in collection: String) async throws -> Int64 {
-        try await self.run { db in
-            // One statement, so the increment is atomic even with other processes on the same file.
-            let statement = try db.prepare(
-                "INSERT INTO \(try Self.identifier(collection)) (id, value) VALUES (?, 1) ON CONFLICT(id) DO UPDATE SET value = value + 1 RETURNING value"
-            )
-            try statement.bind([.string(counter)])
-            guard try statement.step() else { throw StoreError.corrupt("counter returned no row") }
-            return statement.int64(0)
         }
     }
 
@@ -281,7 +264,6 @@ final class SQLiteConnection: @unchecked Sendable {
             return String(decoding: UnsafeBufferPointer(start: pointer, count: max(0, count)), as: UTF8.self)
         }
 
-        func int64(_ column: Int32) -> Int64 { sqlite3_column_int64(self.statement, column) }
     }
 }
 

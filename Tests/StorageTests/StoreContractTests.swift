@@ -28,7 +28,6 @@ struct StoreContractTests {
         CollectionSpec(
             name: "items",
             indexes: [IndexSpec(name: "email", fields: ["email"], unique: true), IndexSpec(name: "owner_created", fields: ["owner", "createdAt"])]),
-        CollectionSpec(name: "counters", kind: .counters),
     ]
 
     func makeStore(_ engine: String) async throws -> any DocumentStore {
@@ -83,16 +82,6 @@ struct StoreContractTests {
         var twin = self.item(1)
         twin.id = DocumentID.make()
         await #expect { try await store.insert(twin, into: "items") } throws: { ($0 as? StoreError)?.code == .duplicateKey }
-    }
-
-    @Test(arguments: engines) func concurrentCounterIncrementsAreDistinctAndConsecutive(engine: String) async throws {
-        let store = try await makeStore(engine)
-        let values = try await withThrowingTaskGroup(of: Int64.self) { group in
-            for _ in 0..<8 { group.addTask { try await store.increment(counter: "n", in: "counters") } }
-            return try await group.reduce(into: []) { $0.append($1) }
-        }
-        #expect(values.sorted() == Array(1...8))
-        #expect(try await store.increment(counter: "other", in: "counters") == 1)
     }
 
     @Test(arguments: engines) func sortedFilteredKeysetPaging(engine: String) async throws {
