@@ -27,7 +27,7 @@ struct StoreContractTests {
     static let collections = [
         CollectionSpec(
             name: "items",
-            indexes: [IndexSpec(name: "email", fields: ["email"], unique: true), IndexSpec(name: "owner_created", fields: ["owner", "createdAt"])]),
+            indexes: [IndexSpec(name: "email", fields: ["email"], unique: true), IndexSpec(name: "owner_created", fields: ["owner", "createdAt"])])
     ]
 
     func makeStore(_ engine: String) async throws -> any DocumentStore {
