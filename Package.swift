@@ -166,7 +166,10 @@ let package = Package(
         // MARK: Fuzzing: libFuzzer targets for the parsers, built with sanitizers by scripts/fuzz.sh.
         .executableTarget(
             name: "VoiceInvoiceFuzz",
-            dependencies: ["WireFormat", "Invoicing", "JWT", "OpenSSLSupport", "Storage", "CMongoC", .product(name: "NIOCore", package: "swift-nio")]
+            dependencies: [
+                "WireFormat", "Invoicing", "JWT", "OpenSSLSupport", "Storage", "CMongoC", .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
+            ]
         ),
 
         // MARK: Tests (Swift Testing).

@@ -7,10 +7,12 @@
 // A target fails by trapping: an overflow, an out-of-range subscript, a force-unwrap, or ASan's report. Each also
 // checks a property of what it parsed (a round trip, a bound), trapping with `precondition` when it does not hold.
 import CMongoC
+import Dispatch
 import Foundation
 import Invoicing
 import JWT
 import NIOCore
+@_spi(Generated) import OpenAPIRuntime
 import OpenSSLSupport
 import WireFormat
 
@@ -128,19 +130,45 @@ enum FuzzTarget: String, CaseIterable {
         _ = Base64URL.decode(text)
     }
 
-    /// A multipart form fed in chunks whose size the first byte picks.
+    /// A multipart form as the invoice role's generated server reads an upload (OpenAPIRuntime's parser, the
+    /// product's own since the roles are generated), fed in chunks whose size the first byte picks; every part's body is
+    /// read, as `AudioUpload.first` reads them.
     static func multipart(_ bytes: [UInt8]) {
         guard let first = bytes.first else { return }
         let size = Int(first) + 1
-        var form = MultipartFormReader(
-            boundary: "fuzzb", keep: "audio", limits: .init(parts: 8, headersPerPart: 8, headerBytes: 1024, otherPartBytes: 16 * 1024))
+        var chunks: [ArraySlice<UInt8>] = []
         var offset = 1
         while offset < bytes.count {
             let end = min(bytes.count, offset + size)
-            do { try form.feed(ByteBuffer(bytes: bytes[offset..<end])) } catch { return }
+            chunks.append(bytes[offset..<end])
             offset = end
         }
-        if let kept = form.kept { precondition(kept.body.readableBytes <= bytes.count, "kept more than was sent") }
+        let stream = AsyncStream<ArraySlice<UInt8>> { continuation in
+            for chunk in chunks { continuation.yield(chunk) }
+            continuation.finish()
+        }
+        let body = HTTPBody(stream, length: .unknown, iterationBehavior: .single)
+        let converter = Converter(configuration: Configuration())
+        let done = DispatchSemaphore(value: 0)
+        let limit = bytes.count
+        // libFuzzer calls in synchronously: the parse runs as a task and this thread waits for it.
+        Task {
+            defer { done.signal() }
+            do {
+                let form = try converter.getRequiredRequestBodyAsMultipart(
+                    MultipartBody<Int>.self, from: body, transforming: { $0 }, boundary: "fuzzb", allowsUnknownParts: true,
+                    requiredExactlyOncePartNames: ["audio"], requiredAtLeastOncePartNames: [], atMostOncePartNames: [], zeroOrMoreTimesPartNames: []
+                ) { part in
+                    var count = 0
+                    for try await chunk in part.body { count += chunk.count }
+                    return count
+                }
+                var total = 0
+                for try await count in form { total += count }
+                precondition(total <= limit, "parts hold more than was sent")
+            } catch {}
+        }
+        done.wait()
     }
 
     static let keys: JWTKeyCollection = {
