@@ -159,6 +159,28 @@ struct RoleRouterTests {
                 #expect(try ((Self.object(clients))["items"] as? [[String: Any]])?.map { $0["name"] as? String } == ["Acme"])
                 let badQuery = try await client.execute(uri: "/api/invoices?limit=0", method: .get, headers: try roles.bearer("owner"))
                 #expect(badQuery.status == .badRequest)
+
+                // Numbering against the store: eight drafts finalized at once take the next eight numbers, no gap, no twice.
+                var ids: [String] = []
+                for name in ["Globex", "Initech", "Umbrella", "Stark", "Wayne", "Wonka", "Tyrell", "Cyberdyne"] {
+                    let draft = try await client.execute(
+                        uri: "/api/invoices/transcript", method: .post, headers: json,
+                        body: try Roles.json(["transcript": "Bill \(name) for 1 hour of design at 50 dollars"])
+                    )
+                    ids.append(try #require(try Self.object(draft)["id"] as? String))
+                }
+                let headers = try roles.bearer("owner")
+                let numbers = try await withThrowingTaskGroup(of: String?.self) { group in
+                    for id in ids {
+                        group.addTask {
+                            let finalized = try await client.execute(uri: "/api/invoices/\(id)/finalize", method: .post, headers: headers)
+                            return try Self.object(finalized)["number"] as? String
+                        }
+                    }
+                    return try await group.reduce(into: [String]()) { if let number = $1 { $0.append(number) } }
+                }
+                let year = Calendar(identifier: .gregorian).component(.year, from: Date())
+                #expect(numbers.sorted() == (2...9).map { "INV-\(year)-000\($0)" })
             }
         }
         try await renderer.shutdown()

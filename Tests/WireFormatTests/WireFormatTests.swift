@@ -70,4 +70,3 @@ struct WireFormatTests {
         #expect(RequestPath.isCanonical(path))
     }
 }
-
