@@ -2,7 +2,7 @@
 # The generated handlers against the hand-written ones they replaced, in one run: this checkout and a previous commit
 # (default: the last main before the roles were generated) built side by side in release, each serving the user role
 # and the gateway. wrk drives the same authenticated GET /api/users/me (1) straight to the user role and (2) through
-# the gateway, alternating old and new twice; prints req/s, p99 and CPU µs per request (from /proc, the serving
+# the gateway, alternating old and new three times; prints req/s, p99 and CPU µs per request (from /proc, the serving
 # processes), then new/old ratios from the better of each pair.
 # Usage: Benchmarks/generated-handlers.sh [seconds] [connections] [previous-ref]
 set -euo pipefail
@@ -13,16 +13,19 @@ previous="${3:-8dc66e1}"
 export PATH="/opt/swift/usr/bin:$PATH"
 command -v wrk >/dev/null || { echo "needs wrk: apt-get install wrk" >&2; exit 1; }
 work=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null || true; git worktree remove --force "$work/previous" 2>/dev/null || true; rm -rf "$work"' EXIT
-git worktree add --quiet --detach "$work/previous" "$previous"
-echo "bench: building $previous and this checkout (release)" >&2
-(cd "$work/previous" && swift build -c release --product voice-invoice 2>&1 | grep -E "error:|Compiling voice|Build complete" >&2)
-swift build -c release --product voice-invoice 2>&1 | grep -E "error:|Build complete" >&2
+trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
+# The previous commit's tree is kept between runs (its release build takes minutes): .build-bench-previous/<ref>.
+tree=".build-bench-previous/$previous"
+[ -d "$tree" ] || git worktree add --quiet --detach "$tree" "$previous"
+echo "bench: building $previous and this checkout (release; the log is $work/build-*.log)" >&2
+# A scratch path of its own for this checkout, so that a debug build meanwhile does not wait on the lock.
+(cd "$tree" && swift build -c release --product voice-invoice > "$work/build-previous.log" 2>&1) || { tail -20 "$work/build-previous.log" >&2; exit 1; }
+swift build -c release --scratch-path .build-bench --product voice-invoice > "$work/build-current.log" 2>&1 || { tail -20 "$work/build-current.log" >&2; exit 1; }
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-wait_up() { for _ in $(seq 400); do curl -fs "http://127.0.0.1:$1/healthz" >/dev/null 2>&1 && return; sleep 0.05; done; echo "port $1 did not come up" >&2; exit 1; }
+wait_up() { for _ in $(seq 400); do curl -fs "http://127.0.0.1:$1/healthz" >/dev/null 2>&1 && return; sleep 0.05; done; echo "port $1 did not come up" >&2; tail -5 "$work"/*.log >&2; exit 1; }
 cpu_ticks() { local total=0; for pid in "$@"; do total=$((total + $(awk '{print $14 + $15}' "/proc/$pid/stat"))); done; echo $total; }
 ticks=$(getconf CLK_TCK)
-export JWT_SECRET=generated-bench-secret-0123456789abcdef0123456789 LOG_LEVEL=warning
+export JWT_SECRET=generated-bench-secret-0123456789abcdef0123456789 AUTH_SERVICE_KEY=generated-bench-service-key-0123456789abcdef LOG_LEVEL=warning
 user_id=0123456789abcdef0123456789abcdef
 
 measure() { # label binary → lines "label path rps p99 cpu_us"
@@ -55,9 +58,9 @@ measure() { # label binary → lines "label path rps p99 cpu_us"
 
 results="$work/results"
 : > "$results"
-for round in 1 2; do
-  measure previous "$work/previous/.build/release/voice-invoice" | tee -a "$results"
-  measure current .build/release/voice-invoice | tee -a "$results"
+for round in 1 2 3; do
+  measure previous "$tree/.build/release/voice-invoice" | tee -a "$results"
+  measure current .build-bench/release/voice-invoice | tee -a "$results"
 done
 python3 - "$results" "$previous" <<'PY'
 import sys
@@ -68,7 +71,7 @@ for label, route, rps, p99, cpu in rows:
     rps, cpu = float(rps), float(cpu)
     if key not in best or rps > best[key][0]:
         best[key] = (rps, cpu, p99)
-print(f"GET /api/users/me, generated handlers (this checkout) against {sys.argv[2]} (hand-written), best of two rounds:")
+print(f"GET /api/users/me, generated handlers (this checkout) against {sys.argv[2]} (hand-written), best of three rounds:")
 for route in ("direct", "gateway"):
     old, new = best[("previous", route)], best[("current", route)]
     print(f"  {route:8} previous {old[0]:>9.0f} req/s {old[1]:>6.1f} µs CPU/req p99 {old[2]:>8} | current {new[0]:>9.0f} req/s {new[1]:>6.1f} µs CPU/req p99 {new[2]:>8}"

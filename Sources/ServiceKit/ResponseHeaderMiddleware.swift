@@ -14,6 +14,8 @@ public struct ResponseHeaderMiddleware: ServerMiddleware {
         next: @Sendable (HTTPRequest, HTTPBody?, ServerRequestMetadata) async throws -> (HTTPResponse, HTTPBody?)
     ) async throws -> (HTTPResponse, HTTPBody?) {
         var (response, responseBody) = try await next(request, body, metadata)
+        // Most responses carry no escaped value (a JSON body's Content-Type only): nothing to rebuild.
+        guard response.headerFields.contains(where: { $0.value.utf8.contains(UInt8(ascii: "%")) }) else { return (response, responseBody) }
         var fields = HTTPFields()
         for field in response.headerFields {
             guard field.value.utf8.contains(UInt8(ascii: "%")), let decoded = field.value.removingPercentEncoding else {
