@@ -14,7 +14,7 @@ struct AuthAPI: APIProtocol {
     }
 
     func logout(_ input: Operations.Logout.Input) async throws -> Operations.Logout.Output {
-        guard case .json(let body) = input.body else { throw Problem(.unsupportedMediaType, detail: "Send the body as application/json.") }
+        guard case .json(let body) = input.body else { throw OpenAPIServing.undocumentedBody }
         try await self.controller.logout(refreshToken: body.refreshToken)
         return .noContent(.init())
     }

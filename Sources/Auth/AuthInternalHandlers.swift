@@ -26,35 +26,35 @@ struct AuthInternalHandlers: AuthInternalAPI.APIProtocol {
     }
 
     func createAccount(_ input: AuthInternalAPI.Operations.CreateAccount.Input) async throws -> AuthInternalAPI.Operations.CreateAccount.Output {
-        guard case .json(let body) = input.body else { throw Problem(.unsupportedMediaType) }
+        guard case .json(let body) = input.body else { throw OpenAPIServing.undocumentedBody }
         let grant = try await self.controller.register(
             .init(email: body.email, password: body.password, name: body.name), context: try OpenAPIServing.current())
         return .created(.init(body: .json(Self.grant(grant))))
     }
 
     func verifyCredentials(_ input: AuthInternalAPI.Operations.VerifyCredentials.Input) async throws -> AuthInternalAPI.Operations.VerifyCredentials.Output {
-        guard case .json(let body) = input.body else { throw Problem(.unsupportedMediaType) }
+        guard case .json(let body) = input.body else { throw OpenAPIServing.undocumentedBody }
         return .ok(.init(body: .json(Self.grant(try await self.controller.verify(email: body.email, password: body.password)))))
     }
 
     func rotateRefreshToken(_ input: AuthInternalAPI.Operations.RotateRefreshToken.Input) async throws -> AuthInternalAPI.Operations.RotateRefreshToken.Output {
-        guard case .json(let body) = input.body else { throw Problem(.unsupportedMediaType) }
+        guard case .json(let body) = input.body else { throw OpenAPIServing.undocumentedBody }
         return .ok(.init(body: .json(Self.grant(try await self.controller.refresh(body.refreshToken, context: try OpenAPIServing.current())))))
     }
 
     func signInWithGoogle(_ input: AuthInternalAPI.Operations.SignInWithGoogle.Input) async throws -> AuthInternalAPI.Operations.SignInWithGoogle.Output {
-        guard case .json(let body) = input.body else { throw Problem(.unsupportedMediaType) }
+        guard case .json(let body) = input.body else { throw OpenAPIServing.undocumentedBody }
         return .ok(.init(body: .json(Self.grant(try await self.controller.googleSession(Self.identity(body), context: try OpenAPIServing.current())))))
     }
 
     func issueGoogleCode(_ input: AuthInternalAPI.Operations.IssueGoogleCode.Input) async throws -> AuthInternalAPI.Operations.IssueGoogleCode.Output {
-        guard case .json(let body) = input.body else { throw Problem(.unsupportedMediaType) }
+        guard case .json(let body) = input.body else { throw OpenAPIServing.undocumentedBody }
         let grant = try await self.controller.googleCode(Self.identity(body), context: try OpenAPIServing.current())
         return .ok(.init(body: .json(.init(code: grant.code, expiresIn: grant.expiresIn))))
     }
 
     func redeemCode(_ input: AuthInternalAPI.Operations.RedeemCode.Input) async throws -> AuthInternalAPI.Operations.RedeemCode.Output {
-        guard case .json(let body) = input.body else { throw Problem(.unsupportedMediaType) }
+        guard case .json(let body) = input.body else { throw OpenAPIServing.undocumentedBody }
         return .ok(.init(body: .json(Self.grant(try await self.controller.redeem(code: body.code, binding: body.binding)))))
     }
 }

@@ -17,7 +17,7 @@ struct GatewayAPI: APIProtocol {
     static let publicCache = "public, max-age=300"
 
     func register(_ input: Operations.Register.Input) async throws -> Operations.Register.Output {
-        guard case .json(let body) = input.body else { throw Problem(.unsupportedMediaType) }
+        guard case .json(let body) = input.body else { throw OpenAPIServing.undocumentedBody }
         let context = try OpenAPIServing.current()
         let grant = try await self.session.authAPI(context).createAccount(body: .json(.init(email: body.email, password: body.password, name: body.name)))
             .created.body.json
@@ -25,26 +25,26 @@ struct GatewayAPI: APIProtocol {
     }
 
     func login(_ input: Operations.Login.Input) async throws -> Operations.Login.Output {
-        guard case .json(let body) = input.body else { throw Problem(.unsupportedMediaType) }
+        guard case .json(let body) = input.body else { throw OpenAPIServing.undocumentedBody }
         let context = try OpenAPIServing.current()
         let grant = try await self.session.authAPI(context).verifyCredentials(body: .json(.init(email: body.email, password: body.password))).ok.body.json
         return .ok(.init(body: .json(try self.session.tokenResponse(grant))))
     }
 
     func refresh(_ input: Operations.Refresh.Input) async throws -> Operations.Refresh.Output {
-        guard case .json(let body) = input.body else { throw Problem(.unsupportedMediaType) }
+        guard case .json(let body) = input.body else { throw OpenAPIServing.undocumentedBody }
         let context = try OpenAPIServing.current()
         let grant = try await self.session.authAPI(context).rotateRefreshToken(body: .json(.init(refreshToken: body.refreshToken))).ok.body.json
         return .ok(.init(body: .json(try self.session.tokenResponse(grant))))
     }
 
     func googleToken(_ input: Operations.GoogleToken.Input) async throws -> Operations.GoogleToken.Output {
-        guard case .json(let body) = input.body else { throw Problem(.unsupportedMediaType) }
+        guard case .json(let body) = input.body else { throw OpenAPIServing.undocumentedBody }
         return .ok(.init(body: .json(try await self.session.googleToken(idToken: body.idToken, context: try OpenAPIServing.current()))))
     }
 
     func googleLink(_ input: Operations.GoogleLink.Input) async throws -> Operations.GoogleLink.Output {
-        guard case .json(let body) = input.body else { throw Problem(.unsupportedMediaType) }
+        guard case .json(let body) = input.body else { throw OpenAPIServing.undocumentedBody }
         return .ok(.init(body: .json(try await self.session.googleLink(idToken: body.idToken, password: body.password, context: try OpenAPIServing.current()))))
     }
 

@@ -16,11 +16,7 @@ struct AudioUpload {
     /// a file that is not audio of an accepted container, whatever it was called. The media type sent on is the
     /// one the bytes show.
     static func read(_ body: HTTPBody, fileName: String?, limit: Int) async throws -> AudioUpload {
-        var bytes: [UInt8] = []
-        for try await chunk in body {
-            guard bytes.count + chunk.count <= limit else { throw Problem(.contentTooLarge, detail: "Audio files may not exceed \(limit) bytes.") }
-            bytes.append(contentsOf: chunk)
-        }
+        let bytes = try await Body.bytes(of: body, limit: limit, tooLarge: Problem(.contentTooLarge, detail: "Audio files may not exceed \(limit) bytes."))
         guard !bytes.isEmpty else { throw Problem.unprocessable("The audio file is empty.") }
         let buffer = ByteBuffer(bytes: bytes)
         guard let contentType = Self.sniff(buffer) else {

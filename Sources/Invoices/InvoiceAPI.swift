@@ -21,14 +21,14 @@ struct InvoiceAPI: APIProtocol {
 
     func createInvoice(_ input: Operations.CreateInvoice.Input) async throws -> Operations.CreateInvoice.Output {
         let context = try OpenAPIServing.current()
-        guard case .json(let body) = input.body else { throw Self.wrongMediaType }
+        guard case .json(let body) = input.body else { throw OpenAPIServing.undocumentedBody }
         let invoice = try await self.invoices.createManual(body, user: try context.requireUser(), context: context)
         return .created(.init(headers: .init(eTag: Self.etag(invoice), location: Self.location(invoice)), body: .json(self.invoices.view(invoice))))
     }
 
     func createFromTranscript(_ input: Operations.CreateFromTranscript.Input) async throws -> Operations.CreateFromTranscript.Output {
         let context = try OpenAPIServing.current()
-        guard case .json(let body) = input.body else { throw Self.wrongMediaType }
+        guard case .json(let body) = input.body else { throw OpenAPIServing.undocumentedBody }
         let invoice = try await self.invoices.createFromTranscript(body.transcript, user: try context.requireUser(), context: context)
         return .created(.init(headers: .init(eTag: Self.etag(invoice), location: Self.location(invoice)), body: .json(self.invoices.view(invoice))))
     }
@@ -37,7 +37,7 @@ struct InvoiceAPI: APIProtocol {
         let context = try OpenAPIServing.current()
         let user = try context.requireUser()
         _ = try self.invoices.requireTranscriber()
-        guard case .multipartForm(let form) = input.body else { throw Self.wrongMediaType }
+        guard case .multipartForm(let form) = input.body else { throw OpenAPIServing.undocumentedBody }
         let audio = try await AudioUpload.first(in: form, limit: self.invoices.maximumAudioBytes) { part in
             if case .audio(let file) = part { return (file.payload.body, file.filename) }
             if case .undocumented(let other) = part { return (other.body, nil) }
@@ -53,7 +53,7 @@ struct InvoiceAPI: APIProtocol {
         let context = try OpenAPIServing.current()
         let user = try context.requireUser()
         _ = try self.invoices.requireTranscriber()
-        guard case .multipartForm(let form) = input.body else { throw Self.wrongMediaType }
+        guard case .multipartForm(let form) = input.body else { throw OpenAPIServing.undocumentedBody }
         let audio = try await AudioUpload.first(in: form, limit: self.invoices.maximumAudioBytes) { part in
             if case .audio(let file) = part { return (file.payload.body, file.filename) }
             if case .undocumented(let other) = part { return (other.body, nil) }
@@ -66,7 +66,7 @@ struct InvoiceAPI: APIProtocol {
 
     func regenerateInvoice(_ input: Operations.RegenerateInvoice.Input) async throws -> Operations.RegenerateInvoice.Output {
         let context = try OpenAPIServing.current()
-        guard case .json(let body) = input.body else { throw Self.wrongMediaType }
+        guard case .json(let body) = input.body else { throw OpenAPIServing.undocumentedBody }
         let invoice = try await self.invoices.regenerate(
             id: input.path.id, ifMatch: input.headers.ifMatch, transcript: body.transcript, user: try context.requireUser(), context: context
         )
@@ -131,7 +131,7 @@ struct InvoiceAPI: APIProtocol {
     // MARK: Editing and the lifecycle
 
     func updateInvoice(_ input: Operations.UpdateInvoice.Input) async throws -> Operations.UpdateInvoice.Output {
-        guard case .json(let patch) = input.body else { throw Self.wrongMediaType }
+        guard case .json(let patch) = input.body else { throw OpenAPIServing.undocumentedBody }
         let invoice = try await self.invoices.update(id: input.path.id, ifMatch: input.headers.ifMatch, patch: patch, user: try OpenAPIServing.user())
         return .ok(.init(headers: .init(eTag: Self.etag(invoice)), body: .json(self.invoices.view(invoice))))
     }
@@ -162,7 +162,7 @@ struct InvoiceAPI: APIProtocol {
     }
 
     func recordPayment(_ input: Operations.RecordPayment.Input) async throws -> Operations.RecordPayment.Output {
-        guard case .json(let payment) = input.body else { throw Self.wrongMediaType }
+        guard case .json(let payment) = input.body else { throw OpenAPIServing.undocumentedBody }
         let invoice = try await self.invoices.pay(id: input.path.id, ifMatch: input.headers.ifMatch, input: payment, user: try OpenAPIServing.user())
         return .ok(.init(headers: .init(eTag: Self.etag(invoice)), body: .json(self.invoices.view(invoice))))
     }
@@ -176,7 +176,7 @@ struct InvoiceAPI: APIProtocol {
     }
 
     func createClient(_ input: Operations.CreateClient.Input) async throws -> Operations.CreateClient.Output {
-        guard case .json(let body) = input.body else { throw Self.wrongMediaType }
+        guard case .json(let body) = input.body else { throw OpenAPIServing.undocumentedBody }
         let client = try await self.clients.create(body, user: try OpenAPIServing.user())
         return .created(.init(headers: .init(location: "/api/clients/\(client.id)"), body: .json(ClientView(client))))
     }
@@ -186,7 +186,7 @@ struct InvoiceAPI: APIProtocol {
     }
 
     func updateClient(_ input: Operations.UpdateClient.Input) async throws -> Operations.UpdateClient.Output {
-        guard case .json(let body) = input.body else { throw Self.wrongMediaType }
+        guard case .json(let body) = input.body else { throw OpenAPIServing.undocumentedBody }
         return .ok(.init(body: .json(ClientView(try await self.clients.update(id: input.path.id, input: body, user: try OpenAPIServing.user())))))
     }
 
@@ -203,8 +203,4 @@ struct InvoiceAPI: APIProtocol {
         try await self.catalog.delete(id: input.path.id, user: try OpenAPIServing.user())
         return .noContent(.init())
     }
-
-    /// Each operation has one documented media type, which the generated code checked; another case means the
-    /// document grew one this code does not read yet.
-    static let wrongMediaType = Problem(.unsupportedMediaType, detail: "This media type is not accepted here.")
 }

@@ -3,6 +3,7 @@ import HTTPClient
 import HTTPTypes
 import Hummingbird
 import NIOCore
+import OpenAPIRuntime
 import Storage
 import WireFormat
 
@@ -54,6 +55,18 @@ public enum Body {
             guard let first = try await group.next(), let value = first else { throw CancellationError() }
             return value
         }
+    }
+
+    /// The bytes of a generated server's or client's `HTTPBody`, refusing (with `tooLarge`) as soon as they would
+    /// exceed `limit`, without buffering more: the one bounded read of `BodyLimitMiddleware`, the upload's audio part
+    /// and the internal clients' requests.
+    public static func bytes(of body: HTTPBody, limit: Int, tooLarge: @autoclosure () -> Problem) async throws -> [UInt8] {
+        var collected: [UInt8] = []
+        for try await chunk in body {
+            guard collected.count + chunk.count <= limit else { throw tooLarge() }
+            collected.append(contentsOf: chunk)
+        }
+        return collected
     }
 
     /// Passes the body on as it arrives (a proxied upload): into `upload`, which holds a bounded amount, within

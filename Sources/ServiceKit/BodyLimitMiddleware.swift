@@ -27,14 +27,10 @@ public struct BodyLimitMiddleware: ServerMiddleware {
         let limit = self.limits[operationID] ?? self.defaultLimit
         try Body.checkDeclaredLength(request.headerFields[values: .contentLength], limit: limit)
         let bytes = try await Body.withReadDeadline {
-            var collected: [UInt8] = []
-            for try await chunk in body {
-                guard collected.count + chunk.count <= limit else {
-                    throw Problem(.contentTooLarge, detail: "The request body may not exceed \(limit) bytes.", headers: [.connection: "close"])
-                }
-                collected.append(contentsOf: chunk)
-            }
-            return collected
+            try await Body.bytes(
+                of: body, limit: limit,
+                tooLarge: Problem(.contentTooLarge, detail: "The request body may not exceed \(limit) bytes.", headers: [.connection: "close"])
+            )
         }
         // An empty body is no body: the generated code then answers "required body missing" (400), not a JSON error.
         guard !bytes.isEmpty else { return try await next(request, nil, metadata) }

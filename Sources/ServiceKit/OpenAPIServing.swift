@@ -27,6 +27,11 @@ public enum OpenAPIServing {
         return context
     }
 
+    /// For a handler's `guard case .json(let body) = input.body`: the generated code has already refused every media
+    /// type the document does not give the operation, so this is reached only if the document grew one the handler
+    /// does not read yet.
+    public static let undocumentedBody = Problem(.unsupportedMediaType, detail: "This media type is not accepted here.")
+
     /// The signed-in user of the current request (a 401 without one).
     public static func user() throws -> AuthenticatedUser { try self.current().requireUser() }
 }

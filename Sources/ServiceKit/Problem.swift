@@ -138,17 +138,14 @@ public struct Problem: Error, HTTPResponseError, Sendable {
             if let decoding = cause as? DecodingError, error.request.headerFields[.contentLength] == nil, error.request.headerFields[.transferEncoding] == nil {
                 return (Problem.badRequest("A parameter is malformed: \(Self.parameterDescription(decoding))"), false)
             }
-            if cause is Problem || cause is DecodingError || cause is StoreError || cause is JWTError || cause is HTTPClientError || cause is HTTPError
-                || cause is CancellationError || cause is HTTPParserError || cause is ClientError
-            {
-                return Self.from(cause)
-            }
-            // The runtime's own refusals (a wrong content type, a missing header, a malformed parameter) carry their
-            // status; the description names what was wrong in the request, nothing of the server's.
-            if (400..<500).contains(error.httpStatus.code) {
+            let mapped = Self.from(cause)
+            // The runtime's own refusals (a wrong content type, a missing header, a malformed parameter) are errors
+            // this switch does not know; they carry their status, and the description names what was wrong in the
+            // request, nothing of the server's.
+            if mapped.internal, (400..<500).contains(error.httpStatus.code) {
                 return (Problem(error.httpStatus, detail: error.causeDescription), false)
             }
-            return (Problem(.internalServerError, detail: "An internal error occurred."), true)
+            return mapped
         case let error as ClientError:
             // A generated client's call to another role: its cause decides (an upstream problem passed on, a refused
             // or slow connection); an undecodable answer is that role's fault, the gateway's 502.

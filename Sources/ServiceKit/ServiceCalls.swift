@@ -14,12 +14,7 @@ extension ServiceClient: ClientTransport {
         var bytes: [UInt8]?
         if let body {
             // Internal bodies are small (sign-in fields, an identity); a bound all the same.
-            var collected: [UInt8] = []
-            for try await chunk in body {
-                guard collected.count + chunk.count <= Body.signInLimit else { throw Problem(.contentTooLarge, detail: "The internal request is too large.") }
-                collected.append(contentsOf: chunk)
-            }
-            bytes = collected
+            bytes = try await Body.bytes(of: body, limit: Body.signInLimit, tooLarge: Problem(.contentTooLarge, detail: "The internal request is too large."))
         }
         let headers = request.headerFields.map { (name: $0.name.rawName, value: $0.value) }
         let path = request.path ?? "/"

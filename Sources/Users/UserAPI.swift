@@ -22,7 +22,7 @@ struct UserAPI: APIProtocol {
 
     func updateProfile(_ input: Operations.UpdateProfile.Input) async throws -> Operations.UpdateProfile.Output {
         let user = try OpenAPIServing.user()
-        guard case .json(let patch) = input.body else { throw Problem(.unsupportedMediaType, detail: "Send the body as application/json.") }
+        guard case .json(let patch) = input.body else { throw OpenAPIServing.undocumentedBody }
         let current = try await self.profiles.find(userID: user.id)?.profile ?? BusinessProfile()
         let updated = StoredProfile(id: user.id, profile: try patch.apply(to: current), updatedAt: .storeNow)
         try await self.profiles.save(updated)
