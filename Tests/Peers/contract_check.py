@@ -6,6 +6,7 @@ import os
 import pathlib
 import subprocess
 import sys
+import tempfile
 
 base = sys.argv[1]
 examples = sys.argv[2] if len(sys.argv) > 2 else "25"
@@ -15,5 +16,8 @@ environment = dict(os.environ, CONTRACT_BASE_URL=base, SCHEMATHESIS_HOOKS="contr
 # ("AST constructor recursion depth mismatch"), an error of the tool, not a finding.
 checks = "not_a_server_error,status_code_conformance,content_type_conformance,response_headers_conformance,response_schema_conformance,ignored_auth"
 command = [str(pathlib.Path(sys.executable).parent / "st"), "--no-color", "run", base + "/openapi.json", "--url", base, "--checks", checks,
-           "--max-examples", examples, "--workers", "1", "--seed", "20261202"]
-sys.exit(subprocess.run(command, env=environment, cwd=here).returncode)
+           "--max-examples", examples, "--workers", "1", "--seed", "20261202", "--generation-database", "none"]
+# Run from a scratch directory: schemathesis keeps a cache (.schemathesis/) in its working directory, which must
+# not land in the checkout.
+with tempfile.TemporaryDirectory() as scratch:
+    sys.exit(subprocess.run(command, env=environment, cwd=scratch).returncode)
