@@ -125,3 +125,108 @@ extension CalendarDate {
         return era * 146097 + doe - 719468
     }
 }
+
+/// Spoken numbers to digits: "twelve" → "12", "one hundred and fifty" → "150", "two and a half" → "2.5".
+enum NumberWords {
+    static let units: [String: Int] = [
+        "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+        "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16,
+        "seventeen": 17, "eighteen": 18, "nineteen": 19, "dozen": 12,
+    ]
+    static let tens: [String: Int] = [
+        "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90,
+    ]
+    static let scales: [String: Int] = ["hundred": 100, "thousand": 1000, "million": 1_000_000]
+
+    static func isNumberWord(_ word: String) -> Bool {
+        let parts = word.split(separator: "-").map(String.init)
+        return !parts.isEmpty && parts.allSatisfy { units[$0] != nil || tens[$0] != nil || scales[$0] != nil }
+    }
+
+    static func normalize(_ text: String) -> String {
+        let tokens = text.split(separator: " ", omittingEmptySubsequences: false).map(String.init)
+        var output: [String] = []
+        var index = 0
+        while index < tokens.count {
+            let (core, trailing) = split(tokens[index])
+            guard isNumberWord(core.lowercased()) else {
+                output.append(tokens[index])
+                index += 1
+                continue
+            }
+            var total = 0
+            var current = 0
+            var lastTrailing = trailing
+            var cursor = index
+            var half = false
+            while cursor < tokens.count {
+                let (word, punctuation) = split(tokens[cursor])
+                let lower = word.lowercased()
+                if isNumberWord(lower) {
+                    for part in lower.split(separator: "-").map(String.init) {
+                        if let value = units[part] ?? tens[part] {
+                            current = Self.bounded(current, plus: value)
+                        } else if let scale = scales[part] {
+                            if scale == 100 {
+                                current = Self.bounded(max(current, 1), times: 100)
+                            } else {
+                                total = Self.bounded(total, plus: Self.bounded(max(current, 1), times: scale))
+                                current = 0
+                            }
+                        }
+                    }
+                    lastTrailing = punctuation
+                    cursor += 1
+                    if !punctuation.isEmpty { break }
+                    continue
+                }
+                // "and" continues only inside a number ("one hundred and fifty") or before "a half".
+                if lower == "and", cursor + 1 < tokens.count {
+                    let next = split(tokens[cursor + 1]).0.lowercased()
+                    if isNumberWord(next) {
+                        cursor += 1
+                        continue
+                    }
+                    if next == "a", cursor + 2 < tokens.count, split(tokens[cursor + 2]).0.lowercased() == "half" {
+                        half = true
+                        lastTrailing = split(tokens[cursor + 2]).1
+                        cursor += 3
+                        break
+                    }
+                }
+                break
+            }
+            let value = Self.bounded(total, plus: current)
+            // "a million million million …" saturates instead of overflowing, and then reads as a number too long
+            // for any field (TranscriptText's marker), never as a wrapped-around one.
+            let digits = value >= Self.ceiling ? TranscriptText.tooLongNumber : half ? "\(value).5" : "\(value)"
+            output.append(digits + lastTrailing)
+            index = cursor
+        }
+        return output.joined(separator: " ")
+    }
+
+    /// Spoken numbers saturate at 10^15 (beyond any amount, quantity or date).
+    static let ceiling = 1_000_000_000_000_000
+
+    static func bounded(_ a: Int, plus b: Int) -> Int {
+        let (sum, overflow) = a.addingReportingOverflow(b)
+        return overflow ? Self.ceiling : min(sum, Self.ceiling)
+    }
+
+    static func bounded(_ a: Int, times b: Int) -> Int {
+        let (product, overflow) = a.multipliedReportingOverflow(by: b)
+        return overflow ? Self.ceiling : min(product, Self.ceiling)
+    }
+
+    /// "twelve," → ("twelve", ",").
+    private static func split(_ token: String) -> (String, String) {
+        var core = token
+        var trailing = ""
+        while let last = core.last, ",.;:!?".contains(last) {
+            trailing.insert(last, at: trailing.startIndex)
+            core.removeLast()
+        }
+        return (core, trailing)
+    }
+}

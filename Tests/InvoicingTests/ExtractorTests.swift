@@ -45,7 +45,7 @@ struct ExtractorTests {
     @Test func singleItemWithoutQuantityAndNetTerms() {
         let result = self.extractor.extractSync("Bill Wayne Enterprises for a website redesign for $2,500.50, net 45, no tax")
         #expect(result.clientName == "Wayne Enterprises")
-        #expect(result.items == [.init(description: "Website redesign", quantity: "1", unit: nil, unitPrice: "2,500.50", currency: "USD")])
+        #expect(result.items == [.init(description: "Website redesign", quantity: "1", unit: nil, unitPrice: "2500.5", currency: "USD")])
         #expect(result.dueInDays == 45)
         #expect(result.taxRate == "0")
     }
