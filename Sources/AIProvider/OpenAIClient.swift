@@ -225,7 +225,11 @@ public struct AIExtractor: InvoiceExtractor {
     public init(client: OpenAIClient) { self.client = client }
 
     public func extract(transcript: String, context: ExtractionContext) async throws -> ExtractedInvoice {
-        try await self.client.extract(transcript: transcript, context: context)
+        var extracted = try await self.client.extract(transcript: transcript, context: context)
+        // Where the model and the parser disagree on a number said plainly, the draft says so (a few microseconds of
+        // parsing next to the provider's round trip).
+        extracted.warnings += ExtractionCrossCheck.warnings(model: extracted, transcript: transcript, context: context)
+        return extracted
     }
 }
 

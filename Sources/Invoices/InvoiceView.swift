@@ -17,7 +17,7 @@ struct InvoiceView: Encodable, Hashable, Sendable {
 
     enum Key: String, CodingKey {
         case id, number, status, source, issueDate, dueDate, currency, from, to, clientId, items, taxRate, discountRate, subtotal, discount, tax,
-            total, taxBreakdown, notes, terms, poNumber, originalTranscript, warnings, paperSize, payments, amountPaid, balance, revision, finalizedAt,
+            total, taxBreakdown, notes, terms, poNumber, originalTranscript, warnings, sources, paperSize, payments, amountPaid, balance, revision, finalizedAt,
             createdAt, updatedAt, overdue
     }
 
@@ -47,6 +47,7 @@ struct InvoiceView: Encodable, Hashable, Sendable {
         try c.encodeIfPresent(invoice.poNumber, forKey: .poNumber)
         try c.encodeIfPresent(invoice.originalTranscript, forKey: .originalTranscript)
         try c.encode(invoice.warnings, forKey: .warnings)
+        try c.encodeIfPresent(invoice.sources, forKey: .sources)
         try c.encode(invoice.paperSize, forKey: .paperSize)
         try c.encode(invoice.payments.map(PaymentView.init), forKey: .payments)
         try c.encode(invoice.amountPaid, forKey: .amountPaid)

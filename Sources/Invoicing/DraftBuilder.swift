@@ -65,6 +65,8 @@ public struct DraftBuilder: Sendable {
     public static let maximumItems = 200
     public static let maximumTextLength = 500
     public static let maximumNotesLength = 2000
+    /// More than a draft of `maximumItems` items has (six per item and the terms); a provider's answer is cut there.
+    public static let maximumSources = 6 * 200 + 20
     /// Issue and due dates outside these years are refused (no invoice has them, and far years do not round-trip
     /// through every store and date parser).
     public static let plausibleYears = 1970...2999
@@ -147,6 +149,7 @@ public struct DraftBuilder: Sendable {
                 warnings: warnings, createdAt: context.now
             )
             invoice.paperSize = profile.paperSize
+            invoice.sources = context.transcript == nil ? nil : extracted.sources.map { Array($0.prefix(Self.maximumSources)) }
             return invoice
         } catch {
             throw DraftError("The invoice total is too large.", field: "items")

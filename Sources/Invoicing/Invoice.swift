@@ -342,6 +342,9 @@ public struct Invoice: Codable, Sendable, Equatable {
     /// The sender's time zone when it was drafted (IANA name): the zone its "today" is in (overdue, payment dates).
     /// Absent on invoices stored before it was kept: UTC.
     public var timeZone: String?
+    /// Where in `originalTranscript` each value was heard, with the reading's confidence, as drafted (edits later do
+    /// not move them). Absent on manual drafts and on invoices stored before it was kept.
+    public var sources: [FieldSource]?
 
     /// Today for this invoice: in its sender's time zone.
     public func today(at now: Date) -> CalendarDate { CalendarDate(now, in: self.timeZone.flatMap(TimeZone.init(identifier:)) ?? .gmt) }

@@ -32,6 +32,20 @@ struct AIExtractionTests {
             #expect(created.json["total"] as? Int == 112_200)
             #expect(created.json["status"] as? String == "draft")
 
+            // The model reads 58 where the transcript plainly says 85: the draft keeps the model's value and warns.
+            try await script([
+                "extraction": [
+                    "clientName": "Acme", "items": [["description": "Design", "quantity": "12", "unit": "hour", "unitPrice": "58", "currency": "USD"]],
+                    "currency": "USD", "dueInDays": NSNull(), "taxRate": NSNull(), "notes": NSNull(), "warnings": [],
+                ]
+            ])
+            let disputed = try await c.call(
+                "POST", c.gateway + "/api/invoices/transcript", token: token, json: ["transcript": "Bill Acme for 12 hours of design at 85 dollars"])
+            #expect(disputed.status == 201, "\(disputed.text)")
+            let warnings = (disputed.json["warnings"] as? [[String: Any]]) ?? []
+            #expect(warnings.contains { $0["field"] as? String == "items[0].unitPrice" && ($0["message"] as? String)?.contains("85") == true })
+            #expect(!warnings.contains { $0["field"] as? String == "items[0].quantity" })
+
             // A model that answers nonsense money is refused by the server's validation, not saved.
             try await script([
                 "extraction": [
@@ -47,7 +61,7 @@ struct AIExtractionTests {
             #expect(down.status == 503)
             #expect(down.header("retry-after") != nil)
             #expect(down.header("content-type") == "application/problem+json")
-            #expect((try await c.call("GET", c.gateway + "/api/invoices", token: token).json["items"] as? [Any])?.count == 1)
+            #expect((try await c.call("GET", c.gateway + "/api/invoices", token: token).json["items"] as? [Any])?.count == 2)
         }
     }
 }

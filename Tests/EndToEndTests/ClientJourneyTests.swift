@@ -48,6 +48,9 @@ struct ClientJourneyTests {
             #expect(draft.status == .draft && draft.number == nil && draft.to.name == "Globex" && draft.currency == "EUR")
             #expect(draft.subtotal == 120_000 && draft.tax == 24_000 && draft.total == 144_000 && draft.balance == 144_000)
             let etag = try #require(created.headers.eTag)
+            // The spans say where each value was heard.
+            let price = try #require(draft.sources?.first { $0.field == "items[0].unitPrice" })
+            #expect(price.text == "120 euros" && price.start == 42 && price.end == 51 && price.confidence > 0.5)
 
             // GET → PATCH with what was read changes nothing: same revision, same amounts.
             let read = try await api.getInvoice(path: .init(id: draft.id)).ok

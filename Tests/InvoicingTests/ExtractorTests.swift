@@ -183,3 +183,41 @@ struct ExtractorTests {
         #expect(extracted.items.first?.description == "Consulting")
     }
 }
+
+@Suite("Spoken invoice parser")
+struct SpokenInvoiceParserTests {
+    let extractor = RuleBasedExtractor()
+
+    @Test func spansAreUTF16OffsetsOfTheTranscript() throws {
+        let transcript = "😀 Um, bill Zoë Ångström for, uh, two hours of design at 50 euros"
+        let result = self.extractor.extractSync(transcript)
+        #expect(result.clientName == "Zoë Ångström")
+        let sources = try #require(result.sources)
+        for source in sources {
+            let said = (transcript as NSString).substring(with: NSRange(location: source.start, length: source.end - source.start))
+            #expect(said == source.text, "\(source.field)")
+        }
+        #expect(sources.first { $0.field == "clientName" }?.start == 12)
+        #expect(sources.first { $0.field == "items[0].quantity" }?.text == "two hours")
+    }
+
+    @Test func aPriceIdiomIsReadAndFlagged() {
+        let result = self.extractor.extractSync("Charge Stark Industries twelve fifty for the domain renewal")
+        #expect(result.items.map(\.unitPrice) == ["12.5"] && result.items.first?.description == "Domain renewal")
+        #expect(result.warnings.contains { $0.field == "items[0].unitPrice" && $0.message.contains("1250") })
+        #expect((result.sources?.first { $0.field == "items[0].unitPrice" }?.confidence ?? 1) < 0.7)
+    }
+
+    @Test func selfCorrectionsReplaceWhatTheyCorrect() {
+        let result = self.extractor.extractSync("Bill Acme for design, sorry, I mean development, 10 hours at 95 dollars, actually 105 dollars")
+        #expect(result.items == [.init(description: "Development", quantity: "10", unit: "hour", unitPrice: "105", currency: "USD")])
+    }
+
+    @Test func workIsLinearInTheLength() {
+        // 100 times the sentence: every token is visited a bounded number of times (no timing asserted; this
+        // checks that a long transcript is read at all and keeps its items, bounded by the draft's maximum).
+        let sentence = "Bill Acme for 2 hours of design at 85 dollars and 3 logos at 200 dollars each, "
+        let result = self.extractor.extractSync(String(repeating: sentence, count: 100))
+        #expect(result.items.count > 100 && result.items.count <= DraftBuilder.maximumItems + 1)
+    }
+}

@@ -149,6 +149,12 @@ struct RoleRouterTests {
                 let id = try #require(invoice["id"] as? String)
                 #expect(created.headers[.location] == "/api/invoices/\(id)" && created.headers[.eTag] == "\"\(id)-1\"")
                 #expect(invoice["total"] as? Int == 30_000 && invoice["currency"] as? String == "USD")
+                // Where each value was heard, as UTF-16 spans of the transcript, with a confidence.
+                let sources = try #require(invoice["sources"] as? [[String: Any]])
+                let heard = Dictionary(sources.compactMap { s in (s["field"] as? String).map { ($0, s) } }, uniquingKeysWith: { a, _ in a })
+                #expect(heard["clientName"]?["text"] as? String == "Acme" && heard["clientName"]?["start"] as? Int == 5)
+                #expect(heard["items[0].quantity"]?["text"] as? String == "3 hours" && heard["items[0].unitPrice"]?["text"] as? String == "100 dollars")
+                #expect(sources.allSatisfy { ($0["confidence"] as? Double).map { (0...1).contains($0) } ?? false })
                 // Scoped to its owner: another user's token finds nothing.
                 #expect(try await client.execute(uri: "/api/invoices/\(id)", method: .get, headers: try roles.bearer("intruder")).status == .notFound)
                 let finalized = try await client.execute(uri: "/api/invoices/\(id)/finalize", method: .post, headers: try roles.bearer("owner"))

@@ -341,6 +341,53 @@ extension Components {
                 case message
             }
         }
+        /// Where a value of a spoken draft was heard: its span of `originalTranscript` (UTF-16 offsets, end exclusive: `originalTranscript.slice(start, end)` in JavaScript) and how sure the reading is.
+        ///
+        /// - Remark: Generated from `#/components/schemas/FieldSource`.
+        internal struct FieldSource: Codable, Hashable, Sendable {
+            /// clientName, items[0], items[0].description, items[0].quantity, items[0].unitPrice, items[0].currency, dueDate, taxRate, discountPercent, poNumber or notes.
+            ///
+            /// - Remark: Generated from `#/components/schemas/FieldSource/field`.
+            internal var field: Swift.String
+            /// - Remark: Generated from `#/components/schemas/FieldSource/start`.
+            internal var start: Swift.Int
+            /// - Remark: Generated from `#/components/schemas/FieldSource/end`.
+            internal var end: Swift.Int
+            /// The transcript between start and end.
+            ///
+            /// - Remark: Generated from `#/components/schemas/FieldSource/text`.
+            internal var text: Swift.String
+            /// - Remark: Generated from `#/components/schemas/FieldSource/confidence`.
+            internal var confidence: Swift.Double
+            /// Creates a new `FieldSource`.
+            ///
+            /// - Parameters:
+            ///   - field: clientName, items[0], items[0].description, items[0].quantity, items[0].unitPrice, items[0].currency, dueDate, taxRate, discountPercent, poNumber or notes.
+            ///   - start:
+            ///   - end:
+            ///   - text: The transcript between start and end.
+            ///   - confidence:
+            internal init(
+                field: Swift.String,
+                start: Swift.Int,
+                end: Swift.Int,
+                text: Swift.String,
+                confidence: Swift.Double
+            ) {
+                self.field = field
+                self.start = start
+                self.end = end
+                self.text = text
+                self.confidence = confidence
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case field
+                case start
+                case end
+                case text
+                case confidence
+            }
+        }
         /// - Remark: Generated from `#/components/schemas/Invoice`.
         internal typealias Invoice = Invoices.InvoiceView
         /// - Remark: Generated from `#/components/schemas/InvoicePage`.

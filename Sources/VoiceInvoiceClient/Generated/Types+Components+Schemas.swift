@@ -895,6 +895,53 @@ extension Components {
                 case message
             }
         }
+        /// Where a value of a spoken draft was heard: its span of `originalTranscript` (UTF-16 offsets, end exclusive: `originalTranscript.slice(start, end)` in JavaScript) and how sure the reading is.
+        ///
+        /// - Remark: Generated from `#/components/schemas/FieldSource`.
+        public struct FieldSource: Codable, Hashable, Sendable {
+            /// clientName, items[0], items[0].description, items[0].quantity, items[0].unitPrice, items[0].currency, dueDate, taxRate, discountPercent, poNumber or notes.
+            ///
+            /// - Remark: Generated from `#/components/schemas/FieldSource/field`.
+            public var field: Swift.String
+            /// - Remark: Generated from `#/components/schemas/FieldSource/start`.
+            public var start: Swift.Int
+            /// - Remark: Generated from `#/components/schemas/FieldSource/end`.
+            public var end: Swift.Int
+            /// The transcript between start and end.
+            ///
+            /// - Remark: Generated from `#/components/schemas/FieldSource/text`.
+            public var text: Swift.String
+            /// - Remark: Generated from `#/components/schemas/FieldSource/confidence`.
+            public var confidence: Swift.Double
+            /// Creates a new `FieldSource`.
+            ///
+            /// - Parameters:
+            ///   - field: clientName, items[0], items[0].description, items[0].quantity, items[0].unitPrice, items[0].currency, dueDate, taxRate, discountPercent, poNumber or notes.
+            ///   - start:
+            ///   - end:
+            ///   - text: The transcript between start and end.
+            ///   - confidence:
+            public init(
+                field: Swift.String,
+                start: Swift.Int,
+                end: Swift.Int,
+                text: Swift.String,
+                confidence: Swift.Double
+            ) {
+                self.field = field
+                self.start = start
+                self.end = end
+                self.text = text
+                self.confidence = confidence
+            }
+            public enum CodingKeys: String, CodingKey {
+                case field
+                case start
+                case end
+                case text
+                case confidence
+            }
+        }
         /// - Remark: Generated from `#/components/schemas/Invoice`.
         public struct Invoice: Codable, Hashable, Sendable {
             /// - Remark: Generated from `#/components/schemas/Invoice/id`.
@@ -971,6 +1018,10 @@ extension Components {
             public var originalTranscript: Swift.String?
             /// - Remark: Generated from `#/components/schemas/Invoice/warnings`.
             public var warnings: [Components.Schemas.Warning]
+            /// For a draft made from speech: where each value was heard and how sure the reading is, as drafted. Absent for manual drafts.
+            ///
+            /// - Remark: Generated from `#/components/schemas/Invoice/sources`.
+            public var sources: [Components.Schemas.FieldSource]?
             /// - Remark: Generated from `#/components/schemas/Invoice/paperSize`.
             @frozen public enum PaperSizePayload: String, Codable, Hashable, Sendable, CaseIterable {
                 case a4 = "A4"
@@ -1024,6 +1075,7 @@ extension Components {
             ///   - poNumber:
             ///   - originalTranscript:
             ///   - warnings:
+            ///   - sources: For a draft made from speech: where each value was heard and how sure the reading is, as drafted. Absent for manual drafts.
             ///   - paperSize:
             ///   - payments:
             ///   - amountPaid: Integer minor units of the invoice's currency: 50000 is 500.00 USD, 500 is 500 JPY.
@@ -1057,6 +1109,7 @@ extension Components {
                 poNumber: Swift.String? = nil,
                 originalTranscript: Swift.String? = nil,
                 warnings: [Components.Schemas.Warning],
+                sources: [Components.Schemas.FieldSource]? = nil,
                 paperSize: Components.Schemas.Invoice.PaperSizePayload,
                 payments: [Components.Schemas.Payment],
                 amountPaid: Swift.Int64,
@@ -1090,6 +1143,7 @@ extension Components {
                 self.poNumber = poNumber
                 self.originalTranscript = originalTranscript
                 self.warnings = warnings
+                self.sources = sources
                 self.paperSize = paperSize
                 self.payments = payments
                 self.amountPaid = amountPaid
@@ -1124,6 +1178,7 @@ extension Components {
                 case poNumber
                 case originalTranscript
                 case warnings
+                case sources
                 case paperSize
                 case payments
                 case amountPaid
