@@ -21,5 +21,8 @@ print(f"1-page PDF, Latin   ours {o['onePagePerSecond']:8.1f}/s   ReportLab {rep
 print(f"1-page PDF, +Greek  ours {o['greekPerSecond']:8.1f}/s   ReportLab {reportlab_greek:8.1f}/s   ratio {o['greekPerSecond'] / reportlab_greek:5.1f}x")
 print(f"{o['twentyPages']}-page PDF     ours {o['twentyPagePerSecond']:8.2f}/s   ({o['twentyItems']} items)   "
       f"time per 20-page / time per 1-page = {o['onePagePerSecond'] / o['twentyPagePerSecond']:5.1f}x")
-print(f"offline extraction + draft  {o['extractionsPerSecond']:10.0f}/s")
+print(f"offline extraction + draft  {o['extractionsPerSecond']:10.0f}/s   (as people speak: {o['spokenPerSecond']:8.0f}/s; goal >= 5000/s)")
+s = o['scaling']
+for times in ("10", "100"):
+    print(f"extraction, {times:>3}x the length: time x{s['1'] / s[times]:6.1f} (linear: x{int(times)})")
 PY

@@ -326,6 +326,9 @@ struct SpokenInvoiceParser {
         "group": "Group", "industries": "Industries", "partners": "Partners",
     ]
 
+    /// Titles written with a point ("Dr. Smith").
+    private static let titles: Set<String> = ["dr", "mr", "mrs", "ms", "mx", "st", "jr", "sr", "prof", "messrs"]
+
     /// Finds who is billed. Returns the index where the client phrase began (the items are read after it).
     private mutating func readClient() -> Int? {
         for index in self.tokens.indices where !self.used[index] {
@@ -382,15 +385,23 @@ struct SpokenInvoiceParser {
             var start = index + 1
             if self.isWord(start, ["is"]) || self.lower(start) == ":" { start += 1 }
             var end = start
-            while end < self.tokens.count, end - start < 6, self.tokens[end].kind == .word || self.lower(end) == "&" || self.lower(end) == "." && end > start {
+            while end < self.tokens.count, end - start < 6,
+                self.tokens[end].kind == .word && !SpokenNumbers.startsNumber(self.tokens, at: end) || self.lower(end) == "&"
+                    || self.lower(end) == "." && end > start
+            {
                 end += 1
             }
+            // "for X" without its colon only where the sentence begins with it and a number follows ("for hanso
+            // foundation 3 reports").
+            let opens = word == "for" && !(0..<index).contains { !self.used[$0] }
+            let ended = end == self.tokens.count || self.tokens[end].isBreak || SpokenNumbers.startsNumber(self.tokens, at: end)
             if end > start,
-                self.lower(end) == ":"
-                    || (word != "for" && (end == self.tokens.count || self.tokens[end].isBreak || SpokenNumbers.startsNumber(self.tokens, at: end)))
+                self.lower(end) == ":" || (word != "for" && ended) || opens && end < self.tokens.count && SpokenNumbers.startsNumber(self.tokens, at: end)
             {
                 let range = start..<end
-                return ClientPhrase(name: self.nameText(range), nameRange: range, taken: index..<(end + (end < self.tokens.count ? 1 : 0)), confidence: 0.85)
+                return ClientPhrase(
+                    name: self.nameText(range), nameRange: range, taken: index..<(end + (end < self.tokens.count && self.tokens[end].isBreak ? 1 : 0)),
+                    confidence: 0.85)
             }
         }
         // "bill Acme for", "invoice to Globex", "charge Initech", "make an invoice for Initech", "send a bill to Hooli"
@@ -432,7 +443,9 @@ struct SpokenInvoiceParser {
                 end += 1
                 continue
             }
-            if token.kind == .punctuation, token.text == ".", end > start, Self.suffixes[self.lower(end - 1)] != nil || self.lower(end - 1).count == 1 {
+            if token.kind == .punctuation, token.text == ".", end > start,
+                Self.suffixes[self.lower(end - 1)] != nil || Self.titles.contains(self.lower(end - 1)) || self.lower(end - 1).count == 1
+            {
                 // "Inc.", "Co.", an initial ("J. Crew").
                 end += 1
                 continue
@@ -576,6 +589,17 @@ struct SpokenInvoiceParser {
                 pending += segment
             }
             if readings.count >= Self.maximumItems { break }
+        }
+        // A quantity said after the price, alone ("design work, 85 an hour, 10 hours"): the last item's.
+        if !pending.isEmpty, let last = readings.indices.last, readings[last].quantity == nil {
+            let rest = self.readItem(pending)
+            if rest.price == nil, let quantity = rest.quantity, rest.unit != nil {
+                readings[last].quantity = quantity
+                readings[last].quantityRange = rest.quantityRange
+                readings[last].unit = rest.unit
+                readings[last].tokens += pending
+                pending = []
+            }
         }
         // Words left without a price: part of the last item said before them if they are only words ("…, for the
         // website"), else a warning.

@@ -170,6 +170,9 @@ enum Disfluencies {
     /// Words after which a pause is only a hesitation: the phrase goes on.
     static let functionWords: Set<String> = ["of", "for", "at", "in", "to", "the", "a", "an", "with", "and", "bill", "invoice", "charge", "within", "by", "on"]
 
+    /// Words too common to mark where a repeated phrase starts.
+    static let repeatable: Set<String> = ["the", "a", "an", "of", "for", "at", "and", "to", "in", "on", "i"]
+
     struct Result {
         var tokens: [SpokenToken]
         var corrected: Int
@@ -265,6 +268,15 @@ enum Disfluencies {
     static func applyCorrection(to out: inout [SpokenToken], replacement tokens: [SpokenToken], at start: Int) -> Bool {
         while out.last?.isComma == true { out.removeLast() }
         guard start < tokens.count, !out.isEmpty else { return false }
+        // The replacement repeats a word said shortly before ("due in two weeks, no wait, due in three weeks", "bill
+        // Hooli, no wait, bill Pied Piper"): everything from that word on is replaced.
+        let first = tokens[start]
+        if first.kind == .word, !Self.repeatable.contains(first.lower),
+            let again = out.indices.reversed().prefix(8).first(where: { out[$0].kind == .word && out[$0].lower == first.lower })
+        {
+            out.removeSubrange(again...)
+            return false
+        }
         if let number = SpokenNumbers.parse(tokens, at: start) {
             // A number replaces the last number said (with its unit or currency when the new one has its own).
             var end = out.count
@@ -275,11 +287,18 @@ enum Disfluencies {
                 if let found = SpokenNumbers.parse(out, at: cursor), found.end <= out.count {
                     begin = cursor
                     end = found.end
-                    // A number of several words ("one hundred fifty"): keep going back while it still parses to here.
-                    var earlier = cursor - 1
-                    while earlier >= 0, let longer = SpokenNumbers.parse(out, at: earlier), longer.end == end {
-                        begin = earlier
-                        earlier -= 1
+                    // A number of several words ("one hundred fifty"): its first word is the earliest, among the number
+                    // words before, from which it still parses to here.
+                    var earliest = cursor
+                    while earliest > 0, cursor - earliest < 8, out[earliest - 1].kind == .word,
+                        SpokenNumbers.wordValue(out[earliest - 1].lower) != nil || SpokenNumbers.isScale(out[earliest - 1].lower)
+                            || ["and", "a", "an"].contains(out[earliest - 1].lower)
+                    {
+                        earliest -= 1
+                    }
+                    for candidate in earliest..<cursor where SpokenNumbers.parse(out, at: candidate)?.end == end {
+                        begin = candidate
+                        break
                     }
                     break
                 }

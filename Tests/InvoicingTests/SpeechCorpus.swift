@@ -116,5 +116,48 @@ enum SpeechCorpus {
         client | Invoice the Daily Planet for 3 articles at 500 dollars each | The Daily Planet | articles*3*500*USD |
         client | Bill Procter and Gamble for 12 hours of research at 140 dollars | Procter and Gamble | research*12*140*USD |
         client | Client is Globex, 4 hours of consulting at 150 dollars | Globex | consulting*4*150*USD |
+        plain | Invoice Nakatomi Trading for 5 hours of translation at 65 dollars, due on January 15 | Nakatomi Trading | translation*5*65*USD | date=january 15
+        plain | Bill Rekall for 3 memory implant consultations at 400 dollars each | Rekall | memory implant consultations*3*400*USD |
+        plain | Charge Weyland Corp for 12 hours of terraforming research at 210 dollars, net 45 | Weyland Corp | terraforming research*12*210*USD | due=45
+        plain | Invoice Buy n Large for 40 hours of logistics at 55 dollars plus 5% tax | Buy n Large | logistics*40*55*USD | tax=5
+        plain | Bill Spacely Sprockets for 100 sprockets at 3.25 dollars each | Spacely Sprockets | sprockets*100*3.25*USD |
+        plain | Invoice Virtucon for 2 days of workshops at 1,500 pounds a day | Virtucon | workshops*2*1500*GBP |
+        plain | Bill Ghostbusters for 4 hours of equipment repair at 95 dollars, no tax | Ghostbusters | equipment repair*4*95*USD | tax=0
+        plain | Charge Hanso Foundation for 6 hours of data analysis at 130 euros, due in 3 weeks | Hanso Foundation | data analysis*6*130*EUR | due=21
+        fillers | Uh, invoice Rekall for, um, like, two memory audits at 300 dollars each | Rekall | memory audits*2*300*USD |
+        fillers | So, um, charge Virtucon for, uh, uh, seven hours of evil consulting at 250 dollars | Virtucon | evil consulting*7*250*USD |
+        fillers | Um, right, bill Ghostbusters for, er, three hours of, um, containment work at 120 dollars | Ghostbusters | containment work*3*120*USD |
+        fillers | Okay, uh, bill Weyland Corp for, you know, 10 hours of research at 200 dollars, net 30 | Weyland Corp | research*10*200*USD | due=30
+        fillers | Hmm, so invoice Spacely Sprockets for, um, 50 sprockets at, uh, 4 dollars each | Spacely Sprockets | sprockets*50*4*USD |
+        corrected | Bill Rekall for 4 hours, sorry, 5 hours of consulting at 100 dollars | Rekall | consulting*5*100*USD |
+        corrected | Invoice Virtucon for logo design, I mean brand design, 8 hours at 90 dollars | Virtucon | brand design*8*90*USD |
+        corrected | Charge Ghostbusters for 3 traps at 200 dollars each, actually 250 dollars each | Ghostbusters | traps*3*250*USD |
+        corrected | Bill Weyland Corp, sorry, Weyland Yutani for 6 hours of testing at 150 dollars | Weyland Yutani | testing*6*150*USD |
+        corrected | Invoice Hanso Foundation for 9 hours, I mean 10 hours, of analysis at 80 euros | Hanso Foundation | analysis*10*80*EUR |
+        idioms | Bill Rekall nineteen ninety-nine for the app subscription | Rekall | app subscription*1*19.99*- |
+        idioms | Charge Virtucon three grand for the evil lair design | Virtucon | evil lair design*1*3000*- |
+        idioms | Invoice Ghostbusters for four and a half hours of ghost removal at 100 dollars | Ghostbusters | ghost removal*4.5*100*USD |
+        idioms | Bill Weyland Corp 1.5k for the safety audit | Weyland Corp | safety audit*1*1500*- |
+        idioms | Charge Hanso Foundation a flat fee of two thousand five hundred dollars for the study | Hanso Foundation | study*1*2500*USD |
+        idioms | Bill Spacely Sprockets for two dozen sprockets at 3 dollars each | Spacely Sprockets | sprockets*24*3*USD |
+        ordering | Invoice Rekall, memory consultation, 400 dollars | Rekall | memory consultation*1*400*USD |
+        ordering | Bill Virtucon 250 dollars an hour for 4 hours of consulting | Virtucon | consulting*4*250*USD |
+        ordering | Send Ghostbusters an invoice for 2 hours of cleanup at 75 dollars | Ghostbusters | cleanup*2*75*USD |
+        ordering | Weyland Corp owes me 1,200 dollars for the hull inspection | Weyland Corp | hull inspection*1*1200*USD |
+        ordering | For Hanso Foundation: 3 reports at 500 dollars each | Hanso Foundation | reports*3*500*USD |
+        ordering | Charge Spacely Sprockets for the gear redesign, 800 dollars, due in 2 weeks | Spacely Sprockets | gear redesign*1*800*USD | due=14
+        multi | Bill Rekall for 2 hours of consulting at 100 dollars and 1 hour of travel at 50 dollars | Rekall | consulting*2*100*USD; travel*1*50*USD |
+        multi | Invoice Virtucon for 3 days of training at 800 dollars a day, plus 2 manuals at 45 dollars each | Virtucon | training*3*800*USD; manuals*2*45*USD |
+        multi | Charge Ghostbusters for 5 traps at 200 dollars each, and 2 hours of installation at 90 dollars | Ghostbusters | traps*5*200*USD; installation*2*90*USD |
+        multi | Bill Weyland Corp for research at 5,000 dollars, also a 300 dollar report fee | Weyland Corp | research*1*5000*USD; report fee*1*300*USD |
+        multi | Invoice Hanso Foundation for 4 hours of interviews at 60 euros and 6 hours of writing at 70 euros, due in 30 days | Hanso Foundation | interviews*4*60*EUR; writing*6*70*EUR | due=30
+        client | Bill Wernham Hogg Paper Company for 2 hours of sales training at 150 pounds | Wernham Hogg Paper Company | sales training*2*150*GBP |
+        client | Invoice Acme & Co for 3 hours of design at 80 dollars | Acme & Co | design*3*80*USD |
+        client | Charge Ölmühle Schäfer GmbH for 5 hours of engineering at 100 euros | Ölmühle Schäfer GmbH | engineering*5*100*EUR |
+        client | Bill Jane Doe for a wedding shoot at 1,800 dollars | Jane Doe | wedding shoot*1*1800*USD |
+        client | Invoice Amazon for 10 hours of consulting at 200 dollars | Amazon | consulting*10*200*USD |
+        client | Bill Harry's Hardware for 3 hours of inventory at 40 dollars | Harry's Hardware | inventory*3*40*USD |
+        client | Invoice Dr. Smith for 2 hours of transcription at 30 dollars | Dr. Smith | transcription*2*30*USD |
+        client | Charge Big Bang Theory Productions for 5 hours of script review at 110 dollars | Big Bang Theory Productions | script review*5*110*USD |
         """
 }

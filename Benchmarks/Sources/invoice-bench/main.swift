@@ -82,7 +82,30 @@ let extractionsPerSecond = try measure {
     )
 }
 
+// Sentences as people say them (fillers, corrections, idioms, a recogniser's lower case), extraction + draft.
+let spoken = [
+    "Um, so, bill Acme Corp for, uh, twelve hours of design work at eighty-five bucks an hour",
+    "Invoice to Globex: three logos, two hundred euros each, and, uh, one hour of revisions at ninety euros",
+    "hey can you make an invoice for initech forty hrs consulting at one twenty an hour due end of month",
+    "Bill Acme for design, sorry, I mean development, 10 hours at 95 dollars",
+]
+let spokenPerSecond = try measure {
+    let extracted = RuleBasedExtractor().extractSync(spoken[index % spoken.count])
+    index += 1
+    _ = try DraftBuilder().draft(
+        from: extracted, context: DraftContext(id: "id", ownerId: "o", profile: profile, today: today, now: Date(), source: .transcript, transcript: nil)
+    )
+}
+// Growth with length: one sentence with its item clause said 1, 10 and 100 times (extraction alone: 100 items is
+// within what the parser reads; the draft's 200-item limit is the builder's).
+var scaling: [String: Double] = [:]
+for times in [1, 10, 100] {
+    let text = "Um, bill Acme for " + String(repeating: "two hours of design at 85 dollars, uh, and ", count: times) + "one logo at 5 dollars"
+    scaling["\(times)"] = measure { _ = RuleBasedExtractor().extractSync(text) }
+}
+
 let result: [String: Any] = [
+    "spokenPerSecond": spokenPerSecond, "scaling": scaling,
     "onePagePerSecond": onePerSecond, "onePages": onePages, "greekPerSecond": greekPerSecond, "twentyPagePerSecond": twentyPerSecond,
     "twentyPages": twentyPages, "twentyItems": many,
     "extractionsPerSecond": extractionsPerSecond,
