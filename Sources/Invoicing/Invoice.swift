@@ -413,6 +413,24 @@ public struct Invoice: Codable, Sendable, Equatable {
 public enum SearchText {
     /// "Café  Müller, Inc." → "cafe muller inc"
     public static func fold(_ text: String) -> String {
+        // ASCII (most names and descriptions) folds to lower case alone: Foundation's folding, the costly part of
+        // drafting, is for the rest.
+        if text.utf8.allSatisfy({ $0 < 0x80 }) {
+            var bytes: [UInt8] = []
+            bytes.reserveCapacity(text.utf8.count)
+            var space = false
+            for byte in text.utf8 {
+                let lower = (0x41...0x5A).contains(byte) ? byte + 0x20 : byte
+                if (0x61...0x7A).contains(lower) || (0x30...0x39).contains(lower) || lower == UInt8(ascii: "|") {
+                    if space, !bytes.isEmpty { bytes.append(0x20) }
+                    bytes.append(lower)
+                    space = false
+                } else {
+                    space = true
+                }
+            }
+            return String(decoding: bytes, as: UTF8.self)
+        }
         let folded = text.folding(options: [.caseInsensitive, .diacriticInsensitive, .widthInsensitive], locale: Locale(identifier: "en_US_POSIX"))
         var out = ""
         var space = false

@@ -40,6 +40,7 @@ enum SpokenNumbers {
     /// The value of a single number word or hyphenated number ("eighty-five"), not counting scales.
     static func wordValue(_ word: String) -> Int64? {
         if let value = Self.units[word] ?? Self.tens[word] { return word == "oh" ? nil : value }
+        guard word.utf8.contains(UInt8(ascii: "-")) else { return nil }
         let parts = word.split(separator: "-")
         guard parts.count == 2, let ten = Self.tens[String(parts[0])], let unit = Self.units[String(parts[1])], unit < 10, unit > 0 else { return nil }
         return ten + unit
@@ -74,7 +75,7 @@ enum SpokenNumbers {
             return Match(value: Self.ceiling, end: start + 1, digits: true, tooLarge: true)
         }
         if first.kind == .number {
-            guard let value = try? Decimals.parse(first.text, scale: 3) else {
+            guard let value = first.value else {
                 // More decimals than three: not a quantity or a price (the draft builder says so).
                 return Match(value: Self.ceiling, end: start + 1, digits: true, tooLarge: true)
             }

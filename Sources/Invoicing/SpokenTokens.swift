@@ -18,6 +18,8 @@ struct SpokenToken: Sendable, Equatable {
     var end: Int
     /// Whether a space came before it: "3k", "$120" and "40hrs" are written together.
     var spaced: Bool
+    /// A number token's value in thousandths, read once here (nil: more than three decimals or out of range).
+    var value: Int64? = nil
 
     var isComma: Bool { self.kind == .punctuation && (self.text == "," || self.text == "-") }
     /// Ends a clause: , ; : . ! ? and dashes.
@@ -44,9 +46,15 @@ enum SpokenTokenizer {
         var index = 0
         var spaced = true
         func isDigit(_ i: Int) -> Bool { i < scalars.count && scalars[i].isASCII && ("0"..."9").contains(scalars[i]) }
-        func isLetter(_ i: Int) -> Bool { i < scalars.count && scalars[i].properties.isAlphabetic }
-        func isMark(_ i: Int) -> Bool {
+        // ASCII first: the Unicode property tables are the slow part of tokenising, and most transcripts are ASCII.
+        func isLetter(_ i: Int) -> Bool {
             guard i < scalars.count else { return false }
+            let scalar = scalars[i]
+            if scalar.isASCII { return ("a"..."z").contains(scalar) || ("A"..."Z").contains(scalar) }
+            return scalar.properties.isAlphabetic
+        }
+        func isMark(_ i: Int) -> Bool {
+            guard i < scalars.count, !scalars[i].isASCII else { return false }
             switch scalars[i].properties.generalCategory {
             case .nonspacingMark, .spacingMark, .enclosingMark: return true
             default: return false
@@ -55,11 +63,13 @@ enum SpokenTokenizer {
         func emit(_ kind: SpokenToken.Kind, from start: Int, to end: Int, text: String? = nil) {
             var view = String.UnicodeScalarView()
             if text == nil {
-                for i in start..<end where scalars[i].properties.generalCategory != .format { view.append(scalars[i]) }
+                for i in start..<end where scalars[i].isASCII || scalars[i].properties.generalCategory != .format { view.append(scalars[i]) }
             }
             let said = text ?? String(view)
             let normal = said.utf8.allSatisfy { $0 < 0x80 } ? said : said.precomposedStringWithCanonicalMapping
-            tokens.append(SpokenToken(kind: kind, text: normal, lower: normal.lowercased(), start: offsets[start], end: offsets[end], spaced: spaced))
+            var token = SpokenToken(kind: kind, text: normal, lower: normal.lowercased(), start: offsets[start], end: offsets[end], spaced: spaced)
+            if kind == .number { token.value = try? Decimals.parse(normal, scale: 3) }
+            tokens.append(token)
             spaced = false
         }
         while index < scalars.count {
@@ -68,12 +78,19 @@ enum SpokenTokenizer {
                 break
             }
             let scalar = scalars[index]
-            let properties = scalar.properties
-            if properties.generalCategory == .format || isMark(index) {
+            if scalar == " " {
+                spaced = true
                 index += 1
                 continue
             }
-            if properties.isWhitespace || properties.generalCategory == .control {
+            if isLetter(index) || isDigit(index) {
+                // Handled below without the property tables.
+            } else if scalar.properties.generalCategory == .format || isMark(index) {
+                index += 1
+                continue
+            }
+            let properties = scalar.properties
+            if !isLetter(index), !isDigit(index), properties.isWhitespace || properties.generalCategory == .control {
                 spaced = true
                 index += 1
                 continue
@@ -162,6 +179,7 @@ enum Disfluencies {
         ["sorry", "i", "mean"], ["sorry", "i", "meant"], ["no", "sorry"], ["i", "mean"], ["i", "meant"], ["no", "wait"], ["scratch", "that"],
         ["make", "that"], ["or", "rather"], ["correction"], ["sorry"], ["actually"], ["wait"],
     ]
+    static let correctionStarts = Set(corrections.compactMap(\.first))
     /// Words a correction of a word phrase does not reach back past ("for design, sorry, development": "for" stays).
     static let boundaries: Set<String> = [
         "for", "of", "at", "to", "bill", "invoice", "charge", "and", "plus", "on", "in", "with", "from", "@",
@@ -244,6 +262,7 @@ enum Disfluencies {
 
     /// The length of a correction marker at `index`, if one starts there.
     static func correction(_ tokens: [SpokenToken], at index: Int) -> Int? {
+        guard Self.correctionStarts.contains(tokens[index].lower) else { return nil }
         for marker in Self.corrections where index + marker.count <= tokens.count {
             if zip(marker, tokens[index..<(index + marker.count)]).allSatisfy({ $0 == $1.lower }) { return marker.count }
         }
