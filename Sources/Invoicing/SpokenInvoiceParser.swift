@@ -33,7 +33,7 @@ struct SpokenInvoiceParser {
         self.readTerms()
         let client = self.readClient()
         self.readItems(clientStart: client)
-        self.summarise(corrected: cleaned.corrected)
+        self.summarise()
         self.result.sources = self.sources
         return self.result
     }
@@ -630,7 +630,6 @@ struct SpokenInvoiceParser {
         /// Words that could describe something (not stop words).
         var content = 0
         var cue = false
-        var warnings: [InvoiceWarning] = []
     }
 
     private static let priceCues: Set<String> = [
@@ -886,7 +885,7 @@ struct SpokenInvoiceParser {
 
     // MARK: The whole
 
-    private mutating func summarise(corrected: Int) {
+    private mutating func summarise() {
         let currencies = self.result.items.compactMap(\.currency)
         self.result.currency = currencies.first
         if Set(currencies).count > 1, let first = currencies.first {
@@ -903,6 +902,5 @@ struct SpokenInvoiceParser {
             clientName: confidence("clientName"), items: items.min(), dates: confidence("dueDate"), taxRate: confidence("taxRate"),
             currency: self.result.currency == nil ? nil : 0.95
         )
-        _ = corrected
     }
 }
