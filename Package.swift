@@ -99,8 +99,12 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"), .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"), .product(name: "Metrics", package: "swift-metrics"),
             ],
-            // The public API's OpenAPI document, compiled into the binary (the image ships the binary alone).
-            resources: [.embedInCode("openapi.json")]
+            // The public API's OpenAPI document and the web app, compiled into the binary (the image ships the binary
+            // alone). Every file of WebApp/ is listed here and in WebAppController.files (a test checks both).
+            resources: [.embedInCode("openapi.json")] + [
+                "index.html", "app.css", "icon.svg", "app.js", "api.js", "dom.js", "format.js", "forms.js", "files.js", "auth-views.js",
+                "invoice-list.js", "compose.js", "invoice-review.js", "memory.js", "settings.js",
+            ].map { .embedInCode("WebApp/\($0)") }
         ),
         .target(
             name: "Auth",

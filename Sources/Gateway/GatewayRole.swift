@@ -33,6 +33,8 @@ public enum GatewayRole {
             clientURL: settings.clientURL, publishedKeys: publishedKeys
         )
         session.addRoutes(to: router)
+        // The web app: its pages and assets (not under /api, so never proxied).
+        WebAppController(googleSignIn: session.google.webConfigured && settings.clientURL != nil).addRoutes(to: router)
         // The gateway's own operations of the document, generated; the document itself is one of them.
         let document = try JSONDecoder().decode(OpenAPIObjectContainer.self, from: Data(PackageResources.openapi_json))
         try GatewayAPI(session: session, health: HealthController(upstreams: upstreams, http: http), document: document).registerHandlers(
