@@ -10,6 +10,9 @@ import ServiceKit
 
 /// Builds the gateway: sign-in and token issuing, the JWK Set, the reverse proxy, and the services' health.
 public enum GatewayRole {
+    /// The web app's routes (pages and assets): the gateway's own, outside the API document.
+    public static let webAppPaths = Set(WebAppController.pages + ["/assets/{part}", "/assets/{part}/{name}"])
+
     public static func buildRouter(
         settings: Settings, upstreams: Upstreams, tokens: TokenService, publishedKeys: JWKSet, http: CurlHTTPClient, timeout: Duration
     ) throws -> Router<AppRequestContext> {

@@ -29,6 +29,17 @@ struct CatalogRepository: Sendable {
         )
     }
 
+    func find(id: String, ownerID: String) async throws -> CatalogEntry? {
+        guard DocumentID.isWellFormed(id) else { return nil }
+        return try await self.store.findOne(
+            CatalogEntry.self, in: Self.collection, where: .and([.equal("id", .string(id)), .equal("ownerId", .string(ownerID))]))
+    }
+
+    func save(_ entry: CatalogEntry) async throws -> Bool {
+        try await self.store.replaceOne(
+            entry, in: Self.collection, where: .and([.equal("id", .string(entry.id)), .equal("ownerId", .string(entry.ownerId))]))
+    }
+
     func delete(id: String, ownerID: String) async throws -> Bool {
         guard DocumentID.isWellFormed(id) else { return false }
         return try await self.store.delete(in: Self.collection, where: .and([.equal("id", .string(id)), .equal("ownerId", .string(ownerID))])) > 0
@@ -70,18 +81,58 @@ struct CatalogController {
 
     func list(limit: Int?, user: AuthenticatedUser) async throws -> CatalogPage {
         let entries = try await self.catalog.recent(ownerID: user.id, limit: try Query.limit(limit, default: 50))
-        return CatalogPage(
-            items: entries.map {
-                CatalogEntryView(
-                    id: $0.id, description: $0.description, unit: $0.unit, unitPrice: $0.unitPrice, currency: $0.currency, useCount: $0.useCount,
-                    lastUsedAt: $0.lastUsedAt
-                )
-            }
-        )
+        return CatalogPage(items: entries.map(Self.view))
     }
 
     func delete(id: String, user: AuthenticatedUser) async throws {
         guard try await self.catalog.delete(id: id, ownerID: user.id) else { throw Problem.notFound("No catalog entry with this id.") }
+    }
+
+    /// The usual rate (the one a new price is checked against) or the unit, set by hand.
+    func update(id: String, patch: CatalogEntryPatch, user: AuthenticatedUser) async throws -> CatalogEntryView {
+        guard var entry = try await self.catalog.find(id: id, ownerID: user.id) else { throw Problem.notFound("No catalog entry with this id.") }
+        try patch.apply(to: &entry)
+        guard try await self.catalog.save(entry) else { throw Problem.notFound("No catalog entry with this id.") }
+        return Self.view(entry)
+    }
+
+    static func view(_ entry: CatalogEntry) -> CatalogEntryView {
+        CatalogEntryView(
+            id: entry.id, description: entry.description, unit: entry.unit, unitPrice: entry.unitPrice, currency: entry.currency,
+            useCount: entry.useCount, lastUsedAt: entry.lastUsedAt
+        )
+    }
+}
+
+/// `PATCH /api/catalog/{id}`: absent leaves a field, null clears the unit; the price is integer minor units.
+struct CatalogEntryPatch: Decodable, Hashable, Sendable {
+    var unitPrice: PatchField<MinorUnits> = .absent
+    var unit: PatchField<String> = .absent
+
+    enum CodingKeys: String, CodingKey { case unitPrice, unit }
+
+    init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.unitPrice = try c.decode(PatchField<MinorUnits>.self, forKey: .unitPrice)
+        self.unit = try c.decode(PatchField<String>.self, forKey: .unit)
+    }
+
+    func apply(to entry: inout CatalogEntry) throws {
+        var problems: [Problem.FieldProblem] = []
+        switch self.unitPrice {
+        case .value(let price):
+            // The same bounds as a price on an invoice (Money's parser), so a remembered rate can always be billed.
+            let valid = price.value >= 0 && (try? Money(parsing: Money(minorUnits: price.value, currency: entry.currency).decimalString, currency: entry.currency)) != nil
+            if !valid {
+                problems.append(.init(field: "unitPrice", message: "must be a non-negative amount in minor units of \(entry.currency.code)"))
+            } else {
+                entry.unitPrice = price.value
+            }
+        case .null: problems.append(.init(field: "unitPrice", message: "cannot be null"))
+        case .absent: break
+        }
+        if let unit = self.unit.text("unit", max: 40, problems: &problems) { entry.unit = unit }
+        if !problems.isEmpty { throw Problem.unprocessable("The service could not be changed.", errors: problems) }
     }
 }
 

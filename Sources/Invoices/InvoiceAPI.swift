@@ -195,6 +195,11 @@ struct InvoiceAPI: APIProtocol {
         return .noContent(.init())
     }
 
+    func updateCatalogEntry(_ input: Operations.UpdateCatalogEntry.Input) async throws -> Operations.UpdateCatalogEntry.Output {
+        guard case .json(let body) = input.body else { throw OpenAPIServing.undocumentedBody }
+        return .ok(.init(body: .json(try await self.catalog.update(id: input.path.id, patch: body, user: try OpenAPIServing.user()))))
+    }
+
     func listCatalog(_ input: Operations.ListCatalog.Input) async throws -> Operations.ListCatalog.Output {
         .ok(.init(body: .json(try await self.catalog.list(limit: input.query.limit, user: try OpenAPIServing.user()))))
     }

@@ -64,13 +64,13 @@ struct Cluster {
     /// `services` to the gateway and to the other three.
     static func run(
         common: [String: String] = [:], gateway gatewayExtra: [String: String] = [:], services servicesExtra: [String: String] = [:],
-        _ body: (Cluster) async throws -> Void
+        gatewayPort chosenPort: Int? = nil, _ body: (Cluster) async throws -> Void
     ) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("e2e-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let http = CurlHTTPClient()
         defer { http.shutdown() }
-        let gatewayPort = try freeLoopbackPort()
+        let gatewayPort = try chosenPort ?? freeLoopbackPort()
         let gatewayURL = "http://127.0.0.1:\(gatewayPort)"
         let services = servicesExtra.mapValues { $0.replacingOccurrences(of: "{gateway}", with: gatewayURL) }
         let gatewayExtra = gatewayExtra.mapValues { $0.replacingOccurrences(of: "{gateway}", with: gatewayURL) }

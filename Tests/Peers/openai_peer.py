@@ -135,7 +135,8 @@ class Handler(BaseHTTPRequestHandler):
             return self.error(400, "model is required")
         with LOCK:
             STATE["requests"].append({"path": "transcriptions", "model": fields["model"], "has_prompt": bool(fields.get("prompt")),
-                                      "prompt": fields.get("prompt", ""), "bytes": len(files["file"])})
+                                      "prompt": fields.get("prompt", ""), "bytes": len(files["file"]),
+                                      "magic": files["file"][:4].hex()})
             return self.reply(200, {"text": STATE["transcript"]})
 
     def completion(self, body):

@@ -10,7 +10,10 @@ public enum Peers {
         return repositoryRoot.appendingPathComponent(".venv-peers/bin/python").path
     }
 
-    public static func script(_ name: String) -> String { repositoryRoot.appendingPathComponent("Tests/Peers/\(name)").path }
+    /// A peer in Tests/Peers by name, or another script under Tests by its path there ("Browser/web_app_checks.py").
+    public static func script(_ name: String) -> String {
+        repositoryRoot.appendingPathComponent(name.contains("/") ? "Tests/\(name)" : "Tests/Peers/\(name)").path
+    }
 
     public struct MissingPython: Error, CustomStringConvertible {
         public var description: String { "the test peers' Python (\(Peers.python)) is missing: run ./scripts/test.sh, which creates .venv-peers" }

@@ -40,10 +40,20 @@ export function replace(parent, ...children) {
 let uniqueCounter = 0;
 export const uid = (prefix = "f") => `${prefix}-${++uniqueCounter}`;
 
+// Each control's message element, found without the document (views are built before they are attached).
+const messages = new WeakMap();
+
+/** A paragraph under `control` for its error or warning (described-by the control). */
+export function messageFor(control) {
+  if (!control.id) control.id = uid();
+  const element = h("p", { class: "field-error", id: `${control.id}-error`, hidden: true });
+  messages.set(control, element);
+  return element;
+}
+
 /** A labelled form control with a place for its error; `control` is an input, select or textarea. */
 export function field(labelText, control, { hint, wide } = {}) {
-  if (!control.id) control.id = uid();
-  const error = h("p", { class: "field-error", id: `${control.id}-error`, hidden: true });
+  const error = messageFor(control);
   const described = [error.id];
   let hintNode = null;
   if (hint) {
@@ -56,7 +66,7 @@ export function field(labelText, control, { hint, wide } = {}) {
 
 /** Shows (or clears, with null) the message under a control made by `field`. */
 export function setFieldMessage(control, message, kind = "error") {
-  const error = document.getElementById(`${control.id}-error`);
+  const error = messages.get(control);
   if (!error) return false;
   error.textContent = message ?? "";
   error.hidden = !message;

@@ -2,7 +2,7 @@
 // warnings beside their fields; totals as the server computed them; regenerate from new words), then finalized;
 // a finalized invoice is sent, paid (partial payments keep a balance) or voided; the PDF is previewed and downloaded.
 import * as api from "./api.js";
-import { busy, confirmDialog, field, h, replace, setFieldMessage, toast, uid } from "./dom.js";
+import { busy, confirmDialog, field, h, messageFor, replace, setFieldMessage, toast, uid } from "./dom.js";
 import { date, decimalText, money, parseMoney, parseRate, quantityText } from "./format.js";
 import { clearProblem, showProblem } from "./forms.js";
 import { saveBlob } from "./files.js";
@@ -76,10 +76,10 @@ function draftEditor(invoice, currentETag, setETag, reload, navigate) {
       taxRate: h("input", { type: "text", inputmode: "decimal", value: item.taxRate === undefined || item.taxRate === null ? "" : String(item.taxRate), "aria-label": label("tax percent (blank: the invoice's)"), size: 4 }),
     };
     for (const control of Object.values(row)) control.id = uid("item");
-    const message = (control) => h("p", { class: "field-error", id: `${control.id}-error`, hidden: true });
     const cell = (control) => {
-      control.setAttribute("aria-describedby", `${control.id}-error`);
-      return h("td", {}, control, message(control));
+      const message = messageFor(control);
+      control.setAttribute("aria-describedby", message.id);
+      return h("td", {}, control, message);
     };
     const remove = h("button", { type: "button", class: "link danger", "aria-label": `Remove item ${index + 1}` }, "Remove");
     const tr = h("tr", {}, cell(row.description), cell(row.quantity), cell(row.unit), cell(row.unitPrice), cell(row.discountRate), cell(row.taxRate),

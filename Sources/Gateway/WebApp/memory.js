@@ -91,7 +91,7 @@ export async function clientsView({ navigate }) {
 }
 
 export async function servicesView({ navigate }) {
-  const page = await api.json("GET", "/api/catalog?limit=200");
+  const page = await api.json("GET", "/api/catalog?limit=100");
   const refresh = (message) => { if (message) toast(message, "success"); navigate("/services", { replace: true }); };
   const item = (entry) => {
     const li = h("li", {});

@@ -437,6 +437,8 @@ extension Components {
         internal typealias ClientPage = Invoices.ClientPage
         /// - Remark: Generated from `#/components/schemas/CatalogEntry`.
         internal typealias CatalogEntry = Invoices.CatalogEntryView
+        /// - Remark: Generated from `#/components/schemas/CatalogEntryPatch`.
+        internal typealias CatalogEntryPatch = Invoices.CatalogEntryPatch
         /// - Remark: Generated from `#/components/schemas/CatalogPage`.
         internal typealias CatalogPage = Invoices.CatalogPage
     }

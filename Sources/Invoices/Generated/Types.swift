@@ -111,6 +111,11 @@ internal protocol APIProtocol: Sendable {
     /// - Remark: HTTP `GET /api/catalog`.
     /// - Remark: Generated from `#/paths//api/catalog/get(listCatalog)`.
     func listCatalog(_ input: Operations.ListCatalog.Input) async throws -> Operations.ListCatalog.Output
+    /// Change a service's usual rate or unit (absent leaves, null clears the unit)
+    ///
+    /// - Remark: HTTP `PATCH /api/catalog/{id}`.
+    /// - Remark: Generated from `#/paths//api/catalog/{id}/patch(updateCatalogEntry)`.
+    func updateCatalogEntry(_ input: Operations.UpdateCatalogEntry.Input) async throws -> Operations.UpdateCatalogEntry.Output
     /// Forget a service
     ///
     /// - Remark: HTTP `DELETE /api/catalog/{id}`.
@@ -399,6 +404,21 @@ extension APIProtocol {
         try await listCatalog(Operations.ListCatalog.Input(
             query: query,
             headers: headers
+        ))
+    }
+    /// Change a service's usual rate or unit (absent leaves, null clears the unit)
+    ///
+    /// - Remark: HTTP `PATCH /api/catalog/{id}`.
+    /// - Remark: Generated from `#/paths//api/catalog/{id}/patch(updateCatalogEntry)`.
+    internal func updateCatalogEntry(
+        path: Operations.UpdateCatalogEntry.Input.Path,
+        headers: Operations.UpdateCatalogEntry.Input.Headers = .init(),
+        body: Operations.UpdateCatalogEntry.Input.Body
+    ) async throws -> Operations.UpdateCatalogEntry.Output {
+        try await updateCatalogEntry(Operations.UpdateCatalogEntry.Input(
+            path: path,
+            headers: headers,
+            body: body
         ))
     }
     /// Forget a service

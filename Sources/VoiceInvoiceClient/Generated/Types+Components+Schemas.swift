@@ -1673,6 +1673,46 @@ extension Components {
                 case lastUsedAt
             }
         }
+        /// - Remark: Generated from `#/components/schemas/CatalogEntryPatch`.
+        public struct CatalogEntryPatch: Codable, Hashable, Sendable {
+            /// Integer minor units of the invoice's currency: 50000 is 500.00 USD, 500 is 500 JPY.
+            ///
+            /// - Remark: Generated from `#/components/schemas/CatalogEntryPatch/unitPrice`.
+            public var unitPrice: Swift.Int64?
+            /// - Remark: Generated from `#/components/schemas/CatalogEntryPatch/unit`.
+            public var unit: Swift.String?
+            /// Creates a new `CatalogEntryPatch`.
+            ///
+            /// - Parameters:
+            ///   - unitPrice: Integer minor units of the invoice's currency: 50000 is 500.00 USD, 500 is 500 JPY.
+            ///   - unit:
+            public init(
+                unitPrice: Swift.Int64? = nil,
+                unit: Swift.String? = nil
+            ) {
+                self.unitPrice = unitPrice
+                self.unit = unit
+            }
+            public enum CodingKeys: String, CodingKey {
+                case unitPrice
+                case unit
+            }
+            public init(from decoder: any Swift.Decoder) throws {
+                let container = try decoder.container(keyedBy: CodingKeys.self)
+                self.unitPrice = try container.decodeIfPresent(
+                    Swift.Int64.self,
+                    forKey: .unitPrice
+                )
+                self.unit = try container.decodeIfPresent(
+                    Swift.String.self,
+                    forKey: .unit
+                )
+                try decoder.ensureNoAdditionalProperties(knownKeys: [
+                    "unitPrice",
+                    "unit"
+                ])
+            }
+        }
         /// - Remark: Generated from `#/components/schemas/CatalogPage`.
         public struct CatalogPage: Codable, Hashable, Sendable {
             /// - Remark: Generated from `#/components/schemas/CatalogPage/items`.
