@@ -101,10 +101,11 @@ let package = Package(
             ],
             // The public API's OpenAPI document and the web app, compiled into the binary (the image ships the binary
             // alone). Every file of WebApp/ is listed here and in WebAppController.files (a test checks both).
-            resources: [.embedInCode("openapi.json")] + [
-                "index.html", "app.css", "icon.svg", "app.js", "api.js", "dom.js", "format.js", "forms.js", "files.js", "auth-views.js",
-                "invoice-list.js", "compose.js", "invoice-review.js", "memory.js", "settings.js",
-            ].map { .embedInCode("WebApp/\($0)") }
+            resources: [.embedInCode("openapi.json")]
+                + [
+                    "index.html", "app.css", "icon.svg", "app.js", "api.js", "dom.js", "format.js", "forms.js", "files.js", "auth-views.js",
+                    "invoice-list.js", "compose.js", "invoice-review.js", "memory.js", "settings.js",
+                ].map { .embedInCode("WebApp/\($0)") }
         ),
         .target(
             name: "Auth",

@@ -10,6 +10,8 @@ packages=(
   fonts-noto-core fonts-noto-cjk fonts-dejavu-core ca-certificates
   # tests: pdftotext reads generated PDFs back; curl for the README walkthrough; venv for the Python test peers; espeak-ng speaks the test utterances
   poppler-utils curl python3 python3-venv espeak-ng
+  # browser tests: Debian's Chromium, driven by Playwright for Python (installed into the peers' venv)
+  chromium
 )
 
 missing=()

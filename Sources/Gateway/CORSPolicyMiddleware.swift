@@ -10,6 +10,10 @@ import ServiceKit
 /// Hand-written: Hummingbird's `CORSMiddleware` takes its allowed origins as a variadic argument (`.oneOf("a", "b")`),
 /// which a list read from the environment cannot be passed to, and it answers preflights from any origin with the
 /// allowed methods and headers.
+///
+/// Credentials are allowed for the listed origins only: the Google web flow's code exchange must carry its HttpOnly
+/// binding cookie (`credentials: "include"`), and the API's other routes use bearer tokens, which a browser never
+/// attaches on its own, so allowing credentials exposes nothing else.
 struct CORSPolicyMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
     let origins: Set<String>
@@ -31,6 +35,7 @@ struct CORSPolicyMiddleware: RouterMiddleware {
                 response.headers[.accessControlAllowMethods] = Self.methods
                 response.headers[.accessControlAllowHeaders] = Self.allowedHeaders
                 response.headers[.accessControlMaxAge] = Self.maxAge
+                response.headers[.accessControlAllowCredentials] = "true"
             }
             return response
         }
@@ -48,6 +53,7 @@ struct CORSPolicyMiddleware: RouterMiddleware {
         if allowed {
             response.headers[.accessControlAllowOrigin] = origin
             response.headers[.accessControlExposeHeaders] = Self.exposedHeaders
+            response.headers[.accessControlAllowCredentials] = "true"
         }
         return response
     }

@@ -122,7 +122,9 @@ struct CatalogEntryPatch: Decodable, Hashable, Sendable {
         switch self.unitPrice {
         case .value(let price):
             // The same bounds as a price on an invoice (Money's parser), so a remembered rate can always be billed.
-            let valid = price.value >= 0 && (try? Money(parsing: Money(minorUnits: price.value, currency: entry.currency).decimalString, currency: entry.currency)) != nil
+            let valid =
+                price.value >= 0
+                && (try? Money(parsing: Money(minorUnits: price.value, currency: entry.currency).decimalString, currency: entry.currency)) != nil
             if !valid {
                 problems.append(.init(field: "unitPrice", message: "must be a non-negative amount in minor units of \(entry.currency.code)"))
             } else {

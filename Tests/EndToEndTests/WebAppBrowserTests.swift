@@ -52,11 +52,14 @@ struct WebAppBrowserTests {
         let gatewayPort = try freeLoopbackPort()
         let gateway = "http://127.0.0.1:\(gatewayPort)"
         let origin = try PeerProcess(
-            script: "Browser/static_origin.py", arguments: ["--root", Peers.repositoryRoot.appendingPathComponent("Sources/Gateway/WebApp").path, "--api", gateway])
+            script: "Browser/static_origin.py",
+            arguments: ["--root", Peers.repositoryRoot.appendingPathComponent("Sources/Gateway/WebApp").path, "--api", gateway])
         defer { origin.stop() }
         try await Cluster.run(
             gateway: [
-                "CLIENT_URL": "\(gateway),\(origin.baseURL)",
+                // The other origin first: Google's web flow lands there, so its code exchange crosses origins (CORS with
+                // credentials, the binding cookie of the gateway's site).
+                "CLIENT_URL": "\(origin.baseURL),\(gateway)",
                 "GOOGLE_CLIENT_ID": "web-app-client", "GOOGLE_CLIENT_SECRET": "peer-secret",
                 "GOOGLE_REDIRECT_URI": "\(gateway)/api/auth/google/callback", "GOOGLE_AUTH_URL": google.baseURL + "/o/oauth2/v2/auth",
                 "GOOGLE_TOKEN_URL": google.baseURL + "/token", "GOOGLE_JWKS_URL": google.baseURL + "/oauth2/v3/certs",

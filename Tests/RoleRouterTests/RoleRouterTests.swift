@@ -215,4 +215,53 @@ struct RoleRouterTests {
             #expect(malformed.status == .unprocessableContent)
         }
     }
+
+    /// The web app at the gateway: every client-side route is index.html with the app's CSP; assets are versioned,
+    /// cached for a year under the current version, revalidated otherwise; ETags answer 304; the embedded files are
+    /// exactly the WebApp folder; other paths stay 404 problems.
+    @Test func gatewayServesTheWebApp() async throws {
+        let roles = try Roles()
+        defer { roles.http.shutdown() }
+        let router = try GatewayRole.buildRouter(
+            settings: roles.settings, upstreams: Upstreams(auth: "http://127.0.0.1:1", user: "http://127.0.0.1:1", invoice: "http://127.0.0.1:1"),
+            tokens: roles.gatewayTokens, publishedKeys: JWKSet(keys: []), http: roles.http, timeout: .seconds(2)
+        )
+        let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../Sources/Gateway/WebApp")
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { !$0.hasPrefix(".") }
+        try await Application(router: router).test(.router) { client in
+            var version = ""
+            for page in ["/", "/signin", "/auth/callback", "/invoices/new", "/invoices/0123456789abcdef0123456789abcdef", "/settings"] {
+                let response = try await client.execute(uri: page, method: .get)
+                #expect(response.status == .ok && response.headers[.contentType] == "text/html; charset=utf-8", "\(page)")
+                let csp = try #require(response.headers[.contentSecurityPolicy])
+                #expect(csp.contains("script-src 'self'") && csp.contains("require-trusted-types-for 'script'") && csp.contains("frame-ancestors 'none'"))
+                #expect(!csp.contains("unsafe-inline") && !csp.contains("unsafe-eval"))
+                #expect(response.headers[.cacheControl] == "no-cache")
+                let html = String(buffer: response.body)
+                #expect(!html.contains("<script>") && html.firstMatch(of: #/ on[a-z]+=/#) == nil, "no inline script or handler")
+                let match = try #require(html.firstMatch(of: /"\/assets\/([0-9a-f]{12})\/app\.js"/))
+                version = String(match.1)
+            }
+            let index = try await client.execute(uri: "/", method: .get)
+            let etag = try #require(index.headers[.eTag])
+            let unchanged = try await client.execute(uri: "/", method: .get, headers: [.ifNoneMatch: etag])
+            #expect(unchanged.status == .notModified && unchanged.body.readableBytes == 0)
+            // Every file of the folder is served (nothing in the folder is left out of the binary), and nothing else.
+            for file in files where file != "index.html" {
+                let current = try await client.execute(uri: "/assets/\(version)/\(file)", method: .get)
+                #expect(current.status == .ok && current.headers[.cacheControl] == "public, max-age=31536000, immutable", "\(file)")
+                #expect(current.body == ByteBuffer(bytes: try Data(contentsOf: folder.appendingPathComponent(file))), "\(file) differs from the folder")
+                let stale = try await client.execute(uri: "/assets/0000000000aa/\(file)", method: .get)
+                #expect(stale.status == .ok && stale.headers[.cacheControl] == "no-cache")
+                #expect(
+                    try await client.execute(uri: "/assets/\(file)", method: .get, headers: [.ifNoneMatch: try #require(current.headers[.eTag])]).status
+                        == .notModified)
+            }
+            #expect(try await client.execute(uri: "/assets/app.js", method: .get).headers[.contentType] == "text/javascript; charset=utf-8")
+            let missing = try await client.execute(uri: "/assets/\(version)/secrets.txt", method: .get)
+            #expect(missing.status == .notFound && missing.headers[.contentType] == "application/problem+json")
+            #expect(try await client.execute(uri: "/invoices", method: .get).status == .notFound)
+            #expect(try await client.execute(uri: "/assets/%2e%2e/Package.swift", method: .get).status == .badRequest)
+        }
+    }
 }
