@@ -9,7 +9,7 @@ FROM swift:6.3.1-bookworm AS build
 # hadolint ignore=DL3008
 RUN apt-get update \
     && apt-get install -y --no-install-recommends pkg-config libssl-dev libcurl4-openssl-dev libmongoc-dev libbson-dev \
-       libcairo2-dev libpango1.0-dev libsqlite3-dev \
+       libcairo2-dev libpango1.0-dev libsqlite3-dev zlib1g-dev \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 # Dependencies first, so source edits do not refetch them.
@@ -29,7 +29,7 @@ FROM debian:bookworm-slim
 # hadolint ignore=DL3008
 RUN apt-get update \
     && apt-get install -y --no-install-recommends libssl3 libcurl4 libmongoc-1.0-0 libbson-1.0-0 libcairo2 libpango-1.0-0 \
-       libpangocairo-1.0-0 libpangoft2-1.0-0 libsqlite3-0 ca-certificates tzdata fonts-noto-core fonts-noto-cjk fonts-dejavu-core \
+       libpangocairo-1.0-0 libpangoft2-1.0-0 libsqlite3-0 zlib1g ca-certificates tzdata fonts-noto-core fonts-noto-cjk fonts-dejavu-core \
     && rm -rf /var/lib/apt/lists/* \
     && groupadd --system --gid 10001 voiceinvoice \
     && useradd --system --no-log-init --uid 10001 --gid 10001 --create-home --home-dir /app voiceinvoice

@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   # build: the C libraries behind the system library targets, and pkg-config to find them
-  pkg-config libssl-dev libcurl4-openssl-dev libmongoc-dev libbson-dev libcairo2-dev libpango1.0-dev libsqlite3-dev
+  pkg-config libssl-dev libcurl4-openssl-dev libmongoc-dev libbson-dev libcairo2-dev libpango1.0-dev libsqlite3-dev zlib1g-dev
   # run: fonts for the PDFs (Noto covers most scripts, Noto CJK Chinese/Japanese/Korean, DejaVu is the fallback), CA certificates for HTTPS upstreams
   fonts-noto-core fonts-noto-cjk fonts-dejavu-core ca-certificates
   # tests: pdftotext reads generated PDFs back; curl for the README walkthrough; venv for the Python test peers; espeak-ng speaks the test utterances

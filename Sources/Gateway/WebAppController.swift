@@ -1,6 +1,8 @@
+import CompressNIO
 import Foundation
 import HTTPTypes
 import Hummingbird
+import NIOCore
 import OpenSSLSupport
 import ServiceKit
 import WireFormat
@@ -8,7 +10,9 @@ import WireFormat
 /// The web app (`WebApp/`: standard ES modules, one stylesheet, no build step), compiled into the binary and served
 /// by the gateway: `index.html` for every client-side route, the assets under `/assets/<version>/` with a year of
 /// immutable caching (the version is a digest of every file, so a new release is new URLs), and under `/assets/`
-/// unversioned with revalidation. Everything carries an ETag, and `If-None-Match` is a 304.
+/// unversioned with revalidation. Everything carries an ETag, and `If-None-Match` is a 304. Each file is gzipped once,
+/// at start (zlib through CompressNIO), and sent so to a browser that accepts it: a few milliseconds at start-up
+/// instead of compressing on every request.
 ///
 /// The page's Content-Security-Policy admits only this origin's scripts and styles, no inline script, API calls to
 /// this origin, blob: frames and media (the PDF preview, the recording) and Trusted Types with no policy at all, so
@@ -41,6 +45,9 @@ struct WebAppController: Sendable {
         let body: ByteBuffer
         let contentType: String
         let etag: String
+        /// The gzip encoding, when it is smaller, with its own entity tag (a different representation).
+        let gzip: ByteBuffer?
+        let gzipETag: String
     }
 
     let version: String
@@ -75,7 +82,30 @@ struct WebAppController: Sendable {
         case "svg": type = "image/svg+xml"
         default: type = "application/octet-stream"
         }
-        return Asset(body: ByteBuffer(bytes: bytes), contentType: type, etag: "\"\(OpenSSL.sha256Hex(bytes).prefix(32))\"")
+        let tag = OpenSSL.sha256Hex(bytes).prefix(32)
+        let body = ByteBuffer(bytes: bytes)
+        var source = body
+        let compressed = try? source.compress(with: .gzip(configuration: .init(compressionLevel: 9)))
+        return Asset(
+            body: body, contentType: type, etag: "\"\(tag)\"", gzip: compressed.flatMap { $0.readableBytes < body.readableBytes ? $0 : nil },
+            gzipETag: "\"\(tag)-gzip\""
+        )
+    }
+
+    /// Whether `Accept-Encoding` admits gzip (`gzip`, `x-gzip` or `*`, not with `q=0`). Bounded: at most 32 entries.
+    static func acceptsGzip(_ header: String?) -> Bool {
+        guard let header else { return false }
+        for entry in header.split(separator: ",", maxSplits: 32).prefix(32) {
+            let parts = entry.split(separator: ";")
+            let coding = HeaderValues.trimmed(parts.first ?? "").lowercased()
+            guard coding == "gzip" || coding == "x-gzip" || coding == "*" else { continue }
+            let refused = parts.dropFirst().contains { parameter in
+                let pair = HeaderValues.trimmed(parameter).lowercased()
+                return pair.hasPrefix("q=") && (Double(pair.dropFirst(2)) ?? 1) == 0
+            }
+            if !refused { return true }
+        }
+        return false
     }
 
     func addRoutes(to router: Router<AppRequestContext>) {
@@ -100,13 +130,17 @@ struct WebAppController: Sendable {
     }
 
     func respond(_ asset: Asset, to request: Request, cache: String, page: Bool = false) -> Response {
-        var headers: HTTPFields = [.eTag: asset.etag, .cacheControl: cache]
+        let gzip = asset.gzip.flatMap { Self.acceptsGzip(request.headers[.acceptEncoding]) ? $0 : nil }
+        let etag = gzip == nil ? asset.etag : asset.gzipETag
+        var headers: HTTPFields = [.eTag: etag, .cacheControl: cache, .vary: "Accept-Encoding"]
         if page { headers[.contentSecurityPolicy] = Self.contentSecurityPolicy }
-        if let condition = request.headers[.ifNoneMatch], HeaderValues.matches(condition, etag: asset.etag) {
+        if let condition = request.headers[.ifNoneMatch], HeaderValues.matches(condition, etag: etag) {
             return Response(status: .notModified, headers: headers)
         }
+        let body = gzip ?? asset.body
         headers[.contentType] = asset.contentType
-        headers[.contentLength] = String(asset.body.readableBytes)
-        return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: asset.body))
+        if gzip != nil { headers[.contentEncoding] = "gzip" }
+        headers[.contentLength] = String(body.readableBytes)
+        return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: body))
     }
 }

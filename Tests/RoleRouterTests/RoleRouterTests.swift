@@ -258,6 +258,16 @@ struct RoleRouterTests {
                         == .notModified)
             }
             #expect(try await client.execute(uri: "/assets/app.js", method: .get).headers[.contentType] == "text/javascript; charset=utf-8")
+            // gzip, compressed once at start, for a browser that accepts it: its own entity tag, and q=0 refuses it.
+            let plain = try await client.execute(uri: "/assets/\(version)/app.js", method: .get)
+            let gzipped = try await client.execute(uri: "/assets/\(version)/app.js", method: .get, headers: [.acceptEncoding: "br;q=1, gzip;q=0.8"])
+            #expect(gzipped.headers[.contentEncoding] == "gzip" && gzipped.headers[.vary] == "Accept-Encoding")
+            #expect(Array(gzipped.body.readableBytesView.prefix(2)) == [0x1f, 0x8b] && gzipped.body.readableBytes < plain.body.readableBytes / 2)
+            #expect(gzipped.headers[.eTag] != plain.headers[.eTag])
+            let revalidated = try await client.execute(
+                uri: "/assets/\(version)/app.js", method: .get, headers: [.acceptEncoding: "gzip", .ifNoneMatch: try #require(gzipped.headers[.eTag])])
+            #expect(revalidated.status == .notModified)
+            #expect(try await client.execute(uri: "/", method: .get, headers: [.acceptEncoding: "gzip;q=0"]).headers[.contentEncoding] == nil)
             let missing = try await client.execute(uri: "/assets/\(version)/secrets.txt", method: .get)
             #expect(missing.status == .notFound && missing.headers[.contentType] == "application/problem+json")
             #expect(try await client.execute(uri: "/invoices", method: .get).status == .notFound)

@@ -276,7 +276,7 @@ function partiesPanel(invoice) {
 
 function itemsPanel(invoice) {
   return h("section", { class: "card", "aria-labelledby": "items-heading" }, h("h2", { id: "items-heading" }, "Items"),
-    h("div", { class: "table-scroll" }, h("table", { class: "items" },
+    h("div", { class: "table-scroll" }, h("table", { class: "items compact" },
       h("thead", {}, h("tr", {}, ["Description", "Qty", "Unit price", "Amount"].map((text) => h("th", { scope: "col" }, text)))),
       h("tbody", {}, invoice.items.map((item) => h("tr", {},
         h("td", {}, item.description), h("td", { class: "num" }, `${quantityText(item.quantity)}${item.unit ? ` ${item.unit}` : ""}`),
