@@ -163,7 +163,8 @@ struct Serve: AsyncParsableCommand {
                 let message = """
 
                     VoiceInvoice is running (gateway, auth, user and invoice on ports \(port)–\(port + 3), embedded store in \(dataDirectory)).
-                    Point a browser or curl at http://\(host):\(port)   e.g.  curl http://\(host):\(port)/api/health
+                    The web app: open http://\(host):\(port) in a browser (register, then say or type an invoice).
+                    The API: the same address, e.g.  curl http://\(host):\(port)/api/health
                     Press Ctrl-C to stop.
 
                     """

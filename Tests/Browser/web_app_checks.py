@@ -76,6 +76,8 @@ class Checks:
             details = "; ".join(f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}" for v in bad)
             raise AssertionError(f"accessibility on {screen}: {details}")
         self.scanned.add(screen)
+        # The screenshots document the screen, not a passing notification.
+        page.evaluate("document.getElementById('toast').textContent = ''")
         slug = re.sub(r"[^a-z0-9]+", "-", screen.lower()).strip("-")
         page.screenshot(path=os.path.join(self.args.artifacts, f"{self.args.scenario}-{slug}-1280x800.png"), full_page=True)
         size = page.viewport_size
@@ -157,6 +159,7 @@ class Checks:
         assert stored, "no refresh token stored"
         page.get_by_role("button", name="Sign out").click()
         expect(page).to_have_url(re.compile(r"/signin"))
+        self.scan(page, "sign in")
         assert page.evaluate("localStorage.getItem('voice-invoice.refresh')") is None
         status, _ = self.api("POST", "/api/auth/refresh", body={"refreshToken": stored})
         assert status == 401, f"the signed-out refresh token still works ({status})"

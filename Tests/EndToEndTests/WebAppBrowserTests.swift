@@ -75,6 +75,7 @@ struct WebAppBrowserTests {
                     "PDF previewed and downloaded", "address book: edit aliases and email, add, delete", "services: edit the usual price, forget",
                     "list: status filter and search", "export CSV of the current filter", "signs in and lists through CORS", "sign-out revokes",
                     "Sign in with Google", "axe and screenshots: clients", "axe and screenshots: services", "axe and screenshots: register",
+                    "axe and screenshots: sign in",
                     "axe and screenshots: profile",
                 ])
         }
