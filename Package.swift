@@ -199,7 +199,7 @@ let package = Package(
         .testTarget(
             name: "RoleRouterTests",
             dependencies: [
-                "Gateway", "Auth", "Users", "Invoices", "ServiceKit", "JWT", "PDF", "Storage", "HTTPClient",
+                "Gateway", "Auth", "Users", "Invoices", "Invoicing", "ServiceKit", "JWT", "PDF", "Storage", "HTTPClient",
                 .product(name: "Hummingbird", package: "hummingbird"), .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"), .product(name: "NIOCore", package: "swift-nio"),
             ]

@@ -22,6 +22,13 @@ python3 scripts/check_imports.py
 
 start=$(date +%s)
 swift build --build-tests 2>&1 | grep -E "error:|Build complete|Compiling|Building" | grep -vE "^\[[0-9]+/[0-9]+\] Compiling" || true
+# The benchmarks are a package of their own (so the product never compiles them); building it here, without running
+# a measurement, makes a change that breaks a benchmark fail CI instead of rotting it.
+if ! swift build --package-path Benchmarks > .build/benchmarks-build.log 2>&1; then
+  grep -E "error:" .build/benchmarks-build.log | head -20 >&2
+  echo "test.sh: the Benchmarks package does not build (.build/benchmarks-build.log)" >&2
+  exit 1
+fi
 built=$(date +%s)
 # Fuzzing first: every parser's libFuzzer target for FUZZ_SECONDS each (a separate, instrumented build); any crash
 # fails the run. Then the test suites, whose summary closes the output.

@@ -29,6 +29,20 @@ struct CatalogRepository: Sendable {
         )
     }
 
+    /// The entries of these services (folded descriptions), in any currency: a key-prefix range per service on the
+    /// unique (owner, key) index. At most `maximumEntries` are read.
+    func entries(forServices services: Set<String>, ownerID: String) async throws -> [CatalogEntry] {
+        guard !services.isEmpty else { return [] }
+        // Keys are "<folded description>|<currency>": every key of a service lies in ["<service>|", "<service>}").
+        let ranges: [Filter] = services.sorted().prefix(Self.maximumEntries).map { service in
+            .and([.greater("key", .string(service + "|")), .less("key", .string(service + "}"))])
+        }
+        return try await self.store.find(
+            CatalogEntry.self, in: Self.collection, where: .and([.equal("ownerId", .string(ownerID)), .or(ranges)]),
+            sort: [SortField("lastUsedAt", descending: true), SortField("id")], limit: Self.maximumEntries
+        )
+    }
+
     func find(id: String, ownerID: String) async throws -> CatalogEntry? {
         guard DocumentID.isWellFormed(id) else { return nil }
         return try await self.store.findOne(

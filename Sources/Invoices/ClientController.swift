@@ -20,6 +20,9 @@ struct ClientRepository: Sendable {
             indexes: [
                 IndexSpec(name: "owner_name", fields: ["ownerId", "nameKey"], unique: true),
                 IndexSpec(name: "owner_recent", fields: ["ownerId", "lastInvoicedAt"]),
+                // Aliases: a multikey index in MongoDB; in SQLite an expression index on the array's text serves nothing,
+                // and the owner's rows are few enough for json_each (see `match`).
+                IndexSpec(name: "owner_match", fields: ["ownerId", "matchKeys"], engines: ["mongodb"]),
                 IndexSpec(name: "owner_idempotency", fields: ["ownerId", "idempotencyKey"], unique: true, sparse: true),
             ]
         )
@@ -32,11 +35,24 @@ struct ClientRepository: Sendable {
         )
     }
 
-    /// The client a spoken or typed name means: case-, accent-, punctuation- and alias-insensitive.
+    /// The client a spoken or typed name means: case-, accent-, punctuation- and alias-insensitive. Read by index,
+    /// never by reading the book: the name's key on the unique (owner, nameKey) index, else an alias among the
+    /// owner's match keys (MongoDB: the multikey index; SQLite: json_each over the owner's rows, in the engine).
     func match(name: String, ownerID: String) async throws -> Client? {
         let key = SearchText.fold(name)
         guard !key.isEmpty else { return nil }
-        return try await self.all(ownerID: ownerID).first { $0.matchKeys.contains(key) }
+        let owner: Filter = .equal("ownerId", .string(ownerID))
+        if let named = try await self.store.findOne(Client.self, in: Self.collection, where: .and([owner, .equal("nameKey", .string(key))])) {
+            return named
+        }
+        return try await self.store.find(
+            Client.self, in: Self.collection, where: .and([owner, .hasElement("matchKeys", .string(key))]), sort: [SortField("nameKey")], limit: 1
+        ).first
+    }
+
+    /// How many clients the owner's book holds (counted by the engine).
+    func count(ownerID: String) async throws -> Int {
+        try await self.store.count(in: Self.collection, where: .equal("ownerId", .string(ownerID)))
     }
 
     func find(id: String, ownerID: String) async throws -> Client? {

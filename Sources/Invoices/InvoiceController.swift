@@ -149,6 +149,8 @@ struct InvoiceController {
         context: AppRequestContext, snapshot: BusinessMemory, replacing: Invoice? = nil, client explicit: Client? = nil,
         adjust: (inout Invoice) throws -> Void = { _ in }
     ) async throws -> Invoice {
+        // What drafting needs of the memory, read by index: the matched client, the billed services, the book's size.
+        let snapshot = try await self.memory.forDraft(extracted, base: snapshot, ownerID: user.id, matchName: explicit == nil)
         // The domain drafts (matching, defaults, warnings, maths); this stores and remembers.
         let request = Drafting.Request(
             id: replacing?.id ?? DocumentID.make(), ownerId: user.id, profile: profile, source: replacing?.source ?? source, transcript: transcript,

@@ -3,17 +3,38 @@ import Invoicing
 import Logging
 import Storage
 
-/// The business memory's storage: reads a user's `BusinessMemory` (the domain's: matching, vocabulary, usual rates)
-/// once per request, adds a new client to the book, and records what each new invoice teaches.
+/// The business memory's storage: reads what a request needs of a user's `BusinessMemory` (the domain's: matching,
+/// vocabulary, usual rates) by index, adds a new client to the book, and records what each new invoice teaches.
+///
+/// A create reads, whatever the size of the book: the most recently invoiced clients and services (the vocabulary,
+/// before extraction), then the client the extracted name means (by its key), the catalog entries of the services
+/// being billed (by key prefix) and the book's size (a count) — a few documents decoded, never the whole book.
 struct MemoryRepository: Sendable {
     let clients: ClientRepository
     let catalog: CatalogRepository
 
+    /// The vocabulary: the recently invoiced clients and the recent services.
     func snapshot(ownerID: String) async throws -> BusinessMemory {
         BusinessMemory(
-            clients: try await self.clients.all(ownerID: ownerID),
-            catalog: try await self.catalog.recent(ownerID: ownerID, limit: CatalogRepository.maximumEntries)
+            clients: try await self.clients.recent(ownerID: ownerID, limit: BusinessMemory.vocabularyClients),
+            catalog: try await self.catalog.recent(ownerID: ownerID, limit: BusinessMemory.vocabularyServices)
         )
+    }
+
+    /// `base` with what drafting `extracted` needs: the client its name means (unless the form chose one), the
+    /// catalog entries of its services (their usual rates) and the book's size.
+    func forDraft(_ extracted: ExtractedInvoice, base: BusinessMemory, ownerID: String, matchName: Bool) async throws -> BusinessMemory {
+        var memory = base
+        if matchName, let name = extracted.clientName, memory.match(name) == nil, let found = try await self.clients.match(name: name, ownerID: ownerID) {
+            memory.clients.append(found)
+        }
+        let known = Set(memory.catalog.map(\.id))
+        let services = Set(extracted.items.map { SearchText.fold($0.description) }.filter { !$0.isEmpty })
+        let entries = try await self.catalog.entries(forServices: services, ownerID: ownerID)
+        // Most recent first, as `recent` orders them (usual rates let the most recent win).
+        memory.catalog = (memory.catalog + entries.filter { !known.contains($0.id) }).sorted { $0.lastUsedAt > $1.lastUsedAt }
+        memory.clientCount = try await self.clients.count(ownerID: ownerID)
+        return memory
     }
 
     /// The address-book entry for a new invoice's client: the matched one, or a new entry with just the name (the

@@ -114,24 +114,34 @@ public struct CatalogEntry: Codable, Sendable, Hashable {
     }
 }
 
-/// What is known of a user, read once per request: the whole address book (bounded) and the catalog, most recently
-/// used first. Matching, vocabulary and usual rates are computed from it, in memory.
+/// What a request knows of a user: the clients it needs (the most recently invoiced, for the vocabulary, and the one
+/// a name matched), the catalog entries it needs (the most recent, and those of the services being billed), and the
+/// size of the book. The storage reads these by index (never the whole book); matching, vocabulary and usual rates are
+/// computed from them here, in memory, so the rules stay testable without a store.
 public struct BusinessMemory: Sendable, Equatable {
     public var clients: [Client]
     public var catalog: [CatalogEntry]
+    /// How many clients the whole book holds, when counted (else `clients` is taken to be the whole book).
+    public var clientCount: Int?
 
     /// The address book is bounded: an invoice for a new name adds no entry beyond this.
     public static let maximumClients = 1000
+    /// The vocabulary's size: the recently invoiced clients and the recent services given to the provider and parser.
+    public static let vocabularyClients = 10
+    public static let vocabularyServices = 15
 
-    public init(clients: [Client], catalog: [CatalogEntry]) {
+    public init(clients: [Client], catalog: [CatalogEntry], clientCount: Int? = nil) {
         self.clients = clients
         self.catalog = catalog
+        self.clientCount = clientCount
     }
 
     /// Known client names (most recently invoiced first, with aliases) and services, for the prompts.
     public var vocabulary: (clients: [String], services: [String]) {
         let recent = self.clients.filter { $0.invoiceCount > 0 }.sorted { ($0.lastInvoicedAt ?? .distantPast) > ($1.lastInvoicedAt ?? .distantPast) }
-        return (recent.prefix(10).flatMap { [$0.name] + $0.aliases }, self.catalog.prefix(15).map(\.description))
+        return (
+            recent.prefix(Self.vocabularyClients).flatMap { [$0.name] + $0.aliases }, self.catalog.prefix(Self.vocabularyServices).map(\.description)
+        )
     }
 
     /// The client a spoken or typed name means: case-, accent-, punctuation- and alias-insensitive.
@@ -149,5 +159,5 @@ public struct BusinessMemory: Sendable, Equatable {
     }
 
     /// Whether an invoice for a name the book does not know may add it.
-    public var hasRoom: Bool { self.clients.count < Self.maximumClients }
+    public var hasRoom: Bool { (self.clientCount ?? self.clients.count) < Self.maximumClients }
 }

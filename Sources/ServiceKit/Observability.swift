@@ -140,6 +140,9 @@ public struct MeteredStore: DocumentStore {
     public func delete(in collection: String, where filter: Filter) async throws -> Int {
         try await self.measure("delete") { try await self.base.delete(in: collection, where: filter) }
     }
+    public func count(in collection: String, where filter: Filter) async throws -> Int {
+        try await self.measure("count") { try await self.base.count(in: collection, where: filter) }
+    }
     public func ping() async throws { try await self.measure("ping") { try await self.base.ping() } }
 }
 

@@ -17,6 +17,8 @@ public indirect enum Filter: Sendable {
     case greater(String, FieldValue)
     /// The string field contains `text` literally (case-sensitive; store a folded copy of what should be searched).
     case contains(String, String)
+    /// The array field has an element equal to the value (MongoDB's equality on an array; SQLite through json_each).
+    case hasElement(String, FieldValue)
     case and([Filter])
     case or([Filter])
 
@@ -39,11 +41,15 @@ public struct IndexSpec: Sendable {
     /// For unique indexes on optional fields: documents without the field are not indexed (MongoDB `sparse`;
     /// SQLite's unique indexes already let any number of NULLs through).
     public var sparse: Bool
-    public init(name: String, fields: [String], unique: Bool = false, sparse: Bool = false) {
+    /// The engines that build this index (nil: every engine). An index on an array field is MongoDB's alone: SQLite's
+    /// expression index would index the array's JSON text, which no query can use.
+    public var engines: Set<String>?
+    public init(name: String, fields: [String], unique: Bool = false, sparse: Bool = false, engines: Set<String>? = nil) {
         self.name = name
         self.fields = fields
         self.unique = unique
         self.sparse = sparse
+        self.engines = engines
     }
 }
 
@@ -91,6 +97,8 @@ public protocol DocumentStore: Sendable {
     func replaceOne<D: StoredDocument>(_ document: D, in collection: String, where filter: Filter) async throws -> Bool
     /// Deletes matching documents and returns how many.
     func delete(in collection: String, where filter: Filter) async throws -> Int
+    /// How many documents match, counted by the engine (nothing is decoded).
+    func count(in collection: String, where filter: Filter) async throws -> Int
     /// Cheap round trip for readiness checks.
     func ping() async throws
 }

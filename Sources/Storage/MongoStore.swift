@@ -149,7 +149,7 @@ public final class MongoStore: DocumentStore, @unchecked Sendable {
         let database = self.databaseName
         try await self.withClient { client in
             for spec in specs where !spec.indexes.isEmpty {
-                let indexes: [BSONValue] = spec.indexes.map { index in
+                let indexes: [BSONValue] = spec.indexes.filter { $0.engines?.contains("mongodb") ?? true }.map { index in
                     var fields: [(String, BSONValue)] = [
                         ("key", .document(index.fields.map { (Self.field($0), .int32(1)) })), ("name", .string(index.name)),
                     ]
@@ -228,6 +228,17 @@ public final class MongoStore: DocumentStore, @unchecked Sendable {
         }
     }
 
+    public func count(in collection: String, where filter: Filter) async throws -> Int {
+        let query = BSONDocument(try Self.query(filter))
+        return try await self.withCollection(collection) { handle in
+            var error = bson_error_t()
+            // countDocuments: an aggregate ($match, $group) on the server; -1 is libmongoc's failure.
+            let count = mongoc_collection_count_documents(handle, query.pointer, nil, nil, nil, &error)
+            guard count >= 0 else { throw Self.storeError(error) }
+            return Int(clamping: count)
+        }
+    }
+
     public func ping() async throws {
         try await self.withClient { client in
             let command = BSONDocument([("ping", .int32(1))])
@@ -275,6 +286,9 @@ public final class MongoStore: DocumentStore, @unchecked Sendable {
         case .equal(let field, let value): return [(try Self.checkedField(field), Self.value(value))]
         case .less(let field, let value): return [(try Self.checkedField(field), .document([("$lt", Self.value(value))]))]
         case .greater(let field, let value): return [(try Self.checkedField(field), .document([("$gt", Self.value(value))]))]
+        case .hasElement(let field, let value):
+            // Equality on an array field matches any of its elements (and uses a multikey index).
+            return [(try Self.checkedField(field), Self.value(value))]
         case .contains(let field, let text):
             // A literal substring: every regex metacharacter is escaped, so a search can never be a pattern.
             return [(try Self.checkedField(field), .document([("$regex", .string(Self.escapeRegex(text)))]))]

@@ -45,7 +45,7 @@ public final class SQLiteStore: DocumentStore, @unchecked Sendable {
             for collection in collections {
                 let table = try Self.identifier(collection.name)
                 try db.execute("CREATE TABLE IF NOT EXISTS \(table) (id TEXT PRIMARY KEY, body TEXT NOT NULL) STRICT")
-                for index in collection.indexes {
+                for index in collection.indexes where index.engines?.contains("sqlite") ?? true {
                     let columns = try index.fields.map { try Self.column($0) }.joined(separator: ", ")
                     let name = try Self.identifier(collection.name + "_" + index.name)
                     try db.execute("CREATE \(index.unique ? "UNIQUE " : "")INDEX IF NOT EXISTS \(name) ON \(table) (\(columns))")
@@ -115,6 +115,17 @@ public final class SQLiteStore: DocumentStore, @unchecked Sendable {
         }
     }
 
+    public func count(in collection: String, where filter: Filter) async throws -> Int {
+        try await self.run { db in
+            var values: [FieldValue] = []
+            let condition = try Self.sql(filter, values: &values)
+            let statement = try db.prepare("SELECT COUNT(*) FROM \(try Self.identifier(collection)) WHERE \(condition)")
+            try statement.bind(values)
+            guard try statement.step() else { return 0 }
+            return Int(statement.int64(0))
+        }
+    }
+
     public func ping() async throws {
         try await self.run { db in try db.execute("SELECT 1") }
     }
@@ -130,11 +141,16 @@ public final class SQLiteStore: DocumentStore, @unchecked Sendable {
 
     static func column(_ field: String) throws -> String {
         if field == "id" { return "id" }
+        return "json_extract(body, '$.\(try Self.checkedPath(field))')"
+    }
+
+    /// A dotted field path made of letters, digits and underscores only (it is spliced into the SQL).
+    static func checkedPath(_ field: String) throws -> String {
         guard !field.isEmpty, field.utf8.allSatisfy({ $0 == 95 || $0 == 46 || (48...57).contains($0) || (65...90).contains($0) || (97...122).contains($0) })
         else {
             throw StoreError.invalidQuery("bad field name \(field)")
         }
-        return "json_extract(body, '$.\(field)')"
+        return field
     }
 
     static func sql(_ filter: Filter, values: inout [FieldValue]) throws -> String {
@@ -153,6 +169,9 @@ public final class SQLiteStore: DocumentStore, @unchecked Sendable {
         case .contains(let field, let text):
             values.append(.string(text))
             return "instr(\(try column(field)), ?) > 0"
+        case .hasElement(let field, let value):
+            values.append(value)
+            return "EXISTS (SELECT 1 FROM json_each(body, '$.\(try Self.checkedPath(field))') WHERE json_each.value = ?)"
         case .and(let filters):
             if filters.isEmpty { return "1" }
             return "(" + (try filters.map { try sql($0, values: &values) }.joined(separator: " AND ")) + ")"
@@ -263,6 +282,8 @@ final class SQLiteConnection: @unchecked Sendable {
             let count = Int(sqlite3_column_bytes(self.statement, column))
             return String(decoding: UnsafeBufferPointer(start: pointer, count: max(0, count)), as: UTF8.self)
         }
+
+        func int64(_ column: Int32) -> Int64 { sqlite3_column_int64(self.statement, column) }
 
     }
 }

@@ -1,7 +1,7 @@
 """A MongoDB wire-protocol test peer on 127.0.0.1: mockupdb speaks the protocol, mongomock-ng is the query engine.
 
 It answers the commands VoiceInvoice's libmongoc engine sends (hello/isMaster, ping, createIndexes, insert, find,
-update, delete, findAndModify, endSessions) the way a standalone mongod would, taking care of what a naive
+update, delete, findAndModify, aggregate (for countDocuments), endSessions) the way a standalone mongod would, taking care of what a naive
 mockupdb + mongomock server gets wrong: int64 values stay int64 (also after `$inc`), `_id` comes first, and duplicate
 keys produce mongod's error 11000 in a `writeErrors` array (or as the command error of findAndModify).
 It runs one request at a time and never uses indexes: it checks logic and wire plumbing, not performance.
@@ -109,6 +109,11 @@ def dispatch(request, name, command, database):
         if command.get("limit"):
             cursor = cursor.limit(abs(int(command["limit"])))
         batch = [id_first(document) for document in cursor]
+        return request.ok(cursor={"id": Int64(0), "ns": collection.full_name, "firstBatch": batch})
+
+    if name == "aggregate":
+        # What countDocuments sends ($match then $group); mongomock runs the pipeline.
+        batch = [id_first(document) for document in collection.aggregate(command.get("pipeline", []))]
         return request.ok(cursor={"id": Int64(0), "ns": collection.full_name, "firstBatch": batch})
 
     if name == "update":

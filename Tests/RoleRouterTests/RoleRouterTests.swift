@@ -6,6 +6,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Invoices
+import Invoicing
 import JWT
 import NIOCore
 import PDF
@@ -187,6 +188,59 @@ struct RoleRouterTests {
                 }
                 let year = Calendar(identifier: .gregorian).component(.year, from: Date())
                 #expect(numbers.sorted() == (2...9).map { "INV-\(year)-000\($0)" })
+            }
+        }
+        try await renderer.shutdown()
+    }
+
+    /// Drafting reads the book by index: a client known only by an alias, not among the recently invoiced ones (the
+    /// vocabulary), is still matched; a service not among the recent ones still gives its usual rate.
+    @Test func draftingFindsWhatItNeedsByIndex() async throws {
+        let roles = try Roles()
+        defer { roles.http.shutdown() }
+        let store = try await Self.store()
+        try await store.prepare(UserRole.collections + InvoiceRole.collections)
+        let users = Application(
+            router: try UserRole.buildRouter(store: store, tokens: try roles.settings.tokenService(for: .user, http: roles.http)),
+            configuration: .init(address: .hostname("127.0.0.1", port: 0))
+        )
+        let renderer = InvoicePDFRenderer()
+        try await users.test(.live) { userClient in
+            let port = try #require(userClient.port)
+            let invoices = Application(
+                router: try InvoiceRole.buildRouter(
+                    store: store, tokens: try roles.settings.tokenService(for: .invoice, http: roles.http),
+                    userService: ServiceClient(baseURL: "http://127.0.0.1:\(port)", http: roles.http, timeout: .seconds(5)), renderer: renderer
+                )
+            )
+            try await invoices.test(.router) { client in
+                var json = try roles.bearer("big-book")
+                json[.contentType] = "application/json"
+                func post(_ uri: String, _ body: [String: Any]) async throws -> [String: Any] {
+                    let response = try await client.execute(uri: uri, method: .post, headers: json, body: try Roles.json(body))
+                    #expect(response.status == .created, "\(uri): \(String(buffer: response.body))")
+                    return try Self.object(response)
+                }
+                // Design at 50 is remembered first; then more recent clients and services push it and the alias out of
+                // every "recent" list.
+                _ = try await post("/api/invoices/transcript", ["transcript": "Bill Hooli for 2 hours of design at 50 dollars"])
+                let initech = try #require(try await post("/api/clients", ["name": "Initech", "aliases": ["Ini Tech"]])["id"] as? String)
+                let names = ["Acme", "Globex", "Umbrella", "Stark", "Wayne", "Wonka", "Cyberdyne", "Tyrell", "Soylent", "Vandelay", "Dunder", "Oscorp"]
+                let services = [
+                    "logo", "copy", "audit", "photos", "hosting", "editing", "research", "training", "consulting", "coding", "testing",
+                    "review", "support", "translation", "illustration", "mixing", "mastering",
+                ]
+                #expect(names.count > BusinessMemory.vocabularyClients && services.count > BusinessMemory.vocabularyServices)
+                for (n, service) in services.enumerated() {
+                    _ = try await post(
+                        "/api/invoices/transcript", ["transcript": "Bill \(names[n % names.count]) for 1 hour of \(service) at \(20 + n) dollars"])
+                }
+                let aliased = try await post("/api/invoices/transcript", ["transcript": "Bill Ini Tech for 2 hours of design at 15 dollars"])
+                #expect(aliased["clientId"] as? String == initech)
+                #expect((aliased["to"] as? [String: Any])?["name"] as? String == "Initech")
+                // 15 sounds like the usual 50: the warning needs the catalog entry of "design", read by its key.
+                let warnings = (aliased["warnings"] as? [[String: Any]]) ?? []
+                #expect(warnings.contains { $0["field"] as? String == "items[0].unitPrice" }, "\(warnings)")
             }
         }
         try await renderer.shutdown()

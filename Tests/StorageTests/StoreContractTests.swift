@@ -76,6 +76,36 @@ struct StoreContractTests {
         #expect(try await emails("DESIGN") == [])
     }
 
+    /// `hasElement` matches a whole element of an array field (what an alias lookup needs); `count` counts in the engine.
+    @Test(arguments: engines) func arrayElementsAndCounts(engine: String) async throws {
+        let store = try await makeStore(engine)
+        let owner = "owner-\(UUID().uuidString)"
+        func make(_ n: Int, owner: String, tags: [String]) -> Item {
+            var item = self.item(n, owner: owner)
+            item.email = "\(UUID().uuidString)@example.com"
+            item.tags = tags
+            return item
+        }
+        let a = make(1, owner: owner, tags: ["acme", "acme corp"])
+        let b = make(2, owner: owner, tags: ["globex"])
+        let c = make(3, owner: "other-\(UUID().uuidString)", tags: ["acme"])
+        for item in [a, b, c] { try await store.insert(item, into: "items") }
+        func ids(_ tag: String) async throws -> [String] {
+            try await store.find(
+                Item.self, in: "items", where: .and([.equal("owner", .string(owner)), .hasElement("tags", .string(tag))]), sort: [SortField("rank")],
+                limit: 10
+            ).map(\.id)
+        }
+        #expect(try await ids("acme corp") == [a.id])
+        #expect(try await ids("acme") == [a.id])
+        #expect(try await ids("globex") == [b.id])
+        #expect(try await ids("acm") == [])  // a whole element, never a substring
+        #expect(try await ids("acme' OR 1=1 --") == [])
+        #expect(try await store.count(in: "items", where: .equal("owner", .string(owner))) == 2)
+        #expect(try await store.count(in: "items", where: .and([.equal("owner", .string(owner)), .hasElement("tags", .string("globex"))])) == 1)
+        #expect(try await store.count(in: "items", where: .equal("owner", .string("nobody-\(UUID().uuidString)"))) == 0)
+    }
+
     @Test(arguments: engines) func uniqueIndexGivesDuplicateKey(engine: String) async throws {
         let store = try await makeStore(engine)
         try await store.insert(self.item(1), into: "items")

@@ -37,15 +37,15 @@ extension Invoice: @retroactive StoredDocument {}
 let owner = DocumentID.make()
 let taxRate = try TaxRate(percent: "8.25")
 func invoice(_ n: Int, at date: Date) throws -> Invoice {
-    let items = [LineItem(description: "Design work \(n)", quantity: Quantity(12), unit: "hour", unitPrice: 8500, amount: 102_000)]
-    return Invoice(
-        id: DocumentID.make(), ownerId: owner, number: String(format: "INV-%06d", n), status: .draft, issueDate: CalendarDate(date),
-        dueDate: CalendarDate(date).adding(days: 30),
+    let items = [LineItem(description: "Design work \(n)", quantity: Quantity(12), unit: "hour", unitPrice: 8500)]
+    // The domain's initialiser computes the amounts and totals, as the invoice role's drafts do.
+    var invoice = try Invoice(
+        id: DocumentID.make(), ownerId: owner, source: .transcript, issueDate: CalendarDate(date), dueDate: CalendarDate(date).adding(days: 30),
         currency: .usd, from: Party(name: "Studio"), to: Party(name: "Client \(n % 50)"), items: items, taxRate: taxRate,
-        totals: try InvoiceMath.totals(amounts: items.map(\.amount), taxRate: taxRate), notes: nil,
-        originalTranscript: "Bill Client for 12 hours of design at 85 dollars",
-        warnings: [], createdAt: date
+        originalTranscript: "Bill Client for 12 hours of design at 85 dollars", createdAt: date
     )
+    invoice.number = String(format: "INV-%06d", n)
+    return invoice
 }
 
 func seconds(_ duration: Duration) -> Double { Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18 }
