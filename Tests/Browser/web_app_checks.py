@@ -325,6 +325,7 @@ class Checks:
         self.list_and_export(page)
         if self.args.other_origin:
             self.other_origin(page)
+        self.regenerate_and_void(page)
         self.sign_out(page)
         context.close()
         if self.args.google_peer:
@@ -401,6 +402,38 @@ class Checks:
         exported = open(path, encoding="utf-8").read()
         assert info.value.suggested_filename == "invoices.csv" and "Globex" in exported, exported[:300]
         log("PASS", "export CSV of the current filter")
+
+    def regenerate_and_void(self, page):
+        """A draft rebuilt from new words, finalized, then voided (no payments); a second draft deleted."""
+        self.nav(page, "New")
+        page.get_by_label("What to bill").fill("Bill Hooli for 2 hours of support at 40 euros")
+        page.get_by_role("button", name="Create draft", exact=True).click()
+        expect(page.get_by_label("Item 1 quantity")).to_have_value("2")
+        page.get_by_label("Sentence").fill("Bill Hooli for 3 hours of support at 40 euros")
+        page.get_by_role("button", name="Regenerate draft").click()
+        expect(page.get_by_label("Item 1 quantity")).to_have_value("3")
+        expect(page.locator(".total-line.strong").first).to_contain_text("120.00")
+        page.get_by_role("button", name="Finalize").click()
+        expect(page.get_by_role("heading", name=re.compile(r"^Invoice INV-\d{4}-0002$"))).to_be_visible()
+        page.get_by_role("button", name="Void").click()
+        page.get_by_role("dialog").get_by_role("button", name="Void invoice").click()
+        expect(page.locator(".badge").first).to_have_text("void")
+        log("PASS", "regenerated from new words, finalized as the next number, voided")
+        self.nav(page, "New")
+        page.get_by_label("What to bill").fill("Bill Hooli for 1 hour of support at 40 euros")
+        page.get_by_role("button", name="Create draft", exact=True).click()
+        expect(page.get_by_role("heading", name="Draft invoice")).to_be_visible()
+        page.get_by_role("button", name="Delete draft").click()
+        page.get_by_role("dialog").get_by_role("button", name="Delete draft").click()
+        expect(page.get_by_role("heading", name="Invoices")).to_be_visible()
+        expect(page.locator(".invoice-row")).to_have_count(2)
+        with page.expect_download() as info:
+            page.get_by_role("button", name="Export JSON").click()
+        path = os.path.join(self.args.artifacts, "typed-" + info.value.suggested_filename)
+        info.value.save_as(path)
+        exported = json.load(open(path, encoding="utf-8"))
+        assert sorted(invoice["status"] for invoice in exported) == ["sent", "void"], exported
+        log("PASS", "draft deleted; JSON export of every invoice")
 
     def other_origin(self, page):
         """A copy of the app on another origin (in CLIENT_URL) talks to the gateway across origins."""
