@@ -66,10 +66,16 @@ struct ClientRepository: Sendable {
         return try await self.store.find(Client.self, in: Self.collection, where: filter, sort: [SortField("nameKey")], limit: limit)
     }
 
-    /// Most recently invoiced first: the "frequent clients" given to extraction as context.
+    /// Most recently invoiced first: the "frequent clients" given to extraction as context. The range on
+    /// `lastInvoicedAt` keeps the (owner, lastInvoicedAt) index scan to invoiced clients: a book full of clients never
+    /// invoiced (imported, typed in) is not walked to find the ten recent ones. The bound is 1970, not `distantPast`,
+    /// which lies before year 1 and is no date every MongoDB driver can read.
     func recent(ownerID: String, limit: Int) async throws -> [Client] {
         try await self.store.find(
-            Client.self, in: Self.collection, where: .and([.equal("ownerId", .string(ownerID)), .greater("invoiceCount", .int(0))]),
+            Client.self, in: Self.collection,
+            where: .and([
+                .equal("ownerId", .string(ownerID)), .greater("lastInvoicedAt", .date(Date(timeIntervalSince1970: 0))), .greater("invoiceCount", .int(0)),
+            ]),
             sort: [SortField("lastInvoicedAt", descending: true)], limit: limit
         )
     }

@@ -68,16 +68,32 @@ public final class SQLiteStore: DocumentStore, @unchecked Sendable {
         try await self.find(type, in: collection, where: filter, sort: [], limit: 1).first
     }
 
+    static func select(in collection: String, where filter: Filter, sort: [SortField], limit: Int, values: inout [FieldValue]) throws -> String {
+        let condition = try Self.sql(filter, values: &values)
+        var sql = "SELECT body FROM \(try Self.identifier(collection)) WHERE \(condition)"
+        if !sort.isEmpty {
+            sql += " ORDER BY " + (try sort.map { "\(try Self.column($0.field)) \($0.descending ? "DESC" : "ASC")" }.joined(separator: ", "))
+        }
+        return sql + " LIMIT \(max(0, limit))"
+    }
+
+    /// SQLite's plan for the `find` these arguments make (`EXPLAIN QUERY PLAN`, one line per step): what the store
+    /// benchmark prints, so an index that stops being used shows in its output.
+    public func queryPlan(in collection: String, where filter: Filter, sort: [SortField], limit: Int) async throws -> [String] {
+        try await self.run { db in
+            var values: [FieldValue] = []
+            let statement = try db.prepare("EXPLAIN QUERY PLAN " + (try Self.select(in: collection, where: filter, sort: sort, limit: limit, values: &values)))
+            try statement.bind(values)
+            var lines: [String] = []
+            while try statement.step() { lines.append(statement.text(3)) }
+            return lines
+        }
+    }
+
     public func find<D: StoredDocument>(_ type: D.Type, in collection: String, where filter: Filter, sort: [SortField], limit: Int) async throws -> [D] {
         let bodies: [String] = try await self.run { db in
             var values: [FieldValue] = []
-            let condition = try Self.sql(filter, values: &values)
-            var sql = "SELECT body FROM \(try Self.identifier(collection)) WHERE \(condition)"
-            if !sort.isEmpty {
-                sql += " ORDER BY " + (try sort.map { "\(try Self.column($0.field)) \($0.descending ? "DESC" : "ASC")" }.joined(separator: ", "))
-            }
-            sql += " LIMIT \(max(0, limit))"
-            let statement = try db.prepare(sql)
+            let statement = try db.prepare(try Self.select(in: collection, where: filter, sort: sort, limit: limit, values: &values))
             try statement.bind(values)
             var rows: [String] = []
             while try statement.step() { rows.append(statement.text(0)) }

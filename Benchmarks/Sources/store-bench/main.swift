@@ -40,6 +40,10 @@ try await store.prepare(collections)
 extension Invoice: @retroactive StoredDocument {}
 
 let owner = DocumentID.make()
+let clientIDs = (0..<1000).map { _ in DocumentID.make() }
+// Five years of invoices, evenly spread, so that date filters select a realistic share.
+let span = 5 * 365 * 86_400.0
+let step = span / Double(max(1, count))
 let taxRate = try TaxRate(percent: "8.25")
 func invoice(_ n: Int, at date: Date) throws -> Invoice {
     let items = [LineItem(description: "Design work \(n)", quantity: Quantity(12), unit: "hour", unitPrice: 8500)]
@@ -50,6 +54,11 @@ func invoice(_ n: Int, at date: Date) throws -> Invoice {
         originalTranscript: "Bill Client for 12 hours of design at 85 dollars", createdAt: date
     )
     invoice.number = String(format: "INV-%06d", n)
+    // A user's mix: a third drafts, then finalized, sent (some overdue), paid and void; a thousand clients.
+    let statuses: [InvoiceStatus] = [.draft, .draft, .finalized, .sent, .sent, .sent, .paid, .paid, .void]
+    invoice.status = statuses[n % statuses.count]
+    invoice.clientId = clientIDs[n % clientIDs.count]
+    if invoice.status == .paid || invoice.status == .void { invoice.balance = 0 }
     return invoice
 }
 
@@ -59,10 +68,10 @@ let clock = ContinuousClock()
 // Insert N invoices, one at a time, as the API does.
 var ids: [String] = []
 ids.reserveCapacity(count)
-let base = Date.storeNow.addingTimeInterval(-Double(count))
+let base = Date.storeNow.addingTimeInterval(-span)
 let insertStart = clock.now
 for n in 0..<count {
-    let document = try invoice(n, at: base.addingTimeInterval(Double(n)))
+    let document = try invoice(n, at: base.addingTimeInterval(Double(n) * step))
     try await store.insert(document, into: "invoices")
     ids.append(document.id)
 }
@@ -87,7 +96,7 @@ for round in 0..<lists {
     let start = clock.now
     var filter: Filter = .equal("ownerId", .string(owner))
     if round % 2 == 1 {
-        let after = base.addingTimeInterval(Double(Int.random(in: 50..<count)))
+        let after = base.addingTimeInterval(Double(Int.random(in: 50..<count)) * step)
         filter = .and([filter, .less("createdAt", .date(after))])
     }
     let page = try await store.find(Invoice.self, in: "invoices", where: filter, sort: sort, limit: 51)
@@ -97,8 +106,46 @@ for round in 0..<lists {
 let sorted = latencies.sorted()
 let p50 = sorted[min(sorted.count - 1, sorted.count / 2)]
 let p99 = sorted[min(sorted.count - 1, Int(Double(sorted.count) * 0.99))]
+// The first page of 50 under each filter the API offers (InvoiceController.listFilter builds the same ones), with
+// SQLite's query plan, so that a filter that scans shows which index it lacks.
+let owned: Filter = .equal("ownerId", .string(owner))
+let today = CalendarDate(Date.storeNow)
+let window = CalendarDate(base.addingTimeInterval(span / 2))
+let filters: [(String, Filter)] = [
+    ("status=sent", .and([owned, .equal("status", .string("sent"))])),
+    (
+        "status=overdue",
+        .and([
+            owned, .or([.equal("status", .string("finalized")), .equal("status", .string("sent"))]), .less("dueDate", .string(today.description)),
+            .greater("balance", .int(0)),
+        ])
+    ),
+    ("clientId=one of 1000", .and([owned, .equal("clientId", .string(clientIDs[7]))])),
+    (
+        "from/to=30 days",
+        .and([owned, .greater("issueDate", .string(window.adding(days: -1).description)), .less("issueDate", .string(window.adding(days: 31).description))])
+    ),
+    ("q=a hit", .and([owned, .contains("searchText", "design work \(count / 3)")])),
+    ("q=no hit", .and([owned, .contains("searchText", "zzqx")])),
+]
+var filtered: [[String: Any]] = []
+for (name, filter) in filters {
+    var times: [Double] = []
+    for _ in 0..<(engine == "mongodb" ? 5 : 60) {
+        let start = clock.now
+        _ = try await store.find(Invoice.self, in: "invoices", where: filter, sort: sort, limit: 51)
+        times.append(seconds(clock.now - start) * 1000)
+    }
+    times.sort()
+    var row: [String: Any] = ["filter": name, "p50Ms": times[times.count / 2], "p99Ms": times[min(times.count - 1, Int(Double(times.count) * 0.99))]]
+    if let sqlite = store as? SQLiteStore {
+        row["plan"] = try await sqlite.queryPlan(in: "invoices", where: filter, sort: sort, limit: 51).joined(separator: "; ")
+    }
+    filtered.append(row)
+}
+
 let result: [String: Any] = [
     "engine": engine, "invoices": count, "insertPerSecond": insertRate, "getPerSecond": getRate,
-    "listPerSecond": 1000 / (latencies.reduce(0, +) / Double(latencies.count)), "listP50Ms": p50, "listP99Ms": p99,
+    "listPerSecond": 1000 / (latencies.reduce(0, +) / Double(latencies.count)), "listP50Ms": p50, "listP99Ms": p99, "filters": filtered,
 ]
 print(String(decoding: try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys]), as: UTF8.self))
