@@ -10,9 +10,10 @@ packages=(
   fonts-noto-core fonts-noto-cjk fonts-dejavu-core ca-certificates
   # tests: pdftotext reads generated PDFs back; curl for the README walkthrough; venv for the Python test peers; espeak-ng speaks the test utterances
   poppler-utils curl python3 python3-venv espeak-ng
-  # browser tests: Debian's Chromium, driven by Playwright for Python (installed into the peers' venv)
-  chromium
 )
+# --browser (the test command): Debian's Chromium for the web app's browser tests, driven by Playwright for Python
+# (installed into the peers' venv). Running the product does not need it, so run.sh does not fetch it.
+if [ "${1:-}" = "--browser" ]; then packages+=(chromium); fi
 
 missing=()
 for package in "${packages[@]}"; do

@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="/opt/swift/usr/bin:$PATH"
-./scripts/bootstrap.sh
+./scripts/bootstrap.sh --browser
 
 # Python test peers (Google OpenID Connect peer, PyJWT interoperability) in their own virtual environment,
 # reinstalled only when the requirements change.

@@ -58,7 +58,7 @@ struct WebAppController: Sendable {
     init(googleSignIn: Bool) {
         var digest: [UInt8] = []
         for file in Self.files { digest = OpenSSL.sha256(digest + Array(file.name.utf8) + file.bytes) }
-        self.version = String(digest.map { String(format: "%02x", $0) }.joined().prefix(12))
+        self.version = String(OpenSSL.sha256Hex(digest).prefix(12))
         var assets: [String: Asset] = [:]
         for file in Self.files where file.name != "index.html" {
             assets[file.name] = Self.asset(file.bytes, name: file.name)
@@ -92,20 +92,10 @@ struct WebAppController: Sendable {
         )
     }
 
-    /// Whether `Accept-Encoding` admits gzip (`gzip`, `x-gzip` or `*`, not with `q=0`). Bounded: at most 32 entries.
+    /// Whether `Accept-Encoding` admits gzip (also spelled `x-gzip`); the parsing is WireFormat's, and fuzzed.
     static func acceptsGzip(_ header: String?) -> Bool {
         guard let header else { return false }
-        for entry in header.split(separator: ",", maxSplits: 32).prefix(32) {
-            let parts = entry.split(separator: ";")
-            let coding = HeaderValues.trimmed(parts.first ?? "").lowercased()
-            guard coding == "gzip" || coding == "x-gzip" || coding == "*" else { continue }
-            let refused = parts.dropFirst().contains { parameter in
-                let pair = HeaderValues.trimmed(parameter).lowercased()
-                return pair.hasPrefix("q=") && (Double(pair.dropFirst(2)) ?? 1) == 0
-            }
-            if !refused { return true }
-        }
-        return false
+        return HeaderValues.acceptsCoding(header, "gzip") || HeaderValues.acceptsCoding(header, "x-gzip")
     }
 
     func addRoutes(to router: Router<AppRequestContext>) {

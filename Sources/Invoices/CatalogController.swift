@@ -123,14 +123,6 @@ struct CatalogEntryPatch: Decodable, Hashable, Sendable {
     var unitPrice: PatchField<MinorUnits> = .absent
     var unit: PatchField<String> = .absent
 
-    enum CodingKeys: String, CodingKey { case unitPrice, unit }
-
-    init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        self.unitPrice = try c.decode(PatchField<MinorUnits>.self, forKey: .unitPrice)
-        self.unit = try c.decode(PatchField<String>.self, forKey: .unit)
-    }
-
     func apply(to entry: inout CatalogEntry) throws {
         var problems: [Problem.FieldProblem] = []
         switch self.unitPrice {

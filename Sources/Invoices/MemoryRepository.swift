@@ -7,8 +7,9 @@ import Storage
 /// vocabulary, usual rates) by index, adds a new client to the book, and records what each new invoice teaches.
 ///
 /// A create reads, whatever the size of the book: the most recently invoiced clients and services (the vocabulary,
-/// before extraction), then the client the extracted name means (by its key), the catalog entries of the services
-/// being billed (by key prefix) and the book's size (a count) — a few documents decoded, never the whole book.
+/// before extraction), then the client the extracted name means (by its key) and the catalog entries of the services
+/// being billed (by key prefix) — a few documents decoded, never the whole book. Only a name the book does not know
+/// costs one more read: the book's size (a count), before the name is added.
 struct MemoryRepository: Sendable {
     let clients: ClientRepository
     let catalog: CatalogRepository
@@ -21,8 +22,8 @@ struct MemoryRepository: Sendable {
         )
     }
 
-    /// `base` with what drafting `extracted` needs: the client its name means (unless the form chose one), the
-    /// catalog entries of its services (their usual rates) and the book's size.
+    /// `base` with what drafting `extracted` needs: the client its name means (unless the form chose one) and the
+    /// catalog entries of its services (their usual rates).
     func forDraft(_ extracted: ExtractedInvoice, base: BusinessMemory, ownerID: String, matchName: Bool) async throws -> BusinessMemory {
         var memory = base
         if matchName, let name = extracted.clientName, memory.match(name) == nil, let found = try await self.clients.match(name: name, ownerID: ownerID) {
@@ -33,7 +34,6 @@ struct MemoryRepository: Sendable {
         let entries = try await self.catalog.entries(forServices: services, ownerID: ownerID)
         // Most recent first, as `recent` orders them (usual rates let the most recent win).
         memory.catalog = (memory.catalog + entries.filter { !known.contains($0.id) }).sorted { $0.lastUsedAt > $1.lastUsedAt }
-        memory.clientCount = try await self.clients.count(ownerID: ownerID)
         return memory
     }
 
@@ -41,7 +41,7 @@ struct MemoryRepository: Sendable {
     /// original's "frequent clients" grew the same way). Nil when the book is full.
     func client(for invoice: Invoice, in memory: BusinessMemory) async throws -> Client? {
         if let known = memory.match(invoice.to.name) { return known }
-        guard memory.hasRoom else { return nil }
+        guard BusinessMemory.hasRoom(bookSize: try await self.clients.count(ownerID: invoice.ownerId)) else { return nil }
         let client = Client.new(id: DocumentID.make(), ownerID: invoice.ownerId, name: invoice.to.name, now: invoice.createdAt)
         do {
             try await self.clients.insert(client)

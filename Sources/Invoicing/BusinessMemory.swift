@@ -115,14 +115,12 @@ public struct CatalogEntry: Codable, Sendable, Hashable {
 }
 
 /// What a request knows of a user: the clients it needs (the most recently invoiced, for the vocabulary, and the one
-/// a name matched), the catalog entries it needs (the most recent, and those of the services being billed), and the
-/// size of the book. The storage reads these by index (never the whole book); matching, vocabulary and usual rates are
-/// computed from them here, in memory, so the rules stay testable without a store.
+/// a name matched) and the catalog entries it needs (the most recent, and those of the services being billed). The
+/// storage reads these by index (never the whole book); matching, vocabulary and usual rates are computed from them
+/// here, in memory, so the rules stay testable without a store.
 public struct BusinessMemory: Sendable, Equatable {
     public var clients: [Client]
     public var catalog: [CatalogEntry]
-    /// How many clients the whole book holds, when counted (else `clients` is taken to be the whole book).
-    public var clientCount: Int?
 
     /// The address book is bounded: an invoice for a new name adds no entry beyond this.
     public static let maximumClients = 1000
@@ -130,10 +128,9 @@ public struct BusinessMemory: Sendable, Equatable {
     public static let vocabularyClients = 10
     public static let vocabularyServices = 15
 
-    public init(clients: [Client], catalog: [CatalogEntry], clientCount: Int? = nil) {
+    public init(clients: [Client], catalog: [CatalogEntry]) {
         self.clients = clients
         self.catalog = catalog
-        self.clientCount = clientCount
     }
 
     /// Known client names (most recently invoiced first, with aliases) and services, for the prompts.
@@ -158,6 +155,6 @@ public struct BusinessMemory: Sendable, Equatable {
         return rates
     }
 
-    /// Whether an invoice for a name the book does not know may add it.
-    public var hasRoom: Bool { (self.clientCount ?? self.clients.count) < Self.maximumClients }
+    /// Whether an invoice for a name the book does not know may add it to a book of `size` clients.
+    public static func hasRoom(bookSize size: Int) -> Bool { size < Self.maximumClients }
 }

@@ -123,6 +123,7 @@ enum FuzzTarget: String, CaseIterable {
         if let token = HeaderValues.bearerToken(text) { precondition(!token.isEmpty && token.utf8.count < text.utf8.count, "bearer token") }
         _ = HeaderValues.entityTags(text)
         _ = HeaderValues.matches(text, etag: "\"x-1\"")
+        _ = HeaderValues.acceptsCoding(text, "gzip")
         _ = HeaderValues.declaredLength(text.split(separator: "\n").map(String.init))
         _ = RequestPath.isCanonical(text)
         _ = TextRules.replacingForbidden(text)

@@ -114,6 +114,22 @@ public enum HeaderValues {
         return tags.contains("*") || tags.contains(etag)
     }
 
+    /// Whether an `Accept-Encoding` value admits `coding` (by name, or `*`), i.e. not with `q=0`. At most
+    /// `maximumEntries` entries are looked at: a longer list is a client's mistake, not work to do.
+    public static func acceptsCoding(_ value: String, _ coding: String, maximumEntries: Int = 32) -> Bool {
+        for entry in value.split(separator: ",", maxSplits: maximumEntries, omittingEmptySubsequences: true).prefix(maximumEntries) {
+            let parts = entry.split(separator: ";", maxSplits: 8)
+            let name = Self.trimmed(parts.first ?? "").lowercased()
+            guard name == coding || name == "*" else { continue }
+            let refused = parts.dropFirst().contains { parameter in
+                let pair = Self.trimmed(parameter).lowercased()
+                return pair.hasPrefix("q=") && (Double(pair.dropFirst(2)) ?? 1) == 0
+            }
+            if !refused { return true }
+        }
+        return false
+    }
+
     /// A non-negative decimal integer of at most `maximumDigits` digits (`Content-Length`, `limit`): no sign, no
     /// spaces, no overflow.
     public static func decimal(_ text: Substring, maximumDigits: Int = 18) -> Int? {

@@ -36,6 +36,18 @@ struct WireFormatTests {
         }
     }
 
+    @Test func acceptedCodings() {
+        #expect(HeaderValues.acceptsCoding("gzip, deflate, br", "gzip"))
+        #expect(HeaderValues.acceptsCoding("br;q=1, GZIP;q=0.8", "gzip"))
+        #expect(HeaderValues.acceptsCoding("*", "gzip"))
+        #expect(!HeaderValues.acceptsCoding("gzip;q=0", "gzip"))
+        #expect(!HeaderValues.acceptsCoding("gzip; q=0.000", "gzip"))
+        #expect(!HeaderValues.acceptsCoding("br, identity", "gzip"))
+        #expect(!HeaderValues.acceptsCoding("", "gzip"))
+        // Only the first 32 entries count: a long list is not work to do.
+        #expect(!HeaderValues.acceptsCoding(String(repeating: "br, ", count: 40) + "gzip", "gzip"))
+    }
+
     @Test func entityTags() {
         #expect(HeaderValues.entityTags("\"a\", W/\"b\"") == ["\"a\"", "\"b\""])
         #expect(HeaderValues.entityTags("*") == ["*"])

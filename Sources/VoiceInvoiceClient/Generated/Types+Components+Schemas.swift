@@ -1697,21 +1697,6 @@ extension Components {
                 case unitPrice
                 case unit
             }
-            public init(from decoder: any Swift.Decoder) throws {
-                let container = try decoder.container(keyedBy: CodingKeys.self)
-                self.unitPrice = try container.decodeIfPresent(
-                    Swift.Int64.self,
-                    forKey: .unitPrice
-                )
-                self.unit = try container.decodeIfPresent(
-                    Swift.String.self,
-                    forKey: .unit
-                )
-                try decoder.ensureNoAdditionalProperties(knownKeys: [
-                    "unitPrice",
-                    "unit"
-                ])
-            }
         }
         /// - Remark: Generated from `#/components/schemas/CatalogPage`.
         public struct CatalogPage: Codable, Hashable, Sendable {
