@@ -15,6 +15,8 @@ let package = Package(
         .library(name: "VoiceInvoiceStorage", targets: ["Storage", "Invoicing"]),
         .library(name: "VoiceInvoicePDF", targets: ["PDF", "Invoicing"]),
         .library(name: "VoiceInvoiceHTTPClient", targets: ["HTTPClient"]),
+        // For Benchmarks/instruction-counts, which runs the gateway role in-process under callgrind.
+        .library(name: "VoiceInvoiceGateway", targets: ["Gateway", "ServiceKit"]),
         .library(name: "VoiceInvoiceClient", targets: ["VoiceInvoiceClient"]),
     ],
     dependencies: [

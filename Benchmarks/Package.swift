@@ -11,7 +11,11 @@ let parent = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletin
 let package = Package(
     name: "voice-invoice-benchmarks",
     platforms: [.macOS(.v15)],
-    dependencies: [.package(path: ".."), .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1")],
+    dependencies: [
+        .package(path: ".."), .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.81.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
+    ],
     targets: [
         .executableTarget(
             name: "jwt-bench",
@@ -20,6 +24,15 @@ let package = Package(
         ),
         .executableTarget(name: "store-bench", dependencies: [.product(name: "VoiceInvoiceStorage", package: parent)]),
         .executableTarget(name: "invoice-bench", dependencies: [.product(name: "VoiceInvoicePDF", package: parent)]),
+        .executableTarget(
+            name: "instruction-counts",
+            dependencies: [
+                .product(name: "VoiceInvoiceGateway", package: parent), .product(name: "VoiceInvoiceJWT", package: parent),
+                .product(name: "VoiceInvoicePDF", package: parent), .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"), .product(name: "Logging", package: "swift-log"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ]
+        ),
         .executableTarget(
             name: "voice-bench",
             dependencies: [.product(name: "VoiceInvoiceHTTPClient", package: parent), .product(name: "Hummingbird", package: "hummingbird")]
