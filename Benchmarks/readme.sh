@@ -15,6 +15,8 @@ declare -A commands=(
   [instructions]="Benchmarks/instructions.sh"
   [web-app]="Benchmarks/web-app.sh"
 )
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
 names=("$@")
 [ ${#names[@]} -gt 0 ] || names=(jwt invoice proxy voice store startup instructions web-app)
 for name in "${names[@]}"; do
@@ -22,7 +24,8 @@ for name in "${names[@]}"; do
   [ -n "$command" ] || { echo "no benchmark named $name" >&2; exit 64; }
   grep -q "<!-- benchmark:$name -->" README.md || { echo "README.md has no block for $name" >&2; exit 1; }
   echo "running $command" >&2
-  output=$($command 2>&1) || { echo "$output" >&2; echo "$command failed" >&2; exit 1; }
+  # Standard output only: the scripts print their figures there (servers' log lines go to standard error).
+  output=$($command 2>"$log") || { cat "$log" >&2; echo "$command failed" >&2; exit 1; }
   python3 - "$name" "$command" "$output" <<'PY'
 import datetime, os, re, sys
 name, command, output = sys.argv[1:4]

@@ -26,7 +26,8 @@ public struct RequestMiddleware: RouterMiddleware {
         // The caller's trace continues here (a new span of it), into the log lines and on to upstream services.
         let trace = Observability.traceContext(from: request.headers[.traceparent], state: request.headers[.tracestate])
         context.trace = trace
-        context.logger[metadataKey: "traceId"] = .string("\(trace.traceID)")
+        // Formatted only if a line is written (most requests write none below the info level).
+        context.logger[metadataKey: "traceId"] = .stringConvertible(trace.traceID)
         (context.clientAddress, context.isHTTPS) = self.trustProxy.resolve(
             peer: context.remoteAddress?.ipAddress, forwardedFor: request.headers[.forwardedFor], forwardedProto: request.headers[.forwardedProto]
         )
@@ -86,9 +87,17 @@ public struct RequestMiddleware: RouterMiddleware {
             && id.utf8.allSatisfy { (48...57).contains($0) || (65...90).contains($0) || (97...122).contains($0) || $0 == 45 || $0 == 95 || $0 == 46 }
     }
 
+    /// 16 lower-case hex digits. By table: `String(format:)` goes through Foundation's formatter on every request.
     static func makeID() -> String {
         var generator = SystemRandomNumberGenerator()
-        return String(format: "%016llx", generator.next() as UInt64)
+        let value: UInt64 = generator.next()
+        let digits: StaticString = "0123456789abcdef"
+        return String(unsafeUninitializedCapacity: 16) { buffer in
+            digits.withUTF8Buffer { table in
+                for index in 0..<16 { buffer[index] = table[Int((value >> UInt64(60 - 4 * index)) & 0xF)] }
+            }
+            return 16
+        }
     }
 }
 

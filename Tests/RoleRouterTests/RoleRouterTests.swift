@@ -58,6 +58,10 @@ struct RoleRouterTests {
         try await app.test(.router) { client in
             let anonymous = try await client.execute(uri: "/api/users/me", method: .get)
             #expect(anonymous.status == .unauthorized && anonymous.headers[.contentType] == "application/problem+json")
+            // A request without an id gets a fresh one: 16 lower-case hex digits, different each time.
+            let ids = [anonymous.headers[.requestID], try await client.execute(uri: "/api/users/me", method: .get).headers[.requestID]]
+            #expect(ids.allSatisfy { $0?.utf8.count == 16 && $0!.utf8.allSatisfy { (48...57).contains($0) || (97...102).contains($0) } })
+            #expect(ids[0] != ids[1])
             let fresh = try await client.execute(uri: "/api/users/me", method: .get, headers: try roles.bearer("u1"))
             #expect(try fresh.status == .ok && (Self.object(fresh))["defaultCurrency"] as? String == "USD")
             var json = try roles.bearer("u1")
