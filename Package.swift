@@ -44,7 +44,7 @@ let package = Package(
         .systemLibrary(name: "CSQLite", path: "Sources/C/CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
 
         // MARK: Adapters: each external system behind one small Swift type.
-        .target(name: "OpenSSLSupport", dependencies: ["COpenSSL"]),
+        .target(name: "OpenSSLSupport", dependencies: ["COpenSSL", "WireFormat"]),
         .target(name: "JWT", dependencies: ["OpenSSLSupport", "WireFormat"]),
         .target(
             name: "HTTPClient",

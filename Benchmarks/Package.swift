@@ -23,11 +23,12 @@ let package = Package(
             swiftSettings: [.unsafeFlags(["-Ounchecked"])]
         ),
         .executableTarget(name: "store-bench", dependencies: [.product(name: "VoiceInvoiceStorage", package: parent)]),
-        .executableTarget(name: "invoice-bench", dependencies: [.product(name: "VoiceInvoicePDF", package: parent)]),
+        .target(name: "BenchFixtures", dependencies: [.product(name: "VoiceInvoicePDF", package: parent)]),
+        .executableTarget(name: "invoice-bench", dependencies: ["BenchFixtures", .product(name: "VoiceInvoicePDF", package: parent)]),
         .executableTarget(
             name: "instruction-counts",
             dependencies: [
-                .product(name: "VoiceInvoiceGateway", package: parent), .product(name: "VoiceInvoiceJWT", package: parent),
+                "BenchFixtures", .product(name: "VoiceInvoiceGateway", package: parent), .product(name: "VoiceInvoiceJWT", package: parent),
                 .product(name: "VoiceInvoicePDF", package: parent), .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"), .product(name: "Logging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),

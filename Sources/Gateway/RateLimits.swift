@@ -158,12 +158,8 @@ struct RateLimitMiddleware: RouterMiddleware {
         if bytes[0..<10].allSatisfy({ $0 == 0 }), bytes[10] == 0xFF, bytes[11] == 0xFF {
             return bytes[12..<16].map(String.init).joined(separator: ".")
         }
-        // Hex by table: this runs on every request from an IPv6 client (String(format:) per byte showed in profiles).
-        let digits = Array("0123456789abcdef".utf8)
-        var key: [UInt8] = []
-        key.reserveCapacity(21)
-        for byte in bytes[0..<8] { key += [digits[Int(byte >> 4)], digits[Int(byte & 0x0F)]] }
-        return String(decoding: key, as: UTF8.self) + "::/64"
+        // Runs on every request from an IPv6 client.
+        return Hex.lowercase(bytes[0..<8]) + "::/64"
     }
 
     /// `RateLimit`: the tightest of the limits applied, as remaining r and seconds to reset t.

@@ -219,8 +219,8 @@ public final class CurlHTTPClient: Sendable {
                 guard let privatePointer else { continue }
                 let transfer = Unmanaged<Transfer>.fromOpaque(privatePointer).takeUnretainedValue()
                 active.removeValue(forKey: transfer.id)
-                // The status is read from the handle before it goes back to the pool.
-                transfer.complete(result, recycling: { recycle(transfer) })
+                transfer.complete(result)  // reads the status from the handle, so the handle goes back after it
+                recycle(transfer)
             }
             // Sleeps until a socket is ready, curl's own timer fires, or another thread calls curl_multi_wakeup.
             curl_multi_poll(self.multi.pointer, nil, 0, 1000, nil)
@@ -385,12 +385,11 @@ private final class Transfer: @unchecked Sendable {
                 }))
     }
 
-    func complete(_ result: CURLcode, recycling: () -> Void) {
-        var status: Int = 0
-        if result == CURLE_OK, let easy = self.easy { ccurl_getinfo_long(easy, CURLINFO_RESPONSE_CODE, &status) }
-        recycling()
+    func complete(_ result: CURLcode) {
         switch result {
         case CURLE_OK:
+            var status: Int = 0
+            if let easy = self.easy { ccurl_getinfo_long(easy, CURLINFO_RESPONSE_CODE, &status) }
             self.finish(.success(CurlResponse(status: status, headers: self.responseHeaders, buffer: self.responseBody)))
         case CURLE_COULDNT_CONNECT, CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_RESOLVE_PROXY:
             self.finish(.failure(HTTPClientError(code: .connectFailed, detail: String(cString: curl_easy_strerror(result)))))

@@ -1,5 +1,6 @@
 import COpenSSL
 import Foundation
+import WireFormat
 
 /// The one door to OpenSSL's libcrypto: MACs, key derivation, randomness and constant-time comparison.
 ///
@@ -44,7 +45,7 @@ public enum OpenSSL {
 
     /// SHA-256 as 64 lowercase hex characters (for lookup keys derived from secrets: refresh tokens, codes, idempotency keys).
     public static func sha256Hex(_ data: some ContiguousBytes) -> String {
-        self.sha256(data).map { String(format: "%02x", $0) }.joined()
+        Hex.lowercase(self.sha256(data))
     }
 
     /// Cryptographically secure random bytes from OpenSSL's DRBG.

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
+import WireFormat
 
 /// The outermost middleware of every role: assigns the request id (keeping a well-formed incoming one), turns every
 /// error into problem+json, sets the security headers every response needs, and logs one line per request.
@@ -87,17 +88,10 @@ public struct RequestMiddleware: RouterMiddleware {
             && id.utf8.allSatisfy { (48...57).contains($0) || (65...90).contains($0) || (97...122).contains($0) || $0 == 45 || $0 == 95 || $0 == 46 }
     }
 
-    /// 16 lower-case hex digits. By table: `String(format:)` goes through Foundation's formatter on every request.
+    /// 16 lower-case hex digits.
     static func makeID() -> String {
         var generator = SystemRandomNumberGenerator()
-        let value: UInt64 = generator.next()
-        let digits: StaticString = "0123456789abcdef"
-        return String(unsafeUninitializedCapacity: 16) { buffer in
-            digits.withUTF8Buffer { table in
-                for index in 0..<16 { buffer[index] = table[Int((value >> UInt64(60 - 4 * index)) & 0xF)] }
-            }
-            return 16
-        }
+        return Hex.lowercase(generator.next() as UInt64)
     }
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import WireFormat
 
 /// A value a query may compare against. Queries are built from these typed values only, never from JSON a client
 /// sent, so `{"email": {"$ne": null}}` can never become an operator.
@@ -168,7 +169,7 @@ extension Date {
 public enum DocumentID {
     public static func make() -> String {
         var generator = SystemRandomNumberGenerator()
-        return (0..<2).map { _ in String(format: "%016llx", generator.next() as UInt64) }.joined()
+        return Hex.lowercase(generator.next() as UInt64) + Hex.lowercase(generator.next() as UInt64)
     }
 
     public static func isWellFormed(_ id: String) -> Bool {

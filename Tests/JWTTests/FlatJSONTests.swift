@@ -51,6 +51,12 @@ struct FlatJSONTests {
         #expect(self.claims(deep) == nil)
     }
 
+    @Test func sha256HexIsTheFIPSVector() {
+        // FIPS 180-2, appendix B.1 ("abc"), and the empty message.
+        #expect(OpenSSL.sha256Hex(Array("abc".utf8)) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        #expect(OpenSSL.sha256Hex([UInt8]()) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+    }
+
     @Test func hmacFastPathMatchesOpenSSLsHMAC() {
         for length in [0, 1, 31, 32, 33, 63, 64, 65, 100, 200] {
             let key = OpenSSL.randomBytes(length)

@@ -5,6 +5,14 @@ import Testing
 
 @Suite("Header values and request paths")
 struct WireFormatTests {
+    @Test func hexIsLowerCaseTwoDigitsPerByteMostSignificantFirst() {
+        #expect(Hex.lowercase([0x00, 0x0f, 0xa0, 0xff] as [UInt8]) == "000fa0ff")
+        #expect(Hex.lowercase([UInt8]()) == "")
+        #expect(Hex.lowercase(0 as UInt64) == "0000000000000000")
+        #expect(Hex.lowercase(0x0123_4567_89ab_cdef as UInt64) == "0123456789abcdef")
+        #expect(Hex.lowercase(UInt64.max) == "ffffffffffffffff")
+    }
+
     @Test(arguments: [";", "", " ", "/", "application", ";;;", "application/", "/json", "a/b/c", "\u{0}", "application/json\u{301}"])
     func malformedMediaTypesAreNoMediaType(_ value: String) {
         #expect(HeaderValues.mediaType(value) == nil)

@@ -1,3 +1,4 @@
+import BenchFixtures
 import Foundation
 import Gateway
 import Hummingbird
@@ -38,7 +39,7 @@ case "jwt":
     print(subjects)
 
 case "pdf":
-    let invoice = try onePageInvoice()
+    let invoice = try benchInvoice(items: 3)
     var bytes = 0
     for _ in 0..<count { bytes &+= try InvoicePDFRenderer.renderBlocking(invoice).count }
     print(bytes)
@@ -70,22 +71,4 @@ case "gateway":
 default:
     FileHandle.standardError.write(Data("usage: instruction-counts jwt <n> | pdf <n> | gateway\n".utf8))
     exit(64)
-}
-
-/// The one-page invoice of Benchmarks/invoice-bench (three items, both parties, notes and terms).
-func onePageInvoice() throws -> Invoice {
-    let lines = (0..<3).map { n in
-        LineItem(
-            description: "Design work, phase \(n + 1): wireframes, review and revisions", quantity: Quantity(Int64(n % 7 + 1)), unit: "hour", unitPrice: 8500)
-    }
-    var invoice = try Invoice(
-        id: "0123456789abcdef0123456789abcdef", ownerId: "bench", status: .finalized, source: .manual, issueDate: CalendarDate("2026-11-27")!,
-        dueDate: CalendarDate("2026-12-27")!, currency: Currency(code: "EUR")!,
-        from: Party(name: "Studio Omega", address: "1 Rue de la Paix, 75002 Paris", phone: "+33 1 23 45 67 89", email: "billing@omega.example"),
-        to: Party(name: "Müller & Söhne GmbH", address: "Hauptstraße 5, 10115 Berlin"), items: lines, taxRate: try TaxRate(percent: "20"),
-        notes: "Merci pour votre confiance !", terms: "Payable within 30 days by bank transfer.", poNumber: "PO-7781",
-        createdAt: Date(timeIntervalSince1970: 1_795_000_000)
-    )
-    invoice.number = "INV-2026-0042"
-    return invoice
 }

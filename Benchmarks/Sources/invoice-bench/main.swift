@@ -1,3 +1,4 @@
+import BenchFixtures
 import Foundation
 import Invoicing
 import PDF
@@ -7,26 +8,6 @@ import PDF
 // Usage: invoice-bench <seconds>
 
 let seconds = Double(CommandLine.arguments.dropFirst().first ?? "2") ?? 2
-
-/// The invoice ReportLab's script draws too (Benchmarks/reportlab_invoice.py): same parties, items, notes and terms.
-/// `sender` "Studio Omega" keeps every glyph in WinAnsi (a typical Latin invoice, accents included); "Studio Ωmega"
-/// adds a glyph outside it, which makes cairo embed a second (CID) subset of each font.
-func invoice(items: Int, sender: String = "Studio Omega") throws -> Invoice {
-    let lines = (0..<items).map { n in
-        LineItem(
-            description: "Design work, phase \(n + 1): wireframes, review and revisions", quantity: Quantity(Int64(n % 7 + 1)), unit: "hour", unitPrice: 8500)
-    }
-    var invoice = try Invoice(
-        id: "0123456789abcdef0123456789abcdef", ownerId: "bench", status: .finalized, source: .manual, issueDate: CalendarDate("2026-11-27")!,
-        dueDate: CalendarDate("2026-12-27")!, currency: Currency(code: "EUR")!,
-        from: Party(name: sender, address: "1 Rue de la Paix, 75002 Paris", phone: "+33 1 23 45 67 89", email: "billing@omega.example"),
-        to: Party(name: "Müller & Söhne GmbH", address: "Hauptstraße 5, 10115 Berlin"), items: lines, taxRate: try TaxRate(percent: "20"),
-        notes: "Merci pour votre confiance !", terms: "Payable within 30 days by bank transfer.", poNumber: "PO-7781",
-        createdAt: Date(timeIntervalSince1970: 1_795_000_000)
-    )
-    invoice.number = "INV-2026-0042"
-    return invoice
-}
 
 func pages(_ pdf: [UInt8]) -> Int {
     let text = String(decoding: pdf, as: UTF8.self)
@@ -44,7 +25,7 @@ func measure(_ body: () throws -> Void) rethrows -> Double {
     return Double(count) / Date().timeIntervalSince(start)
 }
 
-let one = try invoice(items: 3)
+let one = try benchInvoice(items: 3)
 if CommandLine.arguments.count > 2, CommandLine.arguments[2] == "profile-one-page" {
     // For `perf record`: nothing but one-page renders.
     print(try measure { _ = try InvoicePDFRenderer.renderBlocking(one) })
@@ -56,12 +37,12 @@ if CommandLine.arguments.count > 2, CommandLine.arguments[2] == "profile-one-pag
 let onePages = pages(try InvoicePDFRenderer.renderBlocking(one))
 // Enough rows for 20 pages (the renderer has no item limit; the API caps drafts at 200 items of any length).
 var many = 400
-while pages(try InvoicePDFRenderer.renderBlocking(try invoice(items: many))) < 20 { many += 20 }
-while pages(try InvoicePDFRenderer.renderBlocking(try invoice(items: many))) > 20 { many -= 1 }
-let twenty = try invoice(items: many)
+while pages(try InvoicePDFRenderer.renderBlocking(try benchInvoice(items: many))) < 20 { many += 20 }
+while pages(try InvoicePDFRenderer.renderBlocking(try benchInvoice(items: many))) > 20 { many -= 1 }
+let twenty = try benchInvoice(items: many)
 let twentyPages = pages(try InvoicePDFRenderer.renderBlocking(twenty))
 let onePerSecond = try measure { _ = try InvoicePDFRenderer.renderBlocking(one) }
-let greek = try invoice(items: 3, sender: "Studio Ωmega")
+let greek = try benchInvoice(items: 3, sender: "Studio Ωmega")
 let greekPerSecond = try measure { _ = try InvoicePDFRenderer.renderBlocking(greek) }
 let twentyPerSecond = try measure { _ = try InvoicePDFRenderer.renderBlocking(twenty) }
 
