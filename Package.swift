@@ -13,6 +13,8 @@ let package = Package(
         // For Benchmarks/, which measures the token code on its own.
         .library(name: "VoiceInvoiceJWT", targets: ["JWT", "OpenSSLSupport", "WireFormat"]),
         .library(name: "VoiceInvoiceStorage", targets: ["Storage", "Invoicing"]),
+        // For Benchmarks/store-bench, which measures the invoice role's own collection spec (its indexes).
+        .library(name: "VoiceInvoiceInvoices", targets: ["Invoices"]),
         .library(name: "VoiceInvoicePDF", targets: ["PDF", "Invoicing"]),
         .library(name: "VoiceInvoiceHTTPClient", targets: ["HTTPClient"]),
         // For Benchmarks/instruction-counts, which runs the gateway role in-process under callgrind.

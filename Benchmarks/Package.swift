@@ -22,7 +22,10 @@ let package = Package(
             dependencies: [.product(name: "VoiceInvoiceJWT", package: parent)],
             swiftSettings: [.unsafeFlags(["-Ounchecked"])]
         ),
-        .executableTarget(name: "store-bench", dependencies: [.product(name: "VoiceInvoiceStorage", package: parent)]),
+        .executableTarget(
+            name: "store-bench",
+            dependencies: [.product(name: "VoiceInvoiceStorage", package: parent), .product(name: "VoiceInvoiceInvoices", package: parent)]
+        ),
         .target(name: "BenchFixtures", dependencies: [.product(name: "VoiceInvoicePDF", package: parent)]),
         .executableTarget(name: "invoice-bench", dependencies: ["BenchFixtures", .product(name: "VoiceInvoicePDF", package: parent)]),
         .executableTarget(

@@ -58,9 +58,18 @@ public struct IndexSpec: Sendable {
 public struct CollectionSpec: Sendable {
     public var name: String
     public var indexes: [IndexSpec]
-    public init(name: String, indexes: [IndexSpec] = []) {
+    /// A string field that `Filter.contains` searches: SQLite keeps an FTS5 trigram index of it, so a search with
+    /// few or no hits reads only the rows that match instead of walking the owner's documents. MongoDB has no
+    /// substring index (its text index matches whole words), so there it stays a filtered walk.
+    public var searchField: String?
+    /// Names of indexes earlier versions created and this one no longer wants; dropped at start-up (an index
+    /// left behind is still written on every insert).
+    public var retiredIndexes: [String]
+    public init(name: String, indexes: [IndexSpec] = [], searchField: String? = nil, retiredIndexes: [String] = []) {
         self.name = name
         self.indexes = indexes
+        self.searchField = searchField
+        self.retiredIndexes = retiredIndexes
     }
 }
 

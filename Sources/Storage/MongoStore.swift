@@ -148,6 +148,15 @@ public final class MongoStore: DocumentStore, @unchecked Sendable {
         guard let specs else { return }
         let database = self.databaseName
         try await self.withClient { client in
+            for spec in specs {
+                for retired in spec.retiredIndexes {
+                    let command = BSONDocument([("dropIndexes", .string(spec.name)), ("index", .string(retired))])
+                    var error = bson_error_t()
+                    let ok = Self.withReply { reply in mongoc_client_command_simple(client, database, command.pointer, nil, reply, &error) }
+                    // 26 NamespaceNotFound, 27 IndexNotFound: already gone (or never made), which is what was wanted.
+                    guard ok || error.code == 26 || error.code == 27 else { throw Self.storeError(error) }
+                }
+            }
             for spec in specs where !spec.indexes.isEmpty {
                 let indexes: [BSONValue] = spec.indexes.filter { $0.engines?.contains("mongodb") ?? true }.map { index in
                     var fields: [(String, BSONValue)] = [

@@ -45,13 +45,49 @@ public final class SQLiteStore: DocumentStore, @unchecked Sendable {
             for collection in collections {
                 let table = try Self.identifier(collection.name)
                 try db.execute("CREATE TABLE IF NOT EXISTS \(table) (id TEXT PRIMARY KEY, body TEXT NOT NULL) STRICT")
+                for retired in collection.retiredIndexes {
+                    try db.execute("DROP INDEX IF EXISTS \(try Self.identifier(collection.name + "_" + retired))")
+                }
                 for index in collection.indexes where index.engines?.contains("sqlite") ?? true {
                     let columns = try index.fields.map { try Self.column($0) }.joined(separator: ", ")
                     let name = try Self.identifier(collection.name + "_" + index.name)
                     try db.execute("CREATE \(index.unique ? "UNIQUE " : "")INDEX IF NOT EXISTS \(name) ON \(table) (\(columns))")
                 }
+                if let field = collection.searchField {
+                    try Self.prepareSearch(db, collection: collection.name, field: field)
+                }
             }
         }
+    }
+
+    /// The trigram index of a collection's search field: an FTS5 table `<collection>_search` whose rowids are the
+    /// collection's, kept in step by triggers in the same transaction as every write (so it cannot drift from the
+    /// documents), and filled from the existing documents when it is first created.
+    static func prepareSearch(_ db: SQLiteConnection, collection: String, field: String) throws {
+        let table = try Self.identifier(collection)
+        let search = try Self.identifier(collection + "_search")
+        let text = "json_extract(%@.body, '$.\(try Self.checkedPath(field))')"
+        let old = text.replacingOccurrences(of: "%@", with: "old")
+        let new = text.replacingOccurrences(of: "%@", with: "new")
+        let exists = try db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?")
+        try exists.bind([.string(collection + "_search")])
+        let created = try exists.step()
+        try db.execute("CREATE VIRTUAL TABLE IF NOT EXISTS \(search) USING fts5(text, tokenize = 'trigram')")
+        try db.execute(
+            "CREATE TRIGGER IF NOT EXISTS \(try Self.identifier(collection + "_search_insert")) AFTER INSERT ON \(table) BEGIN "
+                + "INSERT INTO \(search) (rowid, text) VALUES (new.rowid, coalesce(\(new), '')); END")
+        try db.execute(
+            "CREATE TRIGGER IF NOT EXISTS \(try Self.identifier(collection + "_search_delete")) AFTER DELETE ON \(table) BEGIN "
+                + "DELETE FROM \(search) WHERE rowid = old.rowid; END")
+        // Most replaces (a payment, a status) leave the text alone; only a changed text rewrites its trigrams.
+        try db.execute(
+            "CREATE TRIGGER IF NOT EXISTS \(try Self.identifier(collection + "_search_update")) AFTER UPDATE OF body ON \(table) "
+                + "WHEN \(old) IS NOT \(new) BEGIN UPDATE \(search) SET text = coalesce(\(new), '') WHERE rowid = new.rowid; END")
+        if !created {
+            try db.execute(
+                "INSERT INTO \(search) (rowid, text) SELECT rowid, coalesce(json_extract(body, '$.\(try Self.checkedPath(field))'), '') FROM \(table)")
+        }
+        db.searchFields[collection] = field
     }
 
     public func insert<D: StoredDocument>(_ document: D, into collection: String) async throws {
@@ -68,13 +104,48 @@ public final class SQLiteStore: DocumentStore, @unchecked Sendable {
         try await self.find(type, in: collection, where: filter, sort: [], limit: 1).first
     }
 
-    static func select(in collection: String, where filter: Filter, sort: [SortField], limit: Int, values: inout [FieldValue]) throws -> String {
-        let condition = try Self.sql(filter, values: &values)
-        var sql = "SELECT body FROM \(try Self.identifier(collection)) WHERE \(condition)"
-        if !sort.isEmpty {
-            sql += " ORDER BY " + (try sort.map { "\(try Self.column($0.field)) \($0.descending ? "DESC" : "ASC")" }.joined(separator: ", "))
+    /// The SQL of a `find`. The rows are chosen by rowid first and their bodies read after, so that the choosing
+    /// (filter, order, limit) can run on a covering index alone and only the rows returned are read and parsed: an
+    /// index holding every field a filter and the order need answers `status=overdue` without touching a body.
+    /// With `matching`, the rows come from the search index's matches instead (the phrase is the first bound value).
+    static func select(in collection: String, where filter: Filter, sort: [SortField], limit: Int, matching phrase: String?, values: inout [FieldValue])
+        throws -> String
+    {
+        let table = try Self.identifier(collection)
+        let order =
+            sort.isEmpty ? "" : " ORDER BY " + (try sort.map { "\(try Self.column($0.field)) \($0.descending ? "DESC" : "ASC")" }.joined(separator: ", "))
+        var choose = "SELECT \(table).rowid FROM \(table) WHERE "
+        if let phrase {
+            // CROSS JOIN makes SQLite walk the matches and look each document up, not the other way round.
+            let search = try Self.identifier(collection + "_search")
+            choose = "SELECT \(table).rowid FROM \(search) CROSS JOIN \(table) ON \(table).rowid = \(search).rowid WHERE \(search) MATCH ? AND "
+            values.append(.string(phrase))
         }
-        return sql + " LIMIT \(max(0, limit))"
+        choose += try Self.sql(filter, values: &values) + order + " LIMIT \(max(0, limit))"
+        return "SELECT body FROM \(table) WHERE rowid IN (\(choose))" + order
+    }
+
+    /// Up to this many matches, a search reads its matches; beyond, the text is common enough that walking the
+    /// owner's documents newest first meets a page of hits sooner.
+    static let searchMatchLimit = 2_000
+
+    /// The search index phrase for `filter`'s text condition when reading the matches is the cheaper plan: the
+    /// collection has a search index, the text has the three characters a trigram needs, and it has few matches.
+    static func searchPhrase(_ db: SQLiteConnection, collection: String, filter: Filter) throws -> String? {
+        guard let field = db.searchFields[collection] else { return nil }
+        let conditions: [Filter]
+        if case .and(let all) = filter { conditions = all } else { conditions = [filter] }
+        for case .contains(let name, let text) in conditions where name == field && text.unicodeScalars.count >= 3 {
+            // An FTS5 string: the text between double quotes, a double quote doubled, so nothing in it is syntax.
+            let phrase = "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+            let probe = try db.prepare(
+                "SELECT count(*) FROM (SELECT rowid FROM \(try Self.identifier(collection + "_search")) WHERE \(try Self.identifier(collection + "_search")) MATCH ? LIMIT \(Self.searchMatchLimit + 1))"
+            )
+            try probe.bind([.string(phrase)])
+            guard try probe.step() else { return nil }
+            return probe.int64(0) <= Self.searchMatchLimit ? phrase : nil
+        }
+        return nil
     }
 
     /// SQLite's plan for the `find` these arguments make (`EXPLAIN QUERY PLAN`, one line per step): what the store
@@ -82,7 +153,9 @@ public final class SQLiteStore: DocumentStore, @unchecked Sendable {
     public func queryPlan(in collection: String, where filter: Filter, sort: [SortField], limit: Int) async throws -> [String] {
         try await self.run { db in
             var values: [FieldValue] = []
-            let statement = try db.prepare("EXPLAIN QUERY PLAN " + (try Self.select(in: collection, where: filter, sort: sort, limit: limit, values: &values)))
+            let phrase = try Self.searchPhrase(db, collection: collection, filter: filter)
+            let sql = try Self.select(in: collection, where: filter, sort: sort, limit: limit, matching: phrase, values: &values)
+            let statement = try db.prepare("EXPLAIN QUERY PLAN " + sql)
             try statement.bind(values)
             var lines: [String] = []
             while try statement.step() { lines.append(statement.text(3)) }
@@ -93,7 +166,8 @@ public final class SQLiteStore: DocumentStore, @unchecked Sendable {
     public func find<D: StoredDocument>(_ type: D.Type, in collection: String, where filter: Filter, sort: [SortField], limit: Int) async throws -> [D] {
         let bodies: [String] = try await self.run { db in
             var values: [FieldValue] = []
-            let statement = try db.prepare(try Self.select(in: collection, where: filter, sort: sort, limit: limit, values: &values))
+            let phrase = try Self.searchPhrase(db, collection: collection, filter: filter)
+            let statement = try db.prepare(try Self.select(in: collection, where: filter, sort: sort, limit: limit, matching: phrase, values: &values))
             try statement.bind(values)
             var rows: [String] = []
             while try statement.step() { rows.append(statement.text(0)) }
@@ -202,6 +276,8 @@ public final class SQLiteStore: DocumentStore, @unchecked Sendable {
 /// @unchecked Sendable: it is handed to closures that run on `SQLiteStore`'s single thread, and only there.
 final class SQLiteConnection: @unchecked Sendable {
     private var handle: OpaquePointer?
+    /// Collection → its search field, for the collections `prepare` gave a trigram index.
+    var searchFields: [String: String] = [:]
 
     init(path: String) throws {
         let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX

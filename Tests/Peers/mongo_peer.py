@@ -1,6 +1,6 @@
 """A MongoDB wire-protocol test peer on 127.0.0.1: mockupdb speaks the protocol, mongomock-ng is the query engine.
 
-It answers the commands VoiceInvoice's libmongoc engine sends (hello/isMaster, ping, createIndexes, insert, find,
+It answers the commands VoiceInvoice's libmongoc engine sends (hello/isMaster, ping, createIndexes, dropIndexes, insert, find,
 update, delete, findAndModify, aggregate (for countDocuments), endSessions) the way a standalone mongod would, taking care of what a naive
 mockupdb + mongomock server gets wrong: int64 values stay int64 (also after `$inc`), `_id` comes first, and duplicate
 keys produce mongod's error 11000 in a `writeErrors` array (or as the command error of findAndModify).
@@ -84,6 +84,13 @@ def dispatch(request, name, command, database):
             options = {key: index[key] for key in ("sparse", "partialFilterExpression") if key in index}
             collection.create_index(list(index["key"].items()), unique=bool(index.get("unique", False)), name=index["name"], **options)
         return request.ok(createdCollectionAutomatically=False, numIndexesBefore=1, numIndexesAfter=1 + len(command["indexes"]))
+
+    if name == "dropIndexes":
+        # As MongoDB answers: code 27 IndexNotFound when there is no index of that name.
+        if command["index"] not in collection.index_information():
+            return request.command_err(code=27, errmsg="index not found with name [%s]" % command["index"])
+        collection.drop_index(command["index"])
+        return request.ok(nIndexesWas=1 + len(collection.index_information()))
 
     if name == "insert":
         inserted, errors = 0, []

@@ -27,7 +27,9 @@ struct StoreContractTests {
     static let collections = [
         CollectionSpec(
             name: "items",
-            indexes: [IndexSpec(name: "email", fields: ["email"], unique: true), IndexSpec(name: "owner_created", fields: ["owner", "createdAt"])])
+            indexes: [IndexSpec(name: "email", fields: ["email"], unique: true), IndexSpec(name: "owner_created", fields: ["owner", "createdAt"])],
+            // SQLite answers `contains` on email from a trigram index; every contains test below goes through it.
+            searchField: "email", retiredIndexes: ["owner_rank"])
     ]
 
     func makeStore(_ engine: String) async throws -> any DocumentStore {
@@ -74,6 +76,82 @@ struct StoreContractTests {
         #expect(try await emails("design.work+") == [a.email])
         #expect(try await emails(".*") == [])
         #expect(try await emails("DESIGN") == [])
+    }
+
+    /// The search index follows every write (insert, replace, delete), and nothing in the searched text is query
+    /// syntax: FTS5's quotes, operators, prefixes and column filters are all literal text.
+    @Test(arguments: engines) func searchFollowsWritesAndHasNoSyntax(engine: String) async throws {
+        let store = try await makeStore(engine)
+        let owner = "owner-\(UUID().uuidString)"
+        var a = self.item(1, owner: owner)
+        a.email = "\(UUID().uuidString)-say \"hi\" OR NEAR(x y) *^:@example.com"
+        try await store.insert(a, into: "items")
+        func found(_ text: String) async throws -> [String] {
+            try await store.find(Item.self, in: "items", where: .and([.equal("owner", .string(owner)), .contains("email", text)]), sort: [], limit: 10).map(
+                \.id)
+        }
+        for text in ["say \"hi\"", "\" OR \"", "NEAR(x y)", "*^:", "hi\" OR", "\"\"\""] {
+            #expect(try await found(text) == (a.email.contains(text) ? [a.id] : []), "\(text)")
+        }
+        #expect(try await found("hi OR say") == [])
+        #expect(try await found("email:say") == [])
+        let unique = String(a.email.prefix(36))
+        #expect(try await found(unique) == [a.id])
+        var changed = a
+        changed.email = "renamed-\(UUID().uuidString)@example.com"
+        #expect(try await store.replaceOne(changed, in: "items", where: .equal("id", .string(a.id))))
+        #expect(try await found(unique) == [])
+        #expect(try await found(String(changed.email.prefix(44))) == [a.id])
+        #expect(try await store.delete(in: "items", where: .equal("id", .string(a.id))) == 1)
+        #expect(try await found(String(changed.email.prefix(44))) == [])
+    }
+
+    /// A rare text is read from the trigram index's matches; a text in thousands of documents walks the order's
+    /// index instead (its hits come at once). Both give the same answer as a scan would.
+    @Test func sqliteSearchPlanFollowsTheNumberOfMatches() async throws {
+        let store = try await makeStore("sqlite") as! SQLiteStore
+        let owner = "owner-\(UUID().uuidString)"
+        let start = Date.storeNow
+        for n in 0...(SQLiteStore.searchMatchLimit + 1) {  // one rare, searchMatchLimit + 1 common
+            var item = self.item(n, owner: owner, at: start.addingTimeInterval(Double(n)))
+            item.email = n == 7 ? "rare-needle-\(n)@example.com" : "common-\(n)@example.com"
+            try await store.insert(item, into: "items")
+        }
+        let sort = [SortField("createdAt", descending: true)]
+        func plan(_ text: String) async throws -> String {
+            try await store.queryPlan(in: "items", where: .and([.equal("owner", .string(owner)), .contains("email", text)]), sort: sort, limit: 5)
+                .joined(separator: "; ")
+        }
+        #expect(try await plan("rare-needle").contains("items_search VIRTUAL TABLE"))
+        #expect(try await plan("common-").contains("USING INDEX items_owner_created"))
+        #expect(!(try await plan("common-")).contains("items_search"))
+        let rare = try await store.find(
+            Item.self, in: "items", where: .and([.equal("owner", .string(owner)), .contains("email", "needle")]), sort: sort, limit: 5)
+        #expect(rare.map(\.rank) == [7])
+        let common = try await store.find(
+            Item.self, in: "items", where: .and([.equal("owner", .string(owner)), .contains("email", "common-")]), sort: sort, limit: 3)
+        #expect(common.map(\.rank) == [2001, 2000, 1999])
+    }
+
+    /// An index a newer version retired is dropped at start-up (SQLite stops using it; MongoDB's `dropIndexes` of an
+    /// index that is already gone is not an error).
+    @Test(arguments: engines) func retiredIndexesAreDropped(engine: String) async throws {
+        let store = try await makeStore(engine)
+        var old = Self.collections[0]
+        old.indexes.append(IndexSpec(name: "owner_rank", fields: ["owner", "rank"]))
+        old.retiredIndexes = []
+        try await store.prepare([old])
+        let filter: Filter = .and([.equal("owner", .string("alice")), .equal("rank", .int(3))])
+        if let sqlite = store as? SQLiteStore {
+            #expect(try await sqlite.queryPlan(in: "items", where: filter, sort: [], limit: 1).joined().contains("items_owner_rank"))
+        }
+        try await store.prepare(Self.collections)
+        let item = self.item(3)
+        try await store.insert(item, into: "items")
+        #expect(try await store.findOne(Item.self, in: "items", where: .equal("id", .string(item.id)))?.id == item.id)
+        if let sqlite = store as? SQLiteStore {
+            #expect(!(try await sqlite.queryPlan(in: "items", where: filter, sort: [], limit: 1).joined().contains("items_owner_rank")))
+        }
     }
 
     /// `hasElement` matches a whole element of an array field (what an alias lookup needs); `count` counts in the engine.
