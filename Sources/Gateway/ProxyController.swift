@@ -64,6 +64,9 @@ struct ProxyController {
             || path == "/api/invoices/transcript" || path == "/api/invoices/export"
     }
 
+    /// Answers of any size (an export of every invoice) are handed on while they arrive, never held whole.
+    static func streamsResponse(_ path: String) -> Bool { path == "/api/invoices/export" }
+
     func forward(_ request: Request, context: AppRequestContext, to pool: ServicePool) async throws -> Response {
         let path = request.uri.path
         // CanonicalPathMiddleware has refused dot segments and every other non-canonical spelling already.
@@ -91,6 +94,24 @@ struct ProxyController {
         let hasBody = declared.map { $0 > 0 } ?? (request.headers[.transferEncoding] != nil)
         let query = request.uri.query.map { "?" + $0 } ?? ""
         let timeout = Self.isSlow(path) ? self.longTimeout : self.timeout
+        if !hasBody, request.method == .get, Self.streamsResponse(path) {
+            // The concurrency slot covers the wait for the head; the body then flows under curl's per-host connection
+            // limit and the transfer's deadline, with back-pressure from the client's socket to the service's.
+            let (head, body) = try await pool.stream(self.http) { base in
+                CurlRequest(method: "GET", url: base + path + query, headers: headers, timeout: timeout)
+            }
+            return Response(
+                status: HTTPResponse.Status(code: head.status), headers: self.responseHeaders(head),
+                body: ResponseBody { writer in
+                    do {
+                        for try await chunk in body { try await writer.write(chunk) }
+                    } catch {
+                        body.cancel()  // the client went away (or the service failed midway): stop the transfer too
+                        throw error
+                    }
+                    try await writer.finish(nil)
+                })
+        }
         let upstream: CurlResponse
         if hasBody, declared.map({ $0 > Self.bufferedBodyLimit }) ?? true {
             // A large or unsized body (an audio upload) is streamed to the service as it arrives, through a bounded
@@ -135,15 +156,21 @@ struct ProxyController {
             }
         }
 
+        return Response(
+            status: HTTPResponse.Status(code: upstream.status), headers: self.responseHeaders(upstream), body: .init(byteBuffer: upstream.buffer)
+        )
+    }
+
+    /// The service's response headers the client sees: hop-by-hop and framing headers dropped (Hummingbird frames the
+    /// response itself), and the gateway's own request id instead of the service's.
+    func responseHeaders(_ upstream: CurlResponse) -> HTTPFields {
         var responseHeaders = HTTPFields()
         for header in upstream.headers {
             // HTTPField.Name gives the canonical (lower-case) name once; the checks compare that.
             guard let name = HTTPField.Name(header.name), !Self.droppedResponseHeaders.contains(name.canonicalName), name != .requestID else { continue }
             responseHeaders.append(HTTPField(name: name, value: header.value))
         }
-        return Response(
-            status: HTTPResponse.Status(code: upstream.status), headers: responseHeaders, body: .init(byteBuffer: upstream.buffer)
-        )
+        return responseHeaders
     }
 
     /// A counter of requests in flight with a ceiling (lock-free: one atomic add per request).

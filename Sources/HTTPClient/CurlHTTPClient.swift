@@ -107,18 +107,40 @@ public final class CurlHTTPClient: Sendable {
     }
 
     public func execute(_ request: CurlRequest) async throws -> CurlResponse {
+        try await self.execute(request, download: nil)
+    }
+
+    /// Sends the request and answers as soon as the response's head has arrived; the body follows through the
+    /// stream, with back-pressure (curl stops reading while the consumer is `capacity` bytes behind). The client's
+    /// response limit does not apply: memory is bounded by the stream instead. A consumer that stops early must call
+    /// `cancel()` on the stream, which aborts the transfer.
+    public func stream(_ request: CurlRequest, capacity: Int = 256 * 1024) async throws -> (head: CurlResponse, body: DownloadStream) {
+        let body = DownloadStream(capacity: capacity)
+        let head = try await self.execute(request, download: body)
+        return (head, body)
+    }
+
+    private func execute(_ request: CurlRequest, download: DownloadStream?) async throws -> CurlResponse {
         let id = self.shared.withLock { state -> UInt64 in
             state.nextID &+= 1
             return state.nextID
         }
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<CurlResponse, any Error>) in
-                let transfer = Transfer(id: id, request: request, limit: self.maximumResponseBytes, continuation: continuation)
+                let transfer = Transfer(id: id, request: request, limit: self.maximumResponseBytes, download: download, continuation: continuation)
                 // curl_easy_pause may only be called on the thread driving the transfer: the stream asks the driver.
-                request.upload?.state.withLock { state in
-                    state.resume = { [weak self] in
+                let resume: @Sendable () -> Void = { [weak self] in
+                    guard let self else { return }
+                    self.shared.withLock { _ = $0.resumed.insert(id) }
+                    curl_multi_wakeup(self.multi.pointer)
+                }
+                request.upload?.state.withLock { $0.resume = resume }
+                download?.state.withLock { state in
+                    state.resume = resume
+                    // After the head the task's cancellation handler is gone: the consumer cancels through the stream.
+                    state.cancel = { [weak self] in
                         guard let self else { return }
-                        self.shared.withLock { _ = $0.resumed.insert(id) }
+                        self.shared.withLock { _ = $0.cancelled.insert(id) }
                         curl_multi_wakeup(self.multi.pointer)
                     }
                 }
@@ -249,6 +271,8 @@ private final class Transfer: @unchecked Sendable {
     let id: UInt64
     let request: CurlRequest
     let limit: Int
+    /// Set for a streamed response: the body goes there, and the continuation is resumed with the head alone.
+    let download: DownloadStream?
     private(set) var easy: UnsafeMutableRawPointer?
     private var continuation: CheckedContinuation<CurlResponse, any Error>?
     private var headerList: UnsafeMutablePointer<curl_slist>?
@@ -257,10 +281,11 @@ private final class Transfer: @unchecked Sendable {
     var responseHeaders: [(name: String, value: String)] = []
     var tooLarge = false
 
-    init(id: UInt64, request: CurlRequest, limit: Int, continuation: CheckedContinuation<CurlResponse, any Error>) {
+    init(id: UInt64, request: CurlRequest, limit: Int, download: DownloadStream?, continuation: CheckedContinuation<CurlResponse, any Error>) {
         self.id = id
         self.request = request
         self.limit = limit
+        self.download = download
         self.continuation = continuation
     }
 
@@ -347,6 +372,11 @@ private final class Transfer: @unchecked Sendable {
                 { buffer, size, count, user in
                     let transfer = Unmanaged<Transfer>.fromOpaque(user!).takeUnretainedValue()
                     let length = size * count
+                    if let download = transfer.download {
+                        transfer.deliverHead()
+                        guard let buffer else { return length }
+                        return download.deliver(UnsafeRawBufferPointer(start: buffer, count: length)) ? length : Int(CURL_WRITEFUNC_PAUSE)
+                    }
                     guard transfer.responseBody.readableBytes + length <= transfer.limit else {
                         transfer.tooLarge = true
                         return 0  // makes curl abort with CURLE_WRITE_ERROR
@@ -385,8 +415,21 @@ private final class Transfer: @unchecked Sendable {
                 }))
     }
 
+    /// A streamed response's head, once (at its first body bytes, or at the end of a response without a body).
+    func deliverHead() {
+        guard self.continuation != nil else { return }
+        var status: Int = 0
+        if let easy = self.easy { ccurl_getinfo_long(easy, CURLINFO_RESPONSE_CODE, &status) }
+        self.continuation?.resume(returning: CurlResponse(status: status, headers: self.responseHeaders, buffer: ByteBuffer()))
+        self.continuation = nil
+    }
+
     func complete(_ result: CURLcode) {
         switch result {
+        case CURLE_OK where self.download != nil:
+            self.deliverHead()
+            self.download?.end(nil)
+            self.request.upload?.fail()
         case CURLE_OK:
             var status: Int = 0
             if let easy = self.easy { ccurl_getinfo_long(easy, CURLINFO_RESPONSE_CODE, &status) }
@@ -405,6 +448,8 @@ private final class Transfer: @unchecked Sendable {
     func finish(_ result: Result<CurlResponse, any Error>) {
         // The transfer is over: a producer still feeding its upload (the service answered early) must not wait forever.
         self.request.upload?.fail()
+        // A streamed body that already had its head ends with the error (the consumer sees a truncated body fail).
+        if case .failure(let error) = result { self.download?.end(error) }
         self.continuation?.resume(with: result)
         self.continuation = nil
     }

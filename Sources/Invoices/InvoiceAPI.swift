@@ -92,18 +92,32 @@ struct InvoiceAPI: APIProtocol {
     func exportInvoices(_ input: Operations.ExportInvoices.Input) async throws -> Operations.ExportInvoices.Output {
         let context = try OpenAPIServing.current()
         let q = input.query
-        let rows = try await self.invoices.export(
-            Self.listQuery(status: q.status?.rawValue, clientId: q.clientId, from: q.from, to: q.to, q: q.q), user: try context.requireUser(), context: context
-        )
+        let query = Self.listQuery(status: q.status?.rawValue, clientId: q.clientId, from: q.from, to: q.to, q: q.q)
+        let user = try context.requireUser()
         let format = q.format ?? .csv
-        let disposition = "attachment; filename=\"invoices.\(format.rawValue)\""
+        let headers = Operations.ExportInvoices.Output.Ok.Headers(contentDisposition: "attachment; filename=\"invoices.\(format.rawValue)\"")
+        let now = self.invoices.clock.now()
         switch format {
-        case .json: return .ok(.init(headers: .init(contentDisposition: disposition), body: .json(rows.map(self.invoices.view))))
+        case .json:
+            return .ok(.init(headers: headers, body: .json(try await self.invoices.export(query, user: user, context: context).map(self.invoices.view))))
+        case .jsonl:
+            // One line per invoice, encoded as the JSON responses are (same encoder settings), a page at a time.
+            let controller = self.invoices
+            let encoder = OpenAPIServing.jsonEncoder()
+            let pages = try await self.invoices.exportPages(query, user: user, context: context)
+            let body = ExportBody(pages: pages, prefix: []) { page in
+                var bytes: [UInt8] = []
+                for invoice in page {
+                    bytes += try encoder.encode(controller.view(invoice))
+                    bytes.append(10)
+                }
+                return bytes
+            }
+            return .ok(.init(headers: headers, body: .applicationJsonl(HTTPBody(body, length: .unknown, iterationBehavior: .single))))
         case .csv:
-            return .ok(
-                .init(
-                    headers: .init(contentDisposition: disposition),
-                    body: .textCsvCharsetUtf8(HTTPBody(InvoiceCSV.render(rows, now: self.invoices.clock.now())))))
+            let pages = try await self.invoices.exportPages(query, user: user, context: context)
+            let body = ExportBody(pages: pages, prefix: Array(InvoiceCSV.header.utf8)) { Array(InvoiceCSV.rows($0, now: now).utf8) }
+            return .ok(.init(headers: headers, body: .textCsvCharsetUtf8(HTTPBody(body, length: .unknown, iterationBehavior: .single))))
         }
     }
 
@@ -208,4 +222,27 @@ struct InvoiceAPI: APIProtocol {
         try await self.catalog.delete(id: input.path.id, user: try OpenAPIServing.user())
         return .noContent(.init())
     }
+}
+
+/// A streamed export's bytes: the prefix (a CSV header), then each page of invoices as `render` writes it, read from
+/// the store only when the response is ready for more (HTTPBody pulls, Hummingbird's writer waits on the socket).
+struct ExportBody: AsyncSequence, Sendable {
+    typealias Element = ArraySlice<UInt8>
+    let pages: ExportPages
+    let prefix: [UInt8]
+    let render: @Sendable ([Invoice]) throws -> [UInt8]
+
+    struct AsyncIterator: AsyncIteratorProtocol {
+        var pages: ExportPages.AsyncIterator
+        var prefix: [UInt8]?
+        let render: @Sendable ([Invoice]) throws -> [UInt8]
+
+        mutating func next() async throws -> ArraySlice<UInt8>? {
+            if let prefix = self.prefix.take(), !prefix.isEmpty { return prefix[...] }
+            guard let page = try await self.pages.next() else { return nil }
+            return try self.render(page)[...]
+        }
+    }
+
+    func makeAsyncIterator() -> AsyncIterator { AsyncIterator(pages: self.pages.makeAsyncIterator(), prefix: self.prefix, render: self.render) }
 }

@@ -11,7 +11,14 @@ enum InvoiceCSV {
     ]
 
     static func render(_ invoices: [Invoice], now: Date) -> String {
-        var out = self.columns.joined(separator: ",") + "\r\n"
+        self.header + self.rows(invoices, now: now)
+    }
+
+    static let header = columns.joined(separator: ",") + "\r\n"
+
+    /// The lines of these invoices, without the header (an export writes one page of rows at a time).
+    static func rows(_ invoices: [Invoice], now: Date) -> String {
+        var out = ""
         for invoice in invoices {
             let money = { (value: Int64) in invoice.money(value).decimalString }
             let cells = [

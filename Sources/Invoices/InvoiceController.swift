@@ -13,7 +13,7 @@ import WireFormat
 ///
 /// - `POST /api/invoices` (manual), `/transcript` {transcript}, `/voice` (multipart `audio`) → 201 draft
 /// - `GET /api/invoices?status=&clientId=&from=&to=&q=&limit=&cursor=` → {items, nextCursor}, newest first
-/// - `GET /api/invoices/export?format=csv|json` (same filters)
+/// - `GET /api/invoices/export?format=csv|jsonl|json` (same filters; csv and jsonl streamed)
 /// - `GET|PATCH|DELETE /api/invoices/{id}` (PATCH and DELETE: drafts only; `If-Match` → 412 when stale)
 /// - `POST /api/invoices/{id}/regenerate` {transcript} (drafts), `/finalize`, `/send`, `/payments`, `/void`
 /// - `GET /api/invoices/{id}/pdf` → application/pdf (`ETag`; `If-None-Match` → 304)
@@ -375,20 +375,23 @@ struct InvoiceController {
         return InvoicePage(items: items.map(self.view), nextCursor: next)
     }
 
-    /// `GET /api/invoices/export?format=csv|json` with the list's filters; at most `maximumExportRows` (422 beyond:
-    /// narrow the dates).
+    /// The export's invoices with the list's filters, one page at a time as the response is written (the filters are
+    /// checked here, so a bad one is a 400 before the first byte).
+    func exportPages(_ query: ListQuery, user: AuthenticatedUser, context: AppRequestContext) async throws -> ExportPages {
+        ExportPages(invoices: self.invoices, filter: try self.filter(query, user: user, today: try await self.today(for: query, user: user, context: context)))
+    }
+
+    /// `format=json`: one JSON array, built whole, so at most `maximumExportRows` (422 beyond: the streamed formats
+    /// take any number).
     func export(_ query: ListQuery, user: AuthenticatedUser, context: AppRequestContext) async throws -> [Invoice] {
-        let filter = try self.filter(query, user: user, today: try await self.today(for: query, user: user, context: context))
         var rows: [Invoice] = []
-        var cursor: InvoiceRepository.Cursor?
-        while true {
-            let page = try await self.invoices.list(where: filter, after: cursor, limit: 500)
+        for try await page in try await self.exportPages(query, user: user, context: context) {
             rows += page
             guard rows.count <= Self.maximumExportRows else {
-                throw Problem.unprocessable("An export may have at most \(Self.maximumExportRows) invoices; narrow it with from/to.")
+                throw Problem.unprocessable(
+                    "A JSON export may have at most \(Self.maximumExportRows) invoices; use format=jsonl or csv (streamed, any number), or narrow it with from/to."
+                )
             }
-            guard page.count == 500, let last = page.last else { break }
-            cursor = InvoiceRepository.Cursor(createdAt: last.createdAt, id: last.id)
         }
         return rows
     }

@@ -128,3 +128,31 @@ struct InvoiceRepository: Sendable {
 
     typealias Cursor = KeysetCursor
 }
+
+/// An export's invoices as pages of `pageSize`, newest first, each read from the store only when the response asks for
+/// the next (keyset-paged, so invoices created meanwhile, which are newer, do not shift the pages). Memory is one
+/// page whatever the size of the export.
+struct ExportPages: AsyncSequence, Sendable {
+    typealias Element = [Invoice]
+    static let pageSize = 500
+    let invoices: InvoiceRepository
+    let filter: Filter
+
+    struct AsyncIterator: AsyncIteratorProtocol {
+        let invoices: InvoiceRepository
+        let filter: Filter
+        var cursor: InvoiceRepository.Cursor?
+        var done = false
+
+        mutating func next() async throws -> [Invoice]? {
+            guard !self.done else { return nil }
+            let page = try await self.invoices.list(where: self.filter, after: self.cursor, limit: ExportPages.pageSize)
+            if page.count < ExportPages.pageSize { self.done = true }
+            guard let last = page.last else { return nil }
+            self.cursor = InvoiceRepository.Cursor(createdAt: last.createdAt, id: last.id)
+            return page
+        }
+    }
+
+    func makeAsyncIterator() -> AsyncIterator { AsyncIterator(invoices: self.invoices, filter: self.filter) }
+}

@@ -12,6 +12,18 @@ public enum OpenAPIServing {
     /// same): dates as `APIDateTranscoder` says, keys sorted so that equal values give equal bytes, slashes unescaped.
     public static let configuration = Configuration(dateTranscoder: APIDateTranscoder(), jsonEncodingOptions: [.sortedKeys, .withoutEscapingSlashes])
 
+    /// A JSON encoder with the configuration's settings, for bodies a handler encodes itself (a streamed export's
+    /// JSON Lines): the same bytes the generated code would write for the same value.
+    public static func jsonEncoder() -> JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .custom { date, encoder in
+            var container = encoder.singleValueContainer()
+            try container.encode(APIDateTranscoder.string(date))
+        }
+        return encoder
+    }
+
     /// The middlewares every generated server runs, outermost first: the body limits before anything reads a body,
     /// and the header fix on the way out.
     public static func middlewares(_ limits: BodyLimitMiddleware) -> [any ServerMiddleware] { [ResponseHeaderMiddleware(), limits] }

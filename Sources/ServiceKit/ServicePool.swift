@@ -67,15 +67,30 @@ public final class ServicePool: Sendable {
 
     /// Sends the request `make` builds for an instance's base URL, moving on when an instance refuses the connection.
     public func execute(_ http: CurlHTTPClient, _ make: (String) -> CurlRequest) async throws -> CurlResponse {
+        try await self.attempt { base in
+            let response = try await http.execute(make(base))
+            return (response, response.status)
+        }
+    }
+
+    /// As `execute`, with the response's body streamed (`CurlHTTPClient.stream`): for answers of any size.
+    public func stream(_ http: CurlHTTPClient, _ make: (String) -> CurlRequest) async throws -> (head: CurlResponse, body: DownloadStream) {
+        try await self.attempt { base in
+            let response = try await http.stream(make(base))
+            return (response, response.head.status)
+        }
+    }
+
+    private func attempt<Answer>(_ send: (String) async throws -> (Answer, status: Int)) async throws -> Answer {
         var lastError: (any Error)?
         let start = ContinuousClock.now
         for index in self.order() {
             do {
-                let response = try await http.execute(make(self.instances[index]))
+                let (answer, status) = try await send(self.instances[index])
                 self.markUp(index)
                 self.duration.recordInterval(since: start)
-                if response.status >= 500 { self.serverErrors.increment() }
-                return response
+                if status >= 500 { self.serverErrors.increment() }
+                return answer
             } catch let error as HTTPClientError where error.code == .connectFailed {
                 self.refused.increment()
                 self.markDown(index)

@@ -428,12 +428,13 @@ class Checks:
         expect(page.get_by_role("heading", name="Invoices")).to_be_visible()
         expect(page.locator(".invoice-row")).to_have_count(2)
         with page.expect_download() as info:
-            page.get_by_role("button", name="Export JSON").click()
+            page.get_by_role("button", name="Export JSON Lines").click()
+        assert info.value.suggested_filename == "invoices.jsonl", info.value.suggested_filename
         path = os.path.join(self.args.artifacts, "typed-" + info.value.suggested_filename)
         info.value.save_as(path)
-        exported = json.load(open(path, encoding="utf-8"))
+        exported = [json.loads(line) for line in open(path, encoding="utf-8").read().splitlines()]
         assert sorted(invoice["status"] for invoice in exported) == ["sent", "void"], exported
-        log("PASS", "draft deleted; JSON export of every invoice")
+        log("PASS", "draft deleted; JSON Lines export of every invoice")
 
     def other_origin(self, page):
         """A copy of the app on another origin (in CLIENT_URL) talks to the gateway across origins."""

@@ -253,6 +253,11 @@ struct InvoiceFeatureTests {
             #expect(csv.text.contains(",USD,475.00,0.00,0.00,475.00,0.00,475.00"))
             let json = try await c.call("GET", c.gateway + "/api/invoices/export?format=json&status=draft", token: token)
             #expect((try JSONSerialization.jsonObject(with: Data(json.body)) as? [[String: Any]])?.count == 1)
+            // JSON Lines streams through the gateway (chunked, no Content-Length): one invoice per line.
+            let jsonl = try await c.call("GET", c.gateway + "/api/invoices/export?format=jsonl", token: token)
+            #expect(jsonl.status == 200 && jsonl.header("content-type") == "application/jsonl" && jsonl.header("content-length") == nil)
+            let exported = try jsonl.text.split(separator: "\n").map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+            #expect(exported.count == 2 && exported.allSatisfy { $0?["total"] is Int })
             #expect(try await c.call("GET", c.gateway + "/api/invoices/export?format=xml", token: token).status == 400)
         }
     }

@@ -75,7 +75,7 @@ struct WebAppBrowserTests {
                     "PDF previewed and downloaded", "address book: edit aliases and email, add, delete", "services: edit the usual price, forget",
                     "list: status filter and search", "export CSV of the current filter", "signs in and lists through CORS",
                     "regenerated from new words, finalized as the next number, voided",
-                    "draft deleted; JSON export of every invoice", "sign-out revokes",
+                    "draft deleted; JSON Lines export of every invoice", "sign-out revokes",
                     "Sign in with Google", "axe and screenshots: clients", "axe and screenshots: services", "axe and screenshots: register",
                     "axe and screenshots: sign in",
                     "axe and screenshots: profile",

@@ -27,6 +27,21 @@ struct CurlHTTPClientTests {
             }
             return "\(total) \(checksum.value)"
         }
+        // 64 KiB chunks, `n` of them (forever without n), written as fast as the connection takes them.
+        router.get("/large") { request, _ -> Response in
+            let count = request.uri.queryParameters.get("n", as: Int.self)
+            let chunk = ByteBuffer(bytes: (0..<65_536).map { UInt8(truncatingIfNeeded: $0 &* 7) })
+            return Response(
+                status: .ok,
+                body: .init { writer in
+                    var sent = 0
+                    while count.map({ sent < $0 }) ?? true {
+                        try await writer.write(chunk)
+                        sent += 1
+                    }
+                    try await writer.finish(nil)
+                })
+        }
         router.get("/slow") { _, _ -> String in
             try await Task.sleep(for: .seconds(3))
             return "late"
@@ -73,6 +88,50 @@ struct CurlHTTPClientTests {
             #expect(response.status == 200)
             #expect(String(decoding: response.body, as: UTF8.self) == "\(chunks * 65_536) \(expected.value)")
             #expect(upload.highWaterMark <= upload.capacity + chunk.readableBytes)
+        }
+    }
+
+    /// 16 MiB read by a consumer that starts slow, through a 256 KiB stream: everything arrives in order, and curl pauses instead
+    /// of buffering (the stream never holds more than its capacity plus one write callback's 16 KiB).
+    @Test func streamedResponsesUseABoundedBuffer() async throws {
+        let client = CurlHTTPClient(maximumResponseBytes: 1024)  // the whole-response limit does not apply to streams
+        defer { client.shutdown() }
+        try await withServer { base in
+            let chunk = (0..<65_536).map { UInt8(truncatingIfNeeded: $0 &* 7) }
+            var expected = Fletcher()
+            for _ in 0..<256 { chunk.withUnsafeBytes { expected.add($0) } }
+            // A generous deadline: on a loaded 2-core CI machine the sleeping consumer may be scheduled late.
+            let (head, body) = try await client.stream(CurlRequest(url: base + "/large?n=256", timeout: .seconds(300)))
+            #expect(head.status == 200)
+            var received = Fletcher()
+            var total = 0
+            for try await part in body {
+                total += part.readableBytes
+                part.withUnsafeReadableBytes { received.add($0) }
+                // Slow for the first MiB only: enough to fill the stream and make curl pause and resume many times.
+                if total < 1024 * 1024 { try await Task.sleep(for: .microseconds(200)) }
+            }
+            #expect(total == 256 * 65_536)
+            #expect(received.value == expected.value)
+            #expect(body.highWaterMark <= body.capacity + 16 * 1024)
+            #expect(body.pauseCount > 0)  // the slow start did make curl wait
+        }
+    }
+
+    /// A consumer that stops reading cancels the transfer: an endless body ends, and the stream reports it.
+    @Test func cancellingAStreamEndsTheTransfer() async throws {
+        let client = CurlHTTPClient()
+        defer { client.shutdown() }
+        try await withServer { base in
+            let (head, body) = try await client.stream(CurlRequest(url: base + "/large"))
+            #expect(head.status == 200)
+            #expect(try await body.next() != nil)
+            body.cancel()
+            await #expect(throws: CancellationError.self) {
+                while try await body.next() != nil {}
+            }
+            // The client is free for the next request (the cancelled one no longer occupies the driver).
+            #expect(try await client.execute(CurlRequest(url: base + "/hello", headers: [("X-Test", "again")])).status == 200)
         }
     }
 

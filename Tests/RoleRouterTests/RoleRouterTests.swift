@@ -5,7 +5,6 @@ import HTTPClient
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
-import Invoices
 import Invoicing
 import JWT
 import NIOCore
@@ -14,6 +13,8 @@ import ServiceKit
 import Storage
 import Testing
 import Users
+
+@testable import Invoices
 
 /// Each role's router in process (HummingbirdTesting's router mode: no socket), on an in-memory SQLite store, with
 /// tokens signed as the gateway signs them: the behaviour of a role without starting the four servers.
@@ -246,6 +247,62 @@ struct RoleRouterTests {
                 let warnings = (aliased["warnings"] as? [[String: Any]]) ?? []
                 #expect(warnings.contains { $0["field"] as? String == "items[0].unitPrice" }, "\(warnings)")
             }
+        }
+        try await renderer.shutdown()
+    }
+
+    /// Exports stream page by page (500 invoices a page): across page boundaries every invoice of the user comes
+    /// exactly once, newest first, in CSV and JSON Lines alike, and nobody else's.
+    @Test func exportsStreamEveryInvoiceAcrossPages() async throws {
+        let roles = try Roles()
+        defer { roles.http.shutdown() }
+        let store = try await Self.store()
+        try await store.prepare(InvoiceRole.collections)
+        let count = ExportPages.pageSize * 2 + 234
+        let start = Date.storeNow.addingTimeInterval(-86_400)
+        var expected: [String] = []
+        for n in 0..<(count + 3) {
+            let owner = n < count ? "exporter" : "someone-else"
+            let at = start.addingTimeInterval(Double(n / 2))  // pairs share a createdAt: the id breaks the tie
+            let invoice = try Invoice(
+                id: DocumentID.make(), ownerId: owner, source: .manual, issueDate: CalendarDate(at), dueDate: CalendarDate(at).adding(days: 14),
+                currency: .usd, from: Party(name: "Studio"), to: Party(name: "Client \(n)"),
+                items: [LineItem(description: "Work \(n)", quantity: Quantity(1), unit: nil, unitPrice: 100 + Int64(n))], taxRate: .zero, createdAt: at)
+            try await store.insert(invoice, into: "invoices")
+            if n < count { expected.append(invoice.id) }
+        }
+        // Newest first: createdAt descending, then id descending.
+        let created = Dictionary(uniqueKeysWithValues: expected.enumerated().map { ($1, $0 / 2) })
+        expected.sort { (created[$0]!, $0) > (created[$1]!, $1) }
+        let newestFirst = expected
+        let renderer = InvoicePDFRenderer()
+        let app = Application(
+            router: try InvoiceRole.buildRouter(
+                store: store, tokens: try roles.settings.tokenService(for: .invoice, http: roles.http),
+                userService: ServiceClient(baseURL: "http://127.0.0.1:1", http: roles.http, timeout: .seconds(1)), renderer: renderer))
+        try await app.test(.router) { client in
+            let csv = try await client.execute(uri: "/api/invoices/export?format=csv", method: .get, headers: try roles.bearer("exporter"))
+            #expect(csv.status == .ok && csv.headers[.contentType] == "text/csv; charset=utf-8")
+            let rows = String(buffer: csv.body).split(separator: "\r\n")
+            #expect(rows.first == Substring(InvoiceCSV.columns.joined(separator: ",")))
+            #expect(rows.dropFirst().map { String($0.prefix(32)) } == newestFirst)
+
+            let jsonl = try await client.execute(uri: "/api/invoices/export?format=jsonl", method: .get, headers: try roles.bearer("exporter"))
+            #expect(jsonl.status == .ok && jsonl.headers[.contentType] == "application/jsonl")
+            #expect(jsonl.headers[.contentDisposition] == "attachment; filename=\"invoices.jsonl\"")
+            let lines = String(buffer: jsonl.body).split(separator: "\n", omittingEmptySubsequences: false)
+            #expect(lines.last == "" && lines.count == count + 1)
+            let ids = try lines.dropLast().map { line in
+                try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])["id"] as? String
+            }
+            #expect(ids == newestFirst)
+
+            let json = try await client.execute(uri: "/api/invoices/export?format=json", method: .get, headers: try roles.bearer("exporter"))
+            #expect((try JSONSerialization.jsonObject(with: Data(buffer: json.body)) as? [[String: Any]])?.compactMap { $0["id"] as? String } == newestFirst)
+            let filtered = try await client.execute(uri: "/api/invoices/export?format=jsonl&q=work%201233", method: .get, headers: try roles.bearer("exporter"))
+            #expect(String(buffer: filtered.body).split(separator: "\n").count == 1)
+            let bad = try await client.execute(uri: "/api/invoices/export?format=jsonl&from=yesterday", method: .get, headers: try roles.bearer("exporter"))
+            #expect(bad.status == .badRequest && bad.headers[.contentType] == "application/problem+json")
         }
         try await renderer.shutdown()
     }

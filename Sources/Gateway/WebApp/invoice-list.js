@@ -59,8 +59,9 @@ export async function invoiceListView({ query, navigate, isCurrent }) {
   more.addEventListener("click", () => busy(more, load, "Loading…").catch((error) => toast(error.friendly ?? String(error), "error")));
   await load();
 
-  const exportButton = (format) => {
-    const button = h("button", { type: "button", class: "secondary" }, `Export ${format.toUpperCase()}`);
+  // CSV and JSON Lines stream from the server, so an export of any size works (format=json is capped at 10 000).
+  const exportButton = (format, label) => {
+    const button = h("button", { type: "button", class: "secondary" }, `Export ${label}`);
     button.addEventListener("click", () => busy(button, async () => {
       const exported = new URLSearchParams(filters);
       exported.set("format", format);
@@ -74,7 +75,7 @@ export async function invoiceListView({ query, navigate, isCurrent }) {
     h("div", { class: "title-row" }, h("h1", { tabindex: "-1" }, "Invoices"),
       h("a", { class: "button primary", href: "/invoices/new", "data-link": "" }, "New invoice")),
     form, summary, list, footer,
-    h("div", { class: "actions export" }, exportButton("csv"), exportButton("json")),
+    h("div", { class: "actions export" }, exportButton("csv", "CSV"), exportButton("jsonl", "JSON Lines")),
   ];
 }
 

@@ -1620,7 +1620,9 @@ fileprivate extension UniversalServer where APIHandler: APIProtocol {
             }
         )
     }
-    /// Every matching invoice as CSV or JSON
+    /// Every matching invoice as CSV, JSON Lines or JSON
+    ///
+    /// Streamed: CSV and JSON Lines are written page by page as the store reads them, so an export of any size takes bounded memory in the invoice role and in the gateway, and starts arriving at once. `format=json` (one JSON array) is built whole and holds at most 10 000 invoices (422 beyond: use `jsonl` or `csv`, or narrow the filters).
     ///
     /// - Remark: HTTP `GET /api/invoices/export`.
     /// - Remark: Generated from `#/paths//api/invoices/export/get(exportInvoices)`.
@@ -1710,6 +1712,16 @@ fileprivate extension UniversalServer where APIHandler: APIProtocol {
                             value,
                             headerFields: &response.headerFields,
                             contentType: "text/csv; charset=utf-8"
+                        )
+                    case let .applicationJsonl(value):
+                        try converter.validateAcceptIfPresent(
+                            "application/jsonl",
+                            in: request.headerFields
+                        )
+                        body = try converter.setResponseBodyAsBinary(
+                            value,
+                            headerFields: &response.headerFields,
+                            contentType: "application/jsonl"
                         )
                     case let .json(value):
                         try converter.validateAcceptIfPresent(

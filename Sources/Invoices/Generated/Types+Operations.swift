@@ -1865,7 +1865,9 @@ internal enum Operations {
             }
         }
     }
-    /// Every matching invoice as CSV or JSON
+    /// Every matching invoice as CSV, JSON Lines or JSON
+    ///
+    /// Streamed: CSV and JSON Lines are written page by page as the store reads them, so an export of any size takes bounded memory in the invoice role and in the gateway, and starts arriving at once. `format=json` (one JSON array) is built whole and holds at most 10 000 invoices (422 beyond: use `jsonl` or `csv`, or narrow the filters).
     ///
     /// - Remark: HTTP `GET /api/invoices/export`.
     /// - Remark: Generated from `#/paths//api/invoices/export/get(exportInvoices)`.
@@ -1896,8 +1898,11 @@ internal enum Operations {
                 /// - Remark: Generated from `#/paths/api/invoices/export/GET/query/format`.
                 internal enum FormatPayload: String, Codable, Hashable, Sendable, CaseIterable {
                     case csv = "csv"
+                    case jsonl = "jsonl"
                     case json = "json"
                 }
+                /// csv (default), jsonl (one invoice per line) or json (an array, at most 10 000 invoices).
+                ///
                 /// - Remark: Generated from `#/paths/api/invoices/export/GET/query/format`.
                 internal var format: Operations.ExportInvoices.Input.Query.FormatPayload?
                 /// Creates a new `Query`.
@@ -1908,7 +1913,7 @@ internal enum Operations {
                 ///   - from:
                 ///   - to:
                 ///   - q:
-                ///   - format:
+                ///   - format: csv (default), jsonl (one invoice per line) or json (an array, at most 10 000 invoices).
                 internal init(
                     status: Operations.ExportInvoices.Input.Query.StatusPayload? = nil,
                     clientId: Swift.String? = nil,
@@ -1988,6 +1993,25 @@ internal enum Operations {
                             }
                         }
                     }
+                    /// - Remark: Generated from `#/paths/api/invoices/export/GET/responses/200/content/application\/jsonl`.
+                    case applicationJsonl(OpenAPIRuntime.HTTPBody)
+                    /// The associated value of the enum case if `self` is `.applicationJsonl`.
+                    ///
+                    /// - Throws: An error if `self` is not `.applicationJsonl`.
+                    /// - SeeAlso: `.applicationJsonl`.
+                    internal var applicationJsonl: OpenAPIRuntime.HTTPBody {
+                        get throws {
+                            switch self {
+                            case let .applicationJsonl(body):
+                                return body
+                            default:
+                                try throwUnexpectedResponseBody(
+                                    expectedContent: "application/jsonl",
+                                    body: self
+                                )
+                            }
+                        }
+                    }
                     /// - Remark: Generated from `#/paths/api/invoices/export/GET/responses/200/content/application\/json`.
                     case json([Components.Schemas.Invoice])
                     /// The associated value of the enum case if `self` is `.json`.
@@ -2023,7 +2047,7 @@ internal enum Operations {
                     self.body = body
                 }
             }
-            /// The export (Content-Disposition: attachment).
+            /// The export (Content-Disposition: attachment). Each JSON Lines line is one Invoice.
             ///
             /// - Remark: Generated from `#/paths//api/invoices/export/get(exportInvoices)/responses/200`.
             ///
@@ -2214,6 +2238,7 @@ internal enum Operations {
         }
         internal enum AcceptableContentType: AcceptableProtocol {
             case textCsvCharsetUtf8
+            case applicationJsonl
             case json
             case applicationProblemJson
             case other(Swift.String)
@@ -2221,6 +2246,8 @@ internal enum Operations {
                 switch rawValue.lowercased() {
                 case "text/csv":
                     self = .textCsvCharsetUtf8
+                case "application/jsonl":
+                    self = .applicationJsonl
                 case "application/json":
                     self = .json
                 case "application/problem+json":
@@ -2235,6 +2262,8 @@ internal enum Operations {
                     return string
                 case .textCsvCharsetUtf8:
                     return "text/csv"
+                case .applicationJsonl:
+                    return "application/jsonl"
                 case .json:
                     return "application/json"
                 case .applicationProblemJson:
@@ -2244,6 +2273,7 @@ internal enum Operations {
             internal static var allCases: [Self] {
                 [
                     .textCsvCharsetUtf8,
+                    .applicationJsonl,
                     .json,
                     .applicationProblemJson
                 ]

@@ -31,7 +31,9 @@ internal protocol APIProtocol: Sendable {
     /// - Remark: HTTP `POST /api/transcriptions`.
     /// - Remark: Generated from `#/paths//api/transcriptions/post(transcribe)`.
     func transcribe(_ input: Operations.Transcribe.Input) async throws -> Operations.Transcribe.Output
-    /// Every matching invoice as CSV or JSON
+    /// Every matching invoice as CSV, JSON Lines or JSON
+    ///
+    /// Streamed: CSV and JSON Lines are written page by page as the store reads them, so an export of any size takes bounded memory in the invoice role and in the gateway, and starts arriving at once. `format=json` (one JSON array) is built whole and holds at most 10 000 invoices (422 beyond: use `jsonl` or `csv`, or narrow the filters).
     ///
     /// - Remark: HTTP `GET /api/invoices/export`.
     /// - Remark: Generated from `#/paths//api/invoices/export/get(exportInvoices)`.
@@ -190,7 +192,9 @@ extension APIProtocol {
             body: body
         ))
     }
-    /// Every matching invoice as CSV or JSON
+    /// Every matching invoice as CSV, JSON Lines or JSON
+    ///
+    /// Streamed: CSV and JSON Lines are written page by page as the store reads them, so an export of any size takes bounded memory in the invoice role and in the gateway, and starts arriving at once. `format=json` (one JSON array) is built whole and holds at most 10 000 invoices (422 beyond: use `jsonl` or `csv`, or narrow the filters).
     ///
     /// - Remark: HTTP `GET /api/invoices/export`.
     /// - Remark: Generated from `#/paths//api/invoices/export/get(exportInvoices)`.

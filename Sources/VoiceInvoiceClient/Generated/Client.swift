@@ -5908,7 +5908,9 @@ public struct Client: APIProtocol {
             }
         )
     }
-    /// Every matching invoice as CSV or JSON
+    /// Every matching invoice as CSV, JSON Lines or JSON
+    ///
+    /// Streamed: CSV and JSON Lines are written page by page as the store reads them, so an export of any size takes bounded memory in the invoice role and in the gateway, and starts arriving at once. `format=json` (one JSON array) is built whole and holds at most 10 000 invoices (422 beyond: use `jsonl` or `csv`, or narrow the filters).
     ///
     /// - Remark: HTTP `GET /api/invoices/export`.
     /// - Remark: Generated from `#/paths//api/invoices/export/get(exportInvoices)`.
@@ -5988,6 +5990,7 @@ public struct Client: APIProtocol {
                         received: contentType,
                         options: [
                             "text/csv; charset=utf-8",
+                            "application/jsonl",
                             "application/json"
                         ]
                     )
@@ -5998,6 +6001,14 @@ public struct Client: APIProtocol {
                             from: responseBody,
                             transforming: { value in
                                 .textCsvCharsetUtf8(value)
+                            }
+                        )
+                    case "application/jsonl":
+                        body = try converter.getResponseBodyAsBinary(
+                            OpenAPIRuntime.HTTPBody.self,
+                            from: responseBody,
+                            transforming: { value in
+                                .applicationJsonl(value)
                             }
                         )
                     case "application/json":

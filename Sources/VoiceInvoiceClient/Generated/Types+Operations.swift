@@ -7183,7 +7183,9 @@ public enum Operations {
             }
         }
     }
-    /// Every matching invoice as CSV or JSON
+    /// Every matching invoice as CSV, JSON Lines or JSON
+    ///
+    /// Streamed: CSV and JSON Lines are written page by page as the store reads them, so an export of any size takes bounded memory in the invoice role and in the gateway, and starts arriving at once. `format=json` (one JSON array) is built whole and holds at most 10 000 invoices (422 beyond: use `jsonl` or `csv`, or narrow the filters).
     ///
     /// - Remark: HTTP `GET /api/invoices/export`.
     /// - Remark: Generated from `#/paths//api/invoices/export/get(exportInvoices)`.
@@ -7214,8 +7216,11 @@ public enum Operations {
                 /// - Remark: Generated from `#/paths/api/invoices/export/GET/query/format`.
                 @frozen public enum FormatPayload: String, Codable, Hashable, Sendable, CaseIterable {
                     case csv = "csv"
+                    case jsonl = "jsonl"
                     case json = "json"
                 }
+                /// csv (default), jsonl (one invoice per line) or json (an array, at most 10 000 invoices).
+                ///
                 /// - Remark: Generated from `#/paths/api/invoices/export/GET/query/format`.
                 public var format: Operations.ExportInvoices.Input.Query.FormatPayload?
                 /// Creates a new `Query`.
@@ -7226,7 +7231,7 @@ public enum Operations {
                 ///   - from:
                 ///   - to:
                 ///   - q:
-                ///   - format:
+                ///   - format: csv (default), jsonl (one invoice per line) or json (an array, at most 10 000 invoices).
                 public init(
                     status: Operations.ExportInvoices.Input.Query.StatusPayload? = nil,
                     clientId: Swift.String? = nil,
@@ -7306,6 +7311,25 @@ public enum Operations {
                             }
                         }
                     }
+                    /// - Remark: Generated from `#/paths/api/invoices/export/GET/responses/200/content/application\/jsonl`.
+                    case applicationJsonl(OpenAPIRuntime.HTTPBody)
+                    /// The associated value of the enum case if `self` is `.applicationJsonl`.
+                    ///
+                    /// - Throws: An error if `self` is not `.applicationJsonl`.
+                    /// - SeeAlso: `.applicationJsonl`.
+                    public var applicationJsonl: OpenAPIRuntime.HTTPBody {
+                        get throws {
+                            switch self {
+                            case let .applicationJsonl(body):
+                                return body
+                            default:
+                                try throwUnexpectedResponseBody(
+                                    expectedContent: "application/jsonl",
+                                    body: self
+                                )
+                            }
+                        }
+                    }
                     /// - Remark: Generated from `#/paths/api/invoices/export/GET/responses/200/content/application\/json`.
                     case json([Components.Schemas.Invoice])
                     /// The associated value of the enum case if `self` is `.json`.
@@ -7341,7 +7365,7 @@ public enum Operations {
                     self.body = body
                 }
             }
-            /// The export (Content-Disposition: attachment).
+            /// The export (Content-Disposition: attachment). Each JSON Lines line is one Invoice.
             ///
             /// - Remark: Generated from `#/paths//api/invoices/export/get(exportInvoices)/responses/200`.
             ///
@@ -7532,6 +7556,7 @@ public enum Operations {
         }
         @frozen public enum AcceptableContentType: AcceptableProtocol {
             case textCsvCharsetUtf8
+            case applicationJsonl
             case json
             case applicationProblemJson
             case other(Swift.String)
@@ -7539,6 +7564,8 @@ public enum Operations {
                 switch rawValue.lowercased() {
                 case "text/csv":
                     self = .textCsvCharsetUtf8
+                case "application/jsonl":
+                    self = .applicationJsonl
                 case "application/json":
                     self = .json
                 case "application/problem+json":
@@ -7553,6 +7580,8 @@ public enum Operations {
                     return string
                 case .textCsvCharsetUtf8:
                     return "text/csv"
+                case .applicationJsonl:
+                    return "application/jsonl"
                 case .json:
                     return "application/json"
                 case .applicationProblemJson:
@@ -7562,6 +7591,7 @@ public enum Operations {
             public static var allCases: [Self] {
                 [
                     .textCsvCharsetUtf8,
+                    .applicationJsonl,
                     .json,
                     .applicationProblemJson
                 ]
