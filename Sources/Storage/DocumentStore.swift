@@ -125,8 +125,55 @@ public enum StoreDates {
         Date(timeIntervalSince1970: Double(milliseconds) / 1000)
     }
 
+    /// "YYYY-MM-DDTHH:MM:SS.mmmZ". Hand-written from the civil-from-days algorithm (H. Hinnant's, Gregorian) rather
+    /// than through Foundation's formatter: this runs for every date of every stored document and every bound date,
+    /// and the formatter with `String(format:)` was a visible share of the store thread's CPU. Years before 1583 take
+    /// Foundation's path, which switches to the Julian calendar there (and its parser reads them back the same way),
+    /// as do years past 9999, which the fixed width cannot hold; the tests compare both paths.
     public static func string(_ date: Date) -> String {
         let ms = self.milliseconds(date)
+        let (days, remainder) = ms.quotientAndRemainder(dividingBy: 86_400_000)
+        let day = remainder < 0 ? days - 1 : days
+        let time = remainder < 0 ? remainder + 86_400_000 : remainder
+        let z = day + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let dayOfEra = z - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let shiftedMonth = (5 * dayOfYear + 2) / 153
+        let month = shiftedMonth < 10 ? shiftedMonth + 3 : shiftedMonth - 9
+        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
+        guard (1583...9999).contains(year) else { return self.formatted(milliseconds: ms) }
+        let dayOfMonth = dayOfYear - (153 * shiftedMonth + 2) / 5 + 1
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(24)
+        func digits(_ value: Int64, _ width: Int) {
+            var divisor: Int64 = 1
+            for _ in 1..<width { divisor *= 10 }
+            while divisor > 0 {
+                bytes.append(48 + UInt8(value / divisor % 10))
+                divisor /= 10
+            }
+        }
+        digits(year, 4)
+        bytes.append(45)
+        digits(month, 2)
+        bytes.append(45)
+        digits(dayOfMonth, 2)
+        bytes.append(84)
+        digits(time / 3_600_000, 2)
+        bytes.append(58)
+        digits(time / 60_000 % 60, 2)
+        bytes.append(58)
+        digits(time / 1000 % 60, 2)
+        bytes.append(46)
+        digits(time % 1000, 3)
+        bytes.append(90)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// The same text through Foundation's ISO 8601 formatter (years outside 1583...9999, and the tests' reference).
+    static func formatted(milliseconds ms: Int64) -> String {
         let seconds = ms >= 0 ? ms / 1000 : (ms - 999) / 1000
         let fraction = ms - seconds * 1000
         let whole = Date(timeIntervalSince1970: Double(seconds)).formatted(Date.ISO8601FormatStyle())  // "…T10:00:00Z"

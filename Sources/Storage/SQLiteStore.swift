@@ -292,20 +292,47 @@ final class SQLiteConnection: @unchecked Sendable {
         try self.execute("PRAGMA synchronous = NORMAL")
     }
 
-    deinit { sqlite3_close_v2(self.handle) }
+    /// Prepared statements by their SQL, kept between calls: planning a statement against this many expression
+    /// indexes (matching every term against every index expression) cost more than running it. The SQL of a query
+    /// depends only on the shape of its filter (values are bound), so the set of texts is bounded by the code; past
+    /// `statementCacheLimit` a statement is simply finalized after use. Touched only on the store's thread.
+    private var statements: [String: OpaquePointer] = [:]
+    static let statementCacheLimit = 256
+
+    deinit {
+        for statement in self.statements.values { sqlite3_finalize(statement) }
+        sqlite3_close_v2(self.handle)
+    }
 
     var changes: Int { Int(sqlite3_changes(self.handle)) }
 
+    /// Runs schema and pragma statements (not cached: each runs once).
     func execute(_ sql: String) throws {
-        let statement = try self.prepare(sql)
+        let statement = try self.prepare(sql, cached: false)
         while try statement.step() {}
     }
 
-    func prepare(_ sql: String) throws -> Statement {
+    /// A statement ready to bind: the cached one for this SQL when there is one (reset, bindings cleared), else newly
+    /// prepared. It goes back to the cache when the `Statement` is released. A cached statement whose tables changed
+    /// since is re-prepared by SQLite itself (`sqlite3_prepare_v2` semantics).
+    func prepare(_ sql: String, cached: Bool = true) throws -> Statement {
+        if cached, let statement = self.statements.removeValue(forKey: sql) {
+            return Statement(statement, sql: sql, connection: self)
+        }
         var statement: OpaquePointer?
         let rc = sqlite3_prepare_v2(self.handle, sql, -1, &statement, nil)
         guard rc == SQLITE_OK, let statement else { throw self.error(rc) }
-        return Statement(statement, connection: self)
+        return Statement(statement, sql: cached ? sql : nil, connection: self)
+    }
+
+    fileprivate func recycle(_ statement: OpaquePointer, sql: String?) {
+        guard let sql, self.statements[sql] == nil, self.statements.count < Self.statementCacheLimit else {
+            sqlite3_finalize(statement)
+            return
+        }
+        sqlite3_reset(statement)
+        sqlite3_clear_bindings(statement)
+        self.statements[sql] = statement
     }
 
     func error(_ rc: Int32) -> StoreError {
@@ -322,14 +349,16 @@ final class SQLiteConnection: @unchecked Sendable {
 
     final class Statement {
         private let statement: OpaquePointer
+        private let sql: String?
         private let connection: SQLiteConnection
 
-        init(_ statement: OpaquePointer, connection: SQLiteConnection) {
+        init(_ statement: OpaquePointer, sql: String?, connection: SQLiteConnection) {
             self.statement = statement
+            self.sql = sql
             self.connection = connection
         }
 
-        deinit { sqlite3_finalize(self.statement) }
+        deinit { self.connection.recycle(self.statement, sql: self.sql) }
 
         func bind(_ values: [FieldValue]) throws {
             for (offset, value) in values.enumerated() {

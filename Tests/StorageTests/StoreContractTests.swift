@@ -270,4 +270,19 @@ struct StoreDatesTests {
         #expect(StoreDates.string(StoreDates.date(milliseconds: 1_795_772_949_007)) == "2026-11-27T09:49:09.007Z")
         #expect(StoreDates.string(StoreDates.date(milliseconds: -1)) == "1969-12-31T23:59:59.999Z")
     }
+
+    /// The hand-written formatter writes what Foundation's ISO 8601 formatter writes, across years 1 to 9999
+    /// (leap days, century years, before 1970, the Gregorian reform), at every millisecond tried.
+    @Test func handWrittenFormatMatchesFoundation() {
+        let first: Int64 = -62_135_596_800_000  // 0001-01-01T00:00:00.000Z
+        let last: Int64 = 253_402_300_799_999  // 9999-12-31T23:59:59.999Z
+        var samples: [Int64] = [
+            first, last, 0, -1, 951_782_400_000, 951_868_799_999, 4_107_542_400_000, -2_203_891_200_001, -12_212_553_600_000, -12_212_553_600_001,
+            -12_219_292_800_000, -12_244_089_600_001,
+        ]
+        for _ in 0..<20_000 { samples.append(Int64.random(in: first...last)) }
+        for ms in samples {
+            #expect(StoreDates.string(StoreDates.date(milliseconds: ms)) == StoreDates.formatted(milliseconds: ms), "\(ms)")
+        }
+    }
 }
