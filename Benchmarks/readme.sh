@@ -2,7 +2,7 @@
 # Regenerates the README's benchmark figures from the scripts' own output: each script's output goes verbatim into its
 # block between `<!-- benchmark:<name> -->` and `<!-- /benchmark:<name> -->` in README.md, with the command and the date.
 # Nothing in those blocks is typed by hand; the prose around them says what each measures.
-# Usage: Benchmarks/readme.sh [name...]   (default: every block; names: jwt invoice proxy voice store startup instructions web-app)
+# Usage: Benchmarks/readme.sh [name...]   (default: every block; names: jwt invoice proxy voice creates store startup instructions web-app)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 declare -A commands=(
@@ -10,6 +10,7 @@ declare -A commands=(
   [invoice]="Benchmarks/invoice.sh"
   [proxy]="Benchmarks/proxy.sh"
   [voice]="Benchmarks/voice.sh 400"
+  [creates]="Benchmarks/creates.sh"
   [store]="env MONGO_COUNT=1000 Benchmarks/store.sh"   # the MongoDB peer takes ~15 min for 10 000
   [startup]="Benchmarks/startup.sh"
   [instructions]="Benchmarks/instructions.sh"
@@ -18,7 +19,7 @@ declare -A commands=(
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 names=("$@")
-[ ${#names[@]} -gt 0 ] || names=(jwt invoice proxy voice store startup instructions web-app)
+[ ${#names[@]} -gt 0 ] || names=(jwt invoice proxy voice creates store startup instructions web-app)
 for name in "${names[@]}"; do
   command=${commands[$name]:-}
   [ -n "$command" ] || { echo "no benchmark named $name" >&2; exit 64; }

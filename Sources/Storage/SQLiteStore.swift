@@ -135,7 +135,8 @@ public final class SQLiteStore: DocumentStore, @unchecked Sendable {
         guard let field = db.searchFields[collection] else { return nil }
         let conditions: [Filter]
         if case .and(let all) = filter { conditions = all } else { conditions = [filter] }
-        for case .contains(let name, let text) in conditions where name == field && text.unicodeScalars.count >= 3 {
+        // FTS5 reads its query up to the first NUL (an unterminated string, an error): such a text walks instead.
+        for case .contains(let name, let text) in conditions where name == field && text.unicodeScalars.count >= 3 && !text.utf8.contains(0) {
             // An FTS5 string: the text between double quotes, a double quote doubled, so nothing in it is syntax.
             let phrase = "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
             let probe = try db.prepare(
@@ -306,8 +307,12 @@ final class SQLiteConnection: @unchecked Sendable {
 
     var changes: Int { Int(sqlite3_changes(self.handle)) }
 
-    /// Runs schema and pragma statements (not cached: each runs once).
+    /// Runs schema and pragma statements (not cached: each runs once). The cache is emptied first: SQLite re-prepares
+    /// an expired statement when it is stepped, but an `EXPLAIN QUERY PLAN` kept from before a `DROP INDEX` still
+    /// described the dropped index (seen on 3.40), and schema changes happen only at start-up anyway.
     func execute(_ sql: String) throws {
+        for statement in self.statements.values { sqlite3_finalize(statement) }
+        self.statements.removeAll()
         let statement = try self.prepare(sql, cached: false)
         while try statement.step() {}
     }
